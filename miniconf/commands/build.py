@@ -1,0 +1,44 @@
+"""``miniconf freeze``: validate, then write the static site (atomically) to --out."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from ..site.build import FreezeError, freeze_site
+from ..structure.loader import load_conference
+from .common import report_problems, sitedata_argument
+
+
+@click.command("freeze")
+@sitedata_argument
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="Folder to write the site to; replaced only when the whole build succeeded.",
+)
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+              help="Worker processes (default: one per CPU core).")
+def command(sitedata: Path, out: Path, jobs: int | None) -> None:
+    """Validate SITEDATA and freeze the site into OUT."""
+    started = time.perf_counter()
+    conference, problems = load_conference(sitedata)
+    errors = report_problems(problems)
+    if conference is None:
+        click.secho(f"{errors} error(s); the previous build was left untouched.", fg="red", err=True)
+        sys.exit(1)
+    try:
+        report = freeze_site(conference, out, jobs=jobs)
+    except FreezeError as exc:
+        click.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(1)
+    seconds = time.perf_counter() - started
+    click.echo(
+        f"Froze {len(conference.papers)} papers into {out}/: {report.files} files, "
+        f"{report.bytes / 1e6:.1f} MB in {seconds:.1f} s"
+    )

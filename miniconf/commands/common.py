@@ -1,0 +1,26 @@
+"""Pieces the commands share: the SITEDATA argument and how problems are printed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..structure.problems import Problem, Severity
+
+sitedata_argument = click.argument(
+    "sitedata",
+    default="sitedata",
+    type=click.Path(file_okay=False, path_type=Path),
+)
+
+
+def report_problems(problems: list[Problem], output_format: str = "text") -> int:
+    """Print every problem to stderr; return how many are errors."""
+    for problem in problems:
+        if output_format == "github":
+            click.echo(problem.github_annotation())
+        else:
+            color = "yellow" if problem.severity is Severity.WARNING else "red"
+            click.secho(str(problem), fg=color, err=True)
+    return sum(problem.severity is Severity.ERROR for problem in problems)

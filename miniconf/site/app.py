@@ -1,0 +1,223 @@
+"""The site as a small Flask app: every page is a function of the typed Conference.
+
+``miniconf run`` serves this app; ``miniconf freeze`` asks it for every URL the
+generators below list and writes the answers to files. Links inside pages are
+relative, so a frozen site works under any sub-path (GitHub Pages project sites)
+and even from ``file://``; only the 404 page, which a host serves at any depth,
+uses the path of ``base_url``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, abort, g, render_template, request, send_from_directory, url_for
+
+from ..structure.conference import Conference
+from ..structure.models import Paper
+from .markup import render_inline, render_markdown
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
+TEMPLATES_DIR = PROJECT_DIR / "templates"
+STATIC_DIR = PROJECT_DIR / "static"
+
+#: Every page forbids inline script and anything from another origin; nothing from data
+#: can execute. Frames (embedded players) are opened per host by later features.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+    "connect-src 'self'; frame-src 'none'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'"
+)
+
+
+def create_app(conference: Conference) -> Flask:
+    app = Flask(
+        "miniconf",
+        template_folder=str(TEMPLATES_DIR),
+        static_folder=str(STATIC_DIR),
+        static_url_path="/static",
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["markdown_inline"] = render_inline
+    app.jinja_env.globals.update(
+        conference=conference,
+        config=conference.config,
+        csp=CONTENT_SECURITY_POLICY,
+    )
+    asset_versions = _asset_versions(STATIC_DIR)
+    base_path = urlsplit(conference.config.base_url or "/").path or "/"
+    if not base_path.endswith("/"):
+        base_path += "/"
+
+    def link(endpoint: str, **values) -> str:
+        """A URL relative to the page being rendered (absolute under base_url on 404)."""
+        target = url_for(endpoint, **values)
+        if endpoint == "static":
+            version = asset_versions.get(values.get("filename", ""))
+            target += f"?v={version}" if version else ""
+        if g.get("absolute_links"):
+            return base_path + target.lstrip("/")
+        return posixpath.relpath(target, posixpath.dirname(request.path))
+
+    def zone_time(moment: datetime) -> datetime:
+        return moment.astimezone(conference.config.zone)
+
+    app.jinja_env.globals.update(link=link, zone_time=zone_time)
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    def page(template: str, **context) -> str:
+        return render_template(template, **context)
+
+    @app.route("/index.html")
+    @app.route("/")
+    def home():
+        return page("index.html")
+
+    @app.route("/papers.html")
+    def papers():
+        return page("papers.html")
+
+    @app.route("/papers/<paper_id>.html")
+    def paper(paper_id: str):
+        found = conference.paper_by_id.get(paper_id) or abort(404)
+        return page(
+            "paper.html",
+            paper=found,
+            sessions=conference.sessions_of_paper(found.id),
+            edit_url=_edit_url(conference, conference.paper_files.get(found.id)),
+        )
+
+    @app.route("/speakers.html")
+    def speakers():
+        return page("speakers.html")
+
+    @app.route("/speakers/<speaker_id>.html")
+    def speaker(speaker_id: str):
+        found = conference.speaker_by_id.get(speaker_id) or abort(404)
+        return page("speaker.html", speaker=found, sessions=conference.sessions_of_speaker(found.id))
+
+    @app.route("/workshops.html")
+    def workshops():
+        return page("workshops.html")
+
+    @app.route("/workshops/<workshop_id>.html")
+    def workshop(workshop_id: str):
+        found = conference.workshop_by_id.get(workshop_id) or abort(404)
+        return page(
+            "workshop.html", workshop=found, sessions=conference.sessions_of_workshop(found.id)
+        )
+
+    @app.route("/schedule.html")
+    def schedule():
+        return page("schedule.html")
+
+    @app.route("/sessions/<session_id>.html")
+    def session(session_id: str):
+        found = conference.session_by_id.get(session_id) or abort(404)
+        return page("session.html", session=found)
+
+    @app.route("/help.html")
+    def help_page():
+        return page("help.html")
+
+    @app.route("/pages/<slug>.html")
+    def free_page(slug: str):
+        found = conference.page_by_slug.get(slug) or abort(404)
+        return page("page.html", page=found)
+
+    @app.route("/404.html")
+    def not_found_page():
+        g.absolute_links = True
+        return page("404.html")
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        g.absolute_links = True
+        return page("404.html"), 404
+
+    @app.route("/assets/<path:filename>")
+    def asset(filename: str):
+        if filename not in site_assets(conference):
+            abort(404)
+        return send_from_directory(conference.root, filename)
+
+    @app.route("/papers.json")
+    def papers_json():
+        return Response(papers_json_text(conference), mimetype="application/json")
+
+    return app
+
+
+def site_assets(conference: Conference) -> set[str]:
+    """Files from sitedata that pages link to (only these are published)."""
+    return {conference.config.logo} if conference.config.logo else set()
+
+
+def paper_record(conference: Conference, paper: Paper) -> dict:
+    """One paper in papers.json: what the browser needs to list, search and link it."""
+    return {
+        "id": paper.id,
+        "title": paper.title,
+        "authors": paper.author_names,
+        "keywords": paper.keywords,
+        "track": paper.track,
+        "sessions": [session.id for session in conference.sessions_of_paper(paper.id)],
+        "url": f"papers/{paper.id}.html",
+    }
+
+
+def papers_json_text(conference: Conference) -> str:
+    records = [paper_record(conference, paper) for paper in conference.papers]
+    return json.dumps(records, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _edit_url(conference: Conference, relative_file: str | None) -> str | None:
+    repo = conference.config.repository
+    if repo is None or relative_file is None:
+        return None
+    folder = repo.path.strip("/")
+    path = f"{folder}/{relative_file}" if folder else relative_file
+    return f"{repo.url.rstrip('/')}/edit/{repo.branch}/{path}"
+
+
+def _asset_versions(folder: Path) -> dict[str, str]:
+    """Content hashes of static files, appended to their URLs so caches never go stale."""
+    versions = {}
+    for file in sorted(folder.rglob("*")):
+        if file.is_file():
+            digest = hashlib.sha256(file.read_bytes()).hexdigest()[:10]
+            versions[file.relative_to(folder).as_posix()] = digest
+    return versions
+
+
+def page_urls(conference: Conference) -> Iterator[str]:
+    """Every page of the site, in a fixed order (the freezer's list)."""
+    yield "/index.html"
+    for simple in ("papers", "speakers", "workshops", "schedule", "help", "404"):
+        yield f"/{simple}.html"
+    yield "/papers.json"
+    for paper in conference.papers:
+        yield f"/papers/{paper.id}.html"
+    for speaker in conference.speakers:
+        yield f"/speakers/{speaker.id}.html"
+    for workshop in conference.workshops:
+        yield f"/workshops/{workshop.id}.html"
+    for session in conference.sessions:
+        yield f"/sessions/{session.id}.html"
+    for free in conference.pages:
+        yield f"/pages/{free.slug}.html"
+    for filename in sorted(site_assets(conference)):
+        yield f"/assets/{filename}"

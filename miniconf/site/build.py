@@ -1,0 +1,146 @@
+"""Freeze the site: every URL the app lists, rendered in parallel, swapped in atomically.
+
+Frozen-Flask lists the URLs (our page generator plus every static file). Rendering
+them one by one through its test client is the slow part for thousands of papers,
+so the list is split between forked worker processes, each with the same app. The
+site is written to a temporary folder beside the output and only moved into place
+once every page rendered, so a failed freeze leaves the previous build untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+from flask_frozen import Freezer
+
+from ..structure.conference import Conference
+from .app import create_app, page_urls
+
+#: Marks a folder as a MiniConf build, so that freeze never deletes anything else.
+BUILD_MARKER = ".miniconf-build"
+
+
+class FreezeError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class FreezeReport:
+    files: int
+    bytes: int
+
+
+def url_to_file(url: str) -> str:
+    """Frozen-Flask's mapping: a path names a file; one ending in '/' gets index.html."""
+    path = url.split("?", 1)[0].lstrip("/")
+    return path + "index.html" if not path or path.endswith("/") else path
+
+
+def list_urls(app: Flask, conference: Conference) -> list[str]:
+    freezer = Freezer(app, with_static_files=True, with_no_argument_rules=False, log_url_for=False)
+    freezer.register_generator(lambda: page_urls(conference))
+    return sorted(set(freezer.all_urls()))
+
+
+def freeze_site(conference: Conference, out: Path, jobs: int | None = None) -> FreezeReport:
+    out = Path(out).resolve()
+    _refuse_dangerous_output(out, conference.root.resolve())
+    app = create_app(conference)
+    urls = list_urls(app, conference)
+    staging = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        jobs = max(1, min(jobs or os.cpu_count() or 1, 8))
+        _render_all(app, urls, staging, jobs)
+        (staging / BUILD_MARKER).write_text("Built by MiniConf; `miniconf freeze` replaces it.\n")
+        # GitHub Pages would otherwise run Jekyll, which drops files starting with '_'.
+        (staging / ".nojekyll").write_text("")
+        report = _measure(staging)
+        _swap_into_place(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return report
+
+
+def _render_all(app: Flask, urls: list[str], dest: Path, jobs: int) -> None:
+    if jobs == 1 or not hasattr(os, "fork"):
+        _render(app, urls, dest)
+        return
+    children = []
+    for worker in range(1, jobs):
+        pid = os.fork()
+        if pid == 0:  # child: render every jobs-th URL, report failure by exit status
+            code = 1
+            try:
+                _render(app, urls[worker::jobs], dest)
+                code = 0
+            except FreezeError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        children.append(pid)
+    failure = None
+    try:
+        _render(app, urls[0::jobs], dest)
+    except FreezeError as exc:
+        failure = exc
+    for pid in children:
+        _, status = os.waitpid(pid, 0)
+        if status != 0 and failure is None:
+            failure = FreezeError("a rendering worker failed (see above)")
+    if failure:
+        raise failure
+
+
+def _render(app: Flask, urls: list[str], dest: Path) -> None:
+    client = app.test_client()
+    made: set[Path] = set()
+    for url in urls:
+        response = client.get(url)
+        if response.status_code != 200:
+            raise FreezeError(f"{url} answered {response.status_code}")
+        target = dest / url_to_file(url)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        target.write_bytes(response.get_data())
+        response.close()
+
+
+def _measure(folder: Path) -> FreezeReport:
+    files = [f for f in folder.rglob("*") if f.is_file()]
+    return FreezeReport(files=len(files), bytes=sum(f.stat().st_size for f in files))
+
+
+def _refuse_dangerous_output(out: Path, sitedata: Path) -> None:
+    if out == Path(out.anchor) or out == Path.home().resolve() or out == Path.cwd().resolve():
+        raise FreezeError(f"refusing to write the site into {out}; choose a folder such as build/")
+    if out == sitedata or out in sitedata.parents or sitedata in out.parents:
+        raise FreezeError(f"the output folder {out} overlaps the sitedata folder {sitedata}")
+    if out.exists() and not out.is_dir():
+        raise FreezeError(f"{out} exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / BUILD_MARKER).exists():
+        raise FreezeError(
+            f"{out} holds files that no MiniConf freeze wrote; "
+            "remove them or choose another --out (nothing was changed)"
+        )
+
+
+def _swap_into_place(staging: Path, out: Path) -> None:
+    if not out.exists():
+        staging.rename(out)
+        return
+    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    out.rename(old)
+    staging.rename(out)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,53 @@
+"""Markdown from sitedata, rendered and then sanitized, since authors' text is untrusted.
+
+markdown-it-py renders CommonMark with raw HTML disabled; nh3 (the Rust ammonia
+sanitizer) then keeps only an allow-list of tags and attributes and only http(s),
+mailto and relative links, so no author text can run script on a page.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "h5",
+    "h6", "hr", "i", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody",
+    "td", "th", "thead", "tr", "ul",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"}}
+ALLOWED_SCHEMES = {"http", "https", "mailto"}
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_markdown.enable("table")
+
+
+def sanitize(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+@lru_cache(maxsize=4096)
+def render_markdown(text: str) -> Markup:
+    """Markdown → sanitized HTML, safe to insert into a page as is."""
+    if not text:
+        return Markup("")
+    # Headings inside a paper's abstract must not outrank the page's own <h1>.
+    html = _markdown.render(text).replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    return Markup(sanitize(html))
+
+
+def render_inline(text: str) -> Markup:
+    """Markdown without block elements (one-line fields such as a TL;DR)."""
+    if not text:
+        return Markup("")
+    return Markup(sanitize(_markdown.renderInline(text)))

@@ -1,0 +1,359 @@
+"""Read sitedata/ into a Conference, collecting every problem with its file and line.
+
+Layout (all optional but config.yml):
+
+    config.yml          the conference: name, dates, time zone, tracks, ...
+    papers/<id>.yml     one file per paper, so authors' pull requests never conflict
+    speakers.yml        keynote speakers        workshops.yml   workshops
+    sessions.yml        the program             faq.yml         help page
+    committee.yml       organizers              sponsors.yml    sponsors
+    pages/<slug>.md     free Markdown pages with a ``title`` in YAML front matter
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .conference import Conference
+from .models import (
+    SLUG_RE,
+    CommitteeMember,
+    Config,
+    FaqEntry,
+    Page,
+    Paper,
+    Session,
+    Speaker,
+    Sponsor,
+    Workshop,
+)
+from .problems import Problem, Severity, SitedataError, display_path
+from .yamlsource import LineList, YamlProblem, line_of, parse_yaml, read_text
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+_UNREADABLE = object()
+
+LIST_FILES: dict[str, type[BaseModel]] = {
+    "speakers.yml": Speaker,
+    "workshops.yml": Workshop,
+    "sessions.yml": Session,
+    "faq.yml": FaqEntry,
+    "committee.yml": CommitteeMember,
+    "sponsors.yml": Sponsor,
+}
+
+
+@dataclass
+class Loaded(Generic[T]):
+    """A validated item with where it came from, kept while cross-references are checked."""
+
+    item: T
+    path: str
+    raw: Any
+    loc: tuple[str | int, ...] = ()
+
+    def line(self, *loc: str | int) -> int:
+        return line_of(self.raw, (*self.loc, *loc))
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, path: str, line: int, field: str, message: str, warning: bool = False) -> None:
+        severity = Severity.WARNING if warning else Severity.ERROR
+        self.problems.append(Problem(path, line, field, message, severity))
+
+    def read(self, file: Path) -> Any:
+        try:
+            return parse_yaml(read_text(file))
+        except YamlProblem as exc:
+            self.add(display_path(file), exc.line, "", exc.message)
+        except OSError as exc:
+            self.add(display_path(file), 1, "", f"cannot read: {exc.strerror}")
+        return _UNREADABLE
+
+    def validate(
+        self,
+        model: type[M],
+        raw: Any,
+        path: str,
+        prefix: tuple[str | int, ...] = (),
+        context: dict | None = None,
+    ) -> M | None:
+        try:
+            return model.model_validate(_subtree(raw, prefix), context=context)
+        except ValidationError as exc:
+            for error in exc.errors():
+                loc = (*prefix, *error["loc"])
+                self.add(path, line_of(raw, loc), _dotted(loc), _message(error, model, loc))
+            return None
+
+
+def _subtree(raw: Any, loc: tuple[str | int, ...]) -> Any:
+    for step in loc:
+        raw = raw[step]
+    return raw
+
+
+def _dotted(loc: Iterable[str | int]) -> str:
+    text = ""
+    for step in loc:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
+    return text
+
+
+def _message(error: dict, model: type[BaseModel], loc: tuple[str | int, ...]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        name = str(loc[-1])
+        known = _fields_at(model, [step for step in error["loc"][:-1] if isinstance(step, str)])
+        hint = difflib.get_close_matches(name, known, n=1)
+        suggestion = f"; did you mean '{hint[0]}'?" if hint else f" (known: {', '.join(known)})"
+        return f"unknown field '{name}'{suggestion}"
+    if kind == "missing":
+        return "required field is missing"
+    message = error["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        message = message.removeprefix(prefix)
+    return message
+
+
+def _fields_at(model: type[BaseModel], path: list[str]) -> list[str]:
+    """Names of the fields of the (nested) model at ``path``, for typo suggestions."""
+    current: Any = model
+    for name in path:
+        field = current.model_fields.get(name) if hasattr(current, "model_fields") else None
+        if field is None:
+            return []
+        annotation = field.annotation
+        for candidate in (annotation, *getattr(annotation, "__args__", ())):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                current = candidate
+                break
+            inner = getattr(candidate, "__args__", ())
+            if inner and isinstance(inner[0], type) and issubclass(inner[0], BaseModel):
+                current = inner[0]
+                break
+        else:
+            return []
+    return sorted(current.model_fields)
+
+
+def _front_matter(text: str) -> tuple[str, str, int]:
+    """Split ``---``-fenced YAML front matter from a Markdown body; returns body's first line."""
+    if not text.startswith("---\n"):
+        return "", text, 1
+    end = text.find("\n---\n", 3)
+    if end == -1:
+        raise YamlProblem(1, "front matter starts with '---' but has no closing '---'")
+    header = text[4 : end + 1]
+    body = text[end + 5 :]
+    return header, body, header.count("\n") + 3
+
+
+def load_conference(root: Path) -> tuple[Conference | None, list[Problem]]:
+    """Load and check everything under ``root``; the Conference is None on any error."""
+    root = Path(root)
+    out = _Collector()
+    config_file = root / "config.yml"
+    if not root.is_dir():
+        out.add(display_path(root), 1, "", "sitedata folder not found")
+        return None, out.problems
+    if not config_file.is_file():
+        out.add(display_path(config_file), 1, "", "config.yml is missing")
+        return None, out.problems
+
+    config_raw = out.read(config_file)
+    config = None
+    if isinstance(config_raw, dict):
+        config = out.validate(Config, config_raw, display_path(config_file))
+    elif config_raw is not _UNREADABLE:
+        out.add(display_path(config_file), 1, "", "config.yml must be a mapping (name: ...)")
+    context = {"timezone": config.timezone if config else "UTC"}
+
+    papers = list(_load_papers(root, out))
+    lists: dict[str, list[Loaded]] = {}
+    for name, model in LIST_FILES.items():
+        lists[name] = list(_load_list(root / name, model, out, context))
+    pages = list(_load_pages(root / "pages", out))
+
+    if config is None:
+        return None, sorted(out.problems)
+
+    _check_ids(out, [*papers], "paper")
+    for name in ("speakers.yml", "workshops.yml", "sessions.yml"):
+        _check_ids(out, lists[name], name.removesuffix("s.yml"))
+    _check_references(out, config, papers, lists)
+
+    errors = [p for p in out.problems if p.severity is Severity.ERROR]
+    if errors:
+        return None, sorted(out.problems)
+
+    def items(name: str) -> tuple:
+        return tuple(loaded.item for loaded in lists[name])
+
+    conference = Conference(
+        root=root,
+        config=config,
+        papers=tuple(sorted((p.item for p in papers), key=lambda paper: paper.id)),
+        speakers=items("speakers.yml"),
+        workshops=items("workshops.yml"),
+        sessions=tuple(sorted(items("sessions.yml"), key=lambda s: (s.start, s.end, s.id))),
+        faq=items("faq.yml"),
+        committee=items("committee.yml"),
+        sponsors=items("sponsors.yml"),
+        pages=tuple(sorted((p.item for p in pages), key=lambda page: page.slug)),
+        paper_files={p.item.id: f"papers/{Path(p.path).name}" for p in papers},
+    )
+    return conference, sorted(out.problems)
+
+
+def load_or_raise(root: Path) -> tuple[Conference, list[Problem]]:
+    conference, problems = load_conference(root)
+    if conference is None:
+        raise SitedataError(problems)
+    return conference, problems
+
+
+def _load_papers(root: Path, out: _Collector) -> Iterator[Loaded[Paper]]:
+    folder = root / "papers"
+    if not folder.is_dir():
+        return
+    for file in sorted(folder.iterdir()):
+        if file.suffix not in (".yml", ".yaml") or file.name.startswith("."):
+            continue
+        path = display_path(file)
+        raw = out.read(file)
+        if raw is _UNREADABLE:
+            continue
+        if not isinstance(raw, dict):
+            out.add(path, line_of(raw, ()), "", "a paper file must be a mapping (id: ..., title: ...)")
+            continue
+        paper = out.validate(Paper, raw, path)
+        if paper is None:
+            continue
+        if paper.id != file.stem:
+            out.add(path, line_of(raw, ("id",)), "id", f"'{paper.id}' does not match the file name '{file.name}'")
+            continue
+        yield Loaded(paper, path, raw)
+
+
+def _load_list(file: Path, model: type[M], out: _Collector, context: dict) -> Iterator[Loaded[M]]:
+    if not file.is_file():
+        return
+    path = display_path(file)
+    raw = out.read(file)
+    if raw is _UNREADABLE or raw is None:
+        return
+    if not isinstance(raw, LineList):
+        out.add(path, line_of(raw, ()), "", f"{file.name} must be a list of entries ('- ...')")
+        return
+    for index in range(len(raw)):
+        if not isinstance(raw[index], dict):
+            out.add(path, line_of(raw, (index,)), f"[{index}]", "each entry must be a mapping")
+            continue
+        item = out.validate(model, raw, path, (index,), context)
+        if item is not None:
+            yield Loaded(item, path, raw, (index,))
+
+
+def _load_pages(folder: Path, out: _Collector) -> Iterator[Loaded[Page]]:
+    if not folder.is_dir():
+        return
+    for file in sorted(folder.glob("*.md")):
+        path = display_path(file)
+        if not SLUG_RE.match(file.stem):
+            out.add(path, 1, "", "page file names may use only letters, digits, '-' and '_'")
+            continue
+        try:
+            header, body, _ = _front_matter(read_text(file))
+            meta = parse_yaml(header) if header else None
+        except YamlProblem as exc:
+            out.add(path, exc.line + (1 if exc.line > 0 else 0), "", exc.message)
+            continue
+        if meta is None:
+            meta = {}
+        if not isinstance(meta, dict):
+            out.add(path, 2, "", "front matter must be a mapping (title: ...)")
+            continue
+        unknown = sorted(set(meta) - {"title"})
+        for key in unknown:
+            out.add(path, 1 + line_of(meta, (key,)), key, "unknown field; pages take only 'title'")
+        if unknown:
+            continue
+        page = out.validate(Page, {"slug": file.stem, "title": meta.get("title"), "body": body}, path)
+        if page is not None:
+            yield Loaded(page, path, meta)
+
+
+def _check_ids(out: _Collector, loaded: list[Loaded], kind: str) -> None:
+    """Ids must be unique, also ignoring case (file systems that fold case would collide)."""
+    seen: dict[str, Loaded] = {}
+    for entry in loaded:
+        key = entry.item.id.lower()
+        if key in seen:
+            first = seen[key]
+            out.add(
+                entry.path,
+                entry.line("id"),
+                "id",
+                f"duplicate {kind} id '{entry.item.id}' (also at {first.path}:{first.line('id')})",
+            )
+        else:
+            seen[key] = entry
+
+
+def _check_references(
+    out: _Collector, config: Config, papers: list[Loaded[Paper]], lists: dict[str, list[Loaded]]
+) -> None:
+    tracks = {track.id for track in config.tracks}
+    paper_ids = {p.item.id for p in papers}
+    speaker_ids = {s.item.id for s in lists["speakers.yml"]}
+    workshop_ids = {w.item.id for w in lists["workshops.yml"]}
+
+    if tracks:
+        for paper in papers:
+            if paper.item.track is not None and paper.item.track not in tracks:
+                out.add(paper.path, paper.line("track"), "track",
+                        f"unknown track '{paper.item.track}' (config.yml lists: {', '.join(sorted(tracks))})")
+
+    scheduled: set[str] = set()
+    sessions: list[Loaded[Session]] = lists["sessions.yml"]
+    for entry in sessions:
+        session = entry.item
+        where = f"[{entry.loc[0]}]"
+        for index, paper_id in enumerate(session.papers):
+            scheduled.add(paper_id)
+            if paper_id not in paper_ids:
+                out.add(entry.path, entry.line("papers", index), f"{where}.papers[{index}]",
+                        f"no paper with id '{paper_id}' (expected papers/{paper_id}.yml)")
+        for index, speaker_id in enumerate(session.speakers):
+            if speaker_id not in speaker_ids:
+                out.add(entry.path, entry.line("speakers", index), f"{where}.speakers[{index}]",
+                        f"no speaker with id '{speaker_id}' in speakers.yml")
+        if session.workshop is not None and session.workshop not in workshop_ids:
+            out.add(entry.path, entry.line("workshop"), f"{where}.workshop",
+                    f"no workshop with id '{session.workshop}' in workshops.yml")
+
+    for first, second in combinations(sessions, 2):
+        a, b = first.item, second.item
+        if a.room and a.room == b.room and a.start < b.end and b.start < a.end:
+            out.add(second.path, second.line("start"), f"[{second.loc[0]}].start",
+                    f"overlaps session '{a.id}' in room '{a.room}' "
+                    f"(line {first.line('start')})")
+
+    if sessions:
+        for paper in papers:
+            if paper.item.id not in scheduled:
+                out.add(paper.path, paper.line("id"), "id",
+                        "paper is in no session (add it to a session in sessions.yml)", warning=True)

@@ -1,0 +1,313 @@
+"""The conference's typed data model: what organizers and authors write in sitedata/.
+
+Every model forbids unknown fields, so a typo such as ``titel:`` is an error rather
+than a silently missing title. Text limits keep one author's 10 MB abstract from
+bloating every page; ids are restricted to an alphabet that is safe as a file name
+and in a URL on every file system.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+from enum import Enum
+from typing import Annotated
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"
+
+#: An identifier that becomes a file name and a URL segment: ASCII letters, digits,
+#: ``-`` and ``_``, starting with a letter or digit. No dots, slashes or look-alikes.
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+
+
+def _no_control_chars(value: str) -> str:
+    for char in value:
+        if unicodedata.category(char) == "Cc" and char not in "\n\t":
+            raise ValueError(f"contains the control character U+{ord(char):04X}")
+    return value
+
+
+def _one_line(value: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+#: One line of plain text (titles, names): whitespace collapsed, never empty.
+Line = Annotated[
+    str,
+    AfterValidator(_no_control_chars),
+    AfterValidator(_one_line),
+    StringConstraints(max_length=500),
+]
+#: Markdown text (abstracts, bios, answers): rendered, then sanitized, on pages.
+Markdown = Annotated[str, AfterValidator(_no_control_chars), StringConstraints(max_length=20_000)]
+
+SAFE_URL_SCHEMES = ("http", "https", "mailto")
+
+
+def _safe_url(value: str) -> str:
+    value = value.strip()
+    if not value or any(c.isspace() or unicodedata.category(c) == "Cc" for c in value):
+        raise ValueError("must be a URL without spaces")
+    parts = urlsplit(value)
+    if parts.scheme:
+        if parts.scheme.lower() not in SAFE_URL_SCHEMES:
+            raise ValueError(
+                f"URL scheme '{parts.scheme}:' is not allowed (use http, https or mailto)"
+            )
+        if parts.scheme.lower() in ("http", "https") and not parts.netloc:
+            raise ValueError("must name a host, e.g. https://example.org/")
+    elif value.startswith("//") or value.startswith("\\"):
+        raise ValueError("protocol-relative URLs are not allowed; write https://")
+    return value
+
+
+#: A link: http(s), mailto, or a relative path. ``javascript:`` and ``data:`` are refused.
+Url = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_safe_url)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# --------------------------------------------------------------------------- config
+
+
+class Track(Model):
+    id: Id
+    name: Line
+    description: Line | None = None
+
+
+class Repository(Model):
+    """Where sitedata lives, for "Edit this page" links."""
+
+    url: Url
+    branch: Line = "main"
+    path: str = Field(default="sitedata", pattern=r"^[A-Za-z0-9_./-]*$", max_length=200)
+
+
+class NavLink(Model):
+    title: Line
+    url: Url
+
+
+class ChatProvider(str, Enum):
+    NONE = "none"
+    MATRIX = "matrix"
+    ROCKETCHAT = "rocketchat"
+    ZULIP = "zulip"
+    SLACK = "slack"
+    DISCORD = "discord"
+
+
+class ChatConfig(Model):
+    provider: ChatProvider = ChatProvider.NONE
+    server: Url | None = None
+
+
+class Config(Model):
+    name: Line
+    tagline: Line | None = None
+    start_date: date
+    end_date: date
+    timezone: str = "UTC"
+    logo: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$")
+    base_url: Url | None = None
+    repository: Repository | None = None
+    intro: Markdown = ""
+    tracks: list[Track] = Field(default_factory=list)
+    nav: list[NavLink] = Field(default_factory=list)
+    chat: ChatConfig = ChatConfig()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+        return value
+
+    @field_validator("logo")
+    @classmethod
+    def _logo_inside(cls, value: str | None) -> str | None:
+        if value is not None and ".." in value.split("/"):
+            raise ValueError("must be a path inside sitedata/")
+        return value
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Config:
+        if self.end_date < self.start_date:
+            raise ValueError("end_date is before start_date")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+# --------------------------------------------------------------------------- papers
+
+
+class Author(Model):
+    name: Line
+    affiliation: Line | None = None
+
+
+class PaperLinks(Model):
+    pdf: Url | None = None
+    code: Url | None = None
+    video: Url | None = None
+    slides: Url | None = None
+    poster: Url | None = None
+    project: Url | None = None
+
+    def present(self) -> list[tuple[str, str]]:
+        """(label, url) of every link given, in a fixed order."""
+        labels = {
+            "pdf": "Paper (PDF)",
+            "code": "Code",
+            "video": "Video",
+            "slides": "Slides",
+            "poster": "Poster",
+            "project": "Project page",
+        }
+        return [(label, url) for key, label in labels.items() if (url := getattr(self, key))]
+
+
+Keyword = Annotated[str, AfterValidator(_no_control_chars), StringConstraints(max_length=80)]
+
+
+class Paper(Model):
+    id: Id
+    title: Line
+    authors: list[Author] = Field(min_length=1, max_length=200)
+    abstract: Markdown = ""
+    tldr: Annotated[str, AfterValidator(_no_control_chars), StringConstraints(max_length=1000)] = ""
+    keywords: list[Annotated[Keyword, AfterValidator(_one_line)]] = Field(
+        default_factory=list, max_length=30
+    )
+    track: Id | None = None
+    links: PaperLinks = PaperLinks()
+
+    @property
+    def author_names(self) -> list[str]:
+        return [author.name for author in self.authors]
+
+
+# --------------------------------------------------------------------------- people & events
+
+
+class Speaker(Model):
+    id: Id
+    name: Line
+    affiliation: Line | None = None
+    talk_title: Line | None = None
+    abstract: Markdown = ""
+    bio: Markdown = ""
+    photo: Url | None = None
+    homepage: Url | None = None
+
+
+class Workshop(Model):
+    id: Id
+    title: Line
+    organizers: list[Line] = Field(default_factory=list)
+    abstract: Markdown = ""
+    url: Url | None = None
+
+
+class SessionType(str, Enum):
+    KEYNOTE = "keynote"
+    ORAL = "oral"
+    POSTER = "poster"
+    WORKSHOP = "workshop"
+    TUTORIAL = "tutorial"
+    SOCIAL = "social"
+    BREAK = "break"
+
+
+def _aware(value: datetime, info: ValidationInfo) -> datetime:
+    """Times without an offset are in the conference's time zone (passed as context)."""
+    if value.tzinfo is None:
+        zone = (info.context or {}).get("timezone", "UTC")
+        value = value.replace(tzinfo=ZoneInfo(zone))
+    return value
+
+
+class Session(Model):
+    id: Id
+    title: Line
+    type: SessionType
+    start: datetime
+    end: datetime
+    room: Line | None = None
+    stream_url: Url | None = None
+    chairs: list[Line] = Field(default_factory=list)
+    papers: list[Id] = Field(default_factory=list)
+    speakers: list[Id] = Field(default_factory=list)
+    workshop: Id | None = None
+    description: Markdown = ""
+
+    _start_aware = field_validator("start", "end")(_aware)
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Session:
+        if self.end <= self.start:
+            raise ValueError(f"ends ({self.end.isoformat()}) before it starts")
+        return self
+
+    @property
+    def day(self) -> date:
+        return self.start.date()
+
+
+# --------------------------------------------------------------------------- help & people
+
+
+class FaqEntry(Model):
+    question: Line
+    answer: Markdown
+    section: Line = "General"
+
+
+class CommitteeMember(Model):
+    name: Line
+    role: Line | None = None
+    affiliation: Line | None = None
+    photo: Url | None = None
+
+
+class Sponsor(Model):
+    name: Line
+    url: Url | None = None
+    level: Line | None = None
+    logo: Url | None = None
+
+
+class Page(Model):
+    """A free Markdown page from ``pages/<slug>.md``; its slug is the file name."""
+
+    slug: Id
+    title: Line
+    body: Markdown = ""
+
+
+SLUG_RE = re.compile(ID_PATTERN)

@@ -1,0 +1,132 @@
+"""Safe YAML loading that remembers where every value came from.
+
+PyYAML's safe loader, with three changes:
+- mappings and sequences remember the line of each key and item, so a schema error
+  on ``authors[2].name`` can be reported at the line where it was written;
+- a key given twice in one mapping is an error (PyYAML keeps the last one silently);
+- alias expansion is bounded, so a "billion laughs" file cannot exhaust memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MAX_ALIASES = 100
+MAX_FILE_BYTES = 2_000_000
+
+
+class YamlProblem(Exception):
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class LineDict(dict):
+    """A dict that knows the line of each key (1-based) and of itself."""
+
+    line: int = 1
+    key_lines: dict[Any, int]
+
+
+class LineList(list):
+    """A list that knows the line of each item (1-based) and of itself."""
+
+    line: int = 1
+    item_lines: list[int]
+
+
+class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._aliases = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                mark = self.peek_event().start_mark
+                raise YamlProblem(mark.line + 1, f"more than {MAX_ALIASES} YAML aliases")
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        if not isinstance(node, yaml.MappingNode):
+            return super().construct_mapping(node, deep=deep)
+        self.flatten_mapping(node)
+        result = LineDict()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                raise YamlProblem(key_node.start_mark.line + 1, "mapping keys must be plain text")
+            if key in result.key_lines:
+                raise YamlProblem(
+                    key_node.start_mark.line + 1,
+                    f"key {key!r} given twice (first on line {result.key_lines[key]})",
+                )
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return result
+
+    def construct_sequence(self, node, deep=False):
+        result = LineList(self.construct_object(child, deep=True) for child in node.value)
+        result.line = node.start_mark.line + 1
+        result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return result
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 text file; a BOM is dropped, invalid UTF-8 is a problem on its line."""
+    raw = path.read_bytes()
+    if len(raw) > MAX_FILE_BYTES:
+        raise YamlProblem(1, f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise YamlProblem(line, f"not valid UTF-8 (byte {exc.start})") from None
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse YAML text into LineDict/LineList values; raises YamlProblem with a line."""
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except YamlProblem:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise YamlProblem(line, f"invalid YAML: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(1, f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise YamlProblem(1, "invalid YAML: nested too deeply") from None
+
+
+def line_of(data: Any, loc: Sequence[str | int]) -> int:
+    """The line of the deepest value along ``loc`` that the file records."""
+    line = getattr(data, "line", 1)
+    node = data
+    for step in loc:
+        if isinstance(node, LineDict) and step in node:
+            line = node.key_lines.get(step, line)
+            node = node[step]
+        elif isinstance(node, LineList) and isinstance(step, int) and 0 <= step < len(node):
+            line = node.item_lines[step]
+            node = node[step]
+        else:
+            break
+    return line
