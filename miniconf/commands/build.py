@@ -10,7 +10,7 @@ import click
 
 from ..site.build import FreezeError, freeze_site
 from ..structure.loader import load_conference
-from .common import report_problems, sitedata_argument
+from .common import cache_dir_for, report_problems, sitedata_argument
 
 
 @click.command("freeze")
@@ -27,7 +27,7 @@ from .common import report_problems, sitedata_argument
 def command(sitedata: Path, out: Path, jobs: int | None) -> None:
     """Validate SITEDATA and freeze the site into OUT."""
     started = time.perf_counter()
-    conference, problems = load_conference(sitedata)
+    conference, problems = load_conference(sitedata, cache_dir_for(sitedata))
     errors = report_problems(problems)
     if conference is None:
         click.secho(f"{errors} error(s); the previous build was left untouched.", fg="red", err=True)

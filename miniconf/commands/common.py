@@ -24,3 +24,8 @@ def report_problems(problems: list[Problem], output_format: str = "text") -> int
             color = "yellow" if problem.severity is Severity.WARNING else "red"
             click.secho(str(problem), fg=color, err=True)
     return sum(problem.severity is Severity.ERROR for problem in problems)
+
+
+def cache_dir_for(sitedata: Path) -> Path:
+    """Where caches live: ``.miniconf-cache/`` beside sitedata (outside git)."""
+    return sitedata.resolve().parent / ".miniconf-cache"

@@ -14,6 +14,7 @@ import json
 import posixpath
 from collections.abc import Iterator
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -57,15 +58,20 @@ def create_app(conference: Conference) -> Flask:
     if not base_path.endswith("/"):
         base_path += "/"
 
+    @lru_cache(maxsize=65536)
+    def _link(endpoint: str, values: tuple, from_dir: str | None) -> str:
+        target = url_for(endpoint, **dict(values))
+        if endpoint == "static":
+            version = asset_versions.get(dict(values).get("filename", ""))
+            target += f"?v={version}" if version else ""
+        if from_dir is None:
+            return base_path + target.lstrip("/")
+        return posixpath.relpath(target, from_dir)
+
     def link(endpoint: str, **values) -> str:
         """A URL relative to the page being rendered (absolute under base_url on 404)."""
-        target = url_for(endpoint, **values)
-        if endpoint == "static":
-            version = asset_versions.get(values.get("filename", ""))
-            target += f"?v={version}" if version else ""
-        if g.get("absolute_links"):
-            return base_path + target.lstrip("/")
-        return posixpath.relpath(target, posixpath.dirname(request.path))
+        from_dir = None if g.get("absolute_links") else posixpath.dirname(request.path)
+        return _link(endpoint, tuple(sorted(values.items())), from_dir)
 
     def zone_time(moment: datetime) -> datetime:
         return moment.astimezone(conference.config.zone)

@@ -103,18 +103,22 @@ def _render_all(app: Flask, urls: list[str], dest: Path, jobs: int) -> None:
 
 
 def _render(app: Flask, urls: list[str], dest: Path) -> None:
-    client = app.test_client()
+    # The same request cycle as Frozen-Flask's test client (URL matching, views, error
+    # handlers, after-request hooks) without building a WSGI environ per page twice.
     made: set[Path] = set()
     for url in urls:
-        response = client.get(url)
-        if response.status_code != 200:
-            raise FreezeError(f"{url} answered {response.status_code}")
+        with app.test_request_context(url):
+            response = app.full_dispatch_request()
+            if response.status_code != 200:
+                raise FreezeError(f"{url} answered {response.status_code}")
+            response.direct_passthrough = False
+            body = response.get_data()
+            response.close()
         target = dest / url_to_file(url)
         if target.parent not in made:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
-        target.write_bytes(response.get_data())
-        response.close()
+        target.write_bytes(body)
 
 
 def _measure(folder: Path) -> FreezeReport:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -34,10 +34,13 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _no_control_chars(value: str) -> str:
-    for char in value:
-        if unicodedata.category(char) == "Cc" and char not in "\n\t":
-            raise ValueError(f"contains the control character U+{ord(char):04X}")
+    found = _CONTROL_CHARS.search(value)
+    if found:
+        raise ValueError(f"contains the control character U+{ord(found.group()):04X}")
     return value
 
 
@@ -108,7 +111,7 @@ class NavLink(Model):
     url: Url
 
 
-class ChatProvider(str, Enum):
+class ChatProvider(StrEnum):
     NONE = "none"
     MATRIX = "matrix"
     ROCKETCHAT = "rocketchat"
@@ -234,7 +237,7 @@ class Workshop(Model):
     url: Url | None = None
 
 
-class SessionType(str, Enum):
+class SessionType(StrEnum):
     KEYNOTE = "keynote"
     ORAL = "oral"
     POSTER = "poster"

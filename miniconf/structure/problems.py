@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
 
@@ -35,10 +35,12 @@ class Problem:
 
 def display_path(path: Path) -> str:
     """The path as the organizer typed it: relative to the working directory when inside it."""
+    if not path.is_absolute():
+        return path.as_posix()
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return path.relative_to(Path.cwd()).as_posix()
     except ValueError:
-        return str(path)
+        return path.as_posix()
 
 
 class SitedataError(Exception):

@@ -47,13 +47,14 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         super().__init__(stream)
         self._aliases = 0
 
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
+    def construct_object(self, node, deep=False):
+        # An already-built node is an alias being reused. Shared objects cost no memory
+        # here, but validation and rendering walk them once per use: bound them.
+        if node in self.constructed_objects:
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
-                mark = self.peek_event().start_mark
-                raise YamlProblem(mark.line + 1, f"more than {MAX_ALIASES} YAML aliases")
-        return super().compose_node(parent, index)
+                raise YamlProblem(node.start_mark.line + 1, f"more than {MAX_ALIASES} YAML aliases")
+        return super().construct_object(node, deep=deep)
 
     def construct_mapping(self, node, deep=False):
         if not isinstance(node, yaml.MappingNode):

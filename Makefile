@@ -1,0 +1,42 @@
+# MiniConf: the two set-up commands are `make freeze` and `make test`; both install first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SITEDATA ?= sitedata
+OUT ?= build
+PORT ?= 5000
+
+.PHONY: install run freeze validate pipeline test bench lint clean
+
+install: $(VENV)/.installed
+
+# torch first, pinned to the CPU build on this machine's disk: a bare requirement
+# would pull several GB of CUDA wheels. The pipeline's range accepts 2.13.0.
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "torch==2.13.0"
+	$(BIN)/python -m pip install --quiet -e ".[pipeline,test]"
+	touch $@
+
+validate: install
+	$(BIN)/miniconf validate $(SITEDATA)
+
+freeze: install
+	$(BIN)/miniconf freeze $(SITEDATA) --out $(OUT)
+
+run: install
+	$(BIN)/miniconf run $(SITEDATA) --port $(PORT)
+
+test: install
+	$(BIN)/ruff check miniconf tests bench
+	$(BIN)/python -m pytest -q -ra
+
+bench: install
+	$(BIN)/python bench/run.py
+
+lint: install
+	$(BIN)/ruff check miniconf tests bench
+
+clean:
+	rm -rf $(OUT) .miniconf-cache bench/out .pytest_cache .ruff_cache
