@@ -28,13 +28,32 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 TEMPLATES_DIR = PROJECT_DIR / "templates"
 STATIC_DIR = PROJECT_DIR / "static"
 
-#: Every page forbids inline script and anything from another origin; nothing from data
-#: can execute. Frames (embedded players) are opened per host by later features.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
-    "connect-src 'self'; frame-src 'none'; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'"
-)
+def content_security_policy(conference: Conference) -> str:
+    """The Content-Security-Policy of every page.
+
+    No inline script and nothing from another origin unless a feature names it: author
+    and organizer text can never execute. Features that embed a player or read a chat
+    server add just the hosts the conference's data uses (see csp_sources).
+    """
+    sources = csp_sources(conference)
+    return "; ".join(
+        f"{directive} {' '.join(sorted(values))}" for directive, values in sources.items()
+    )
+
+
+def csp_sources(conference: Conference) -> dict[str, set[str]]:
+    return {
+        "default-src": {"'self'"},
+        "script-src": {"'self'"},
+        "style-src": {"'self'"},
+        "img-src": {"'self'", "data:", "https:"},
+        "media-src": {"'self'"},
+        "connect-src": {"'self'"},
+        "frame-src": {"'none'"},
+        "object-src": {"'none'"},
+        "base-uri": {"'none'"},
+        "form-action": {"'self'"},
+    }
 
 
 def create_app(conference: Conference) -> Flask:
@@ -51,8 +70,9 @@ def create_app(conference: Conference) -> Flask:
     app.jinja_env.globals.update(
         conference=conference,
         config=conference.config,
-        csp=CONTENT_SECURITY_POLICY,
     )
+    policy = content_security_policy(conference)
+    app.jinja_env.globals["csp"] = policy
     asset_versions = _asset_versions(STATIC_DIR)
     base_path = urlsplit(conference.config.base_url or "/").path or "/"
     if not base_path.endswith("/"):
@@ -80,7 +100,7 @@ def create_app(conference: Conference) -> Flask:
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        response.headers["Content-Security-Policy"] = policy
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
