@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..site.build import FreezeError, freeze_site
+from ..site.explore import pipeline_outputs
 from ..structure.loader import load_conference
 from .common import cache_dir_for, report_problems, sitedata_argument
 
@@ -32,6 +33,8 @@ def command(sitedata: Path, out: Path, jobs: int | None) -> None:
     if conference is None:
         click.secho(f"{errors} error(s); the previous build was left untouched.", fg="red", err=True)
         sys.exit(1)
+    for warning in pipeline_outputs(conference).warnings():
+        click.secho(f"warning: {warning}; building without it", fg="yellow", err=True)
     try:
         report = freeze_site(conference, out, jobs=jobs)
     except FreezeError as exc:

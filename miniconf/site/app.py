@@ -22,6 +22,7 @@ from flask import Flask, Response, abort, g, render_template, request, send_from
 
 from ..structure.conference import Conference
 from ..structure.models import Paper
+from .explore import explore_json_text, pipeline_outputs, search_json_text
 from .markup import render_inline, render_markdown
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
@@ -184,6 +185,31 @@ def create_app(conference: Conference) -> Flask:
     def papers_json():
         return Response(papers_json_text(conference), mimetype="application/json")
 
+    # Exploring the program (miniconf/site/explore.py): map, "My papers", browser data.
+    @app.route("/map.html")
+    def paper_map():
+        return page("map.html")
+
+    @app.route("/my-papers.html")
+    def my_papers():
+        return page("my_papers.html")
+
+    @app.route("/explore.json")
+    def explore_json():
+        return Response(explore_json_text(conference), mimetype="application/json")
+
+    @app.route("/search.json")
+    def search_json():
+        return Response(search_json_text(conference), mimetype="application/json")
+
+    @app.route("/vectors.json")
+    @app.route("/vectors.bin")
+    def vectors_file():
+        vectors = pipeline_outputs(conference).vectors or abort(404)
+        if request.path.endswith(".bin"):
+            return Response(vectors[1], mimetype="application/octet-stream")
+        return Response(vectors[0], mimetype="application/json")
+
     return app
 
 
@@ -202,11 +228,18 @@ def paper_record(conference: Conference, paper: Paper) -> dict:
         "track": paper.track,
         "sessions": [session.id for session in conference.sessions_of_paper(paper.id)],
         "url": f"papers/{paper.id}.html",
+        "tldr": paper.tldr,
     }
 
 
 def papers_json_text(conference: Conference) -> str:
     records = [paper_record(conference, paper) for paper in conference.papers]
+    outputs = pipeline_outputs(conference)  # the pipeline's similar papers and map layout
+    for record in records:
+        if record["id"] in outputs.similar:
+            record["similar"] = outputs.similar[record["id"]]
+        if record["id"] in outputs.positions:
+            record["pos"] = outputs.positions[record["id"]]
     return json.dumps(records, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
@@ -235,6 +268,9 @@ def page_urls(conference: Conference) -> Iterator[str]:
     for simple in ("papers", "speakers", "workshops", "schedule", "help", "404"):
         yield f"/{simple}.html"
     yield "/papers.json"
+    yield from ("/map.html", "/my-papers.html", "/explore.json", "/search.json")
+    if pipeline_outputs(conference).vectors:
+        yield from ("/vectors.json", "/vectors.bin")
     for paper in conference.papers:
         yield f"/papers/{paper.id}.html"
     for speaker in conference.speakers:

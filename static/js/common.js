@@ -1,0 +1,89 @@
+// Shared helpers of the explore feature: where the site's data files are, safe DOM
+// building (text only, never innerHTML with data), and the paper card.
+
+/** The site's root folder, found from this module's own URL (static/js/common.js). */
+export const siteRoot = new URL("../../", import.meta.url);
+
+/** Absolute URL of a file or page given relative to the site root. */
+export function siteUrl(path) {
+  return new URL(path, siteRoot).href;
+}
+
+const loads = new Map();
+
+/** Fetch a JSON file of the site once per page, however many modules ask for it. */
+export function fetchJSON(path) {
+  if (!loads.has(path)) {
+    loads.set(path, fetch(siteUrl(path)).then((response) => {
+      if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+      return response.json();
+    }));
+  }
+  return loads.get(path);
+}
+
+/** Create an element: el("a", {href: "x", class: "y"}, "text", child). Text is never parsed as HTML. */
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name === "class") node.className = value;
+    else if (name === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+/** Split a query into lowercase terms; a paper matches when its text contains every term. */
+export function queryTerms(query) {
+  return (query || "").toLowerCase().split(/\s+/).filter(Boolean);
+}
+
+export function matchesAll(text, terms) {
+  for (const term of terms) if (!text.includes(term)) return false;
+  return true;
+}
+
+/** The lowercase text a query is matched against, without the abstract (loaded later). */
+export function paperText(paper) {
+  return [paper.title, paper.authors.join(" "), paper.keywords.join(" "), paper.tldr || "", paper.id]
+    .join(" ").toLowerCase();
+}
+
+/** The star button of one paper; bookmarks.js keeps every button of a paper in sync. */
+export function starButton(paperId, pressed) {
+  return el("button", {
+    type: "button", class: "star-button star-small", "data-star": paperId,
+    "aria-pressed": pressed ? "true" : "false",
+  }, el("span", {class: "star-icon", "aria-hidden": "true"}, pressed ? "★" : "☆"),
+  el("span", {class: "star-label"}, pressed ? "Starred" : "Star"));
+}
+
+/** A compact paper card (the same content as the paper_card macro, built in the browser). */
+export function paperCard(paper, trackNames, starred, tag = "li") {
+  const card = el("article", {class: "card paper-card", "data-paper-id": paper.id},
+    el("div", {class: "card-head"},
+      el("h3", {}, el("a", {href: siteUrl(paper.url)}, paper.title)),
+      starButton(paper.id, starred)),
+    el("p", {class: "byline"}, paper.authors.join(", ")),
+    paper.track ? el("span", {class: `track track-${paper.track}`}, trackNames.get(paper.track) || paper.track) : null,
+    paper.tldr ? el("p", {class: "tldr"}, paper.tldr) : null,
+    paper.keywords.length ? el("ul", {class: "tags", "aria-label": "Keywords"},
+      ...paper.keywords.map((keyword) => el("li", {}, keyword))) : null);
+  return el(tag, {}, card);
+}
+
+/** Track colours: the theme's --t1 … --t6, then evenly spread hues for further tracks. */
+export function trackColours(trackIds) {
+  const style = getComputedStyle(document.documentElement);
+  const colours = new Map();
+  trackIds.forEach((id, index) => {
+    const themed = index < 6 ? style.getPropertyValue(`--t${index + 1}`).trim() : "";
+    colours.set(id, themed || `hsl(${Math.round((index * 137.5) % 360)} 60% 50%)`);
+  });
+  return colours;
+}
