@@ -1,0 +1,73 @@
+"""Exploring the program, the Python side: browser data files and the pipeline's outputs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+from conftest import REPO, load_ok
+
+from miniconf.commands.build import command as freeze_command
+from miniconf.site.app import create_app, page_urls
+from miniconf.site.explore import search_words
+
+sys.path.insert(0, str(REPO / "bench"))
+from fake_pipeline import write_outputs  # noqa: E402
+
+
+def get_json(conference, url: str):
+    response = create_app(conference).test_client().get(url)
+    assert response.status_code == 200, url
+    return json.loads(response.data)
+
+
+def test_search_words_are_distinct_lowercase_words_in_order():
+    assert search_words("Graph Nets, graph nets!", "Nets of GRAPHS") == "graph nets of graphs"
+
+
+def test_papers_json_carries_pipeline_outputs_when_they_are_fresh(sitedata_copy: Path):
+    write_outputs(sitedata_copy, dims=16)
+    conference = load_ok(sitedata_copy)
+    records = {record["id"]: record for record in get_json(conference, "/papers.json")}
+    similar = json.loads((sitedata_copy / "pipeline" / "similar.json").read_text())["similar"]
+    first = conference.papers[0].id
+    assert records[first]["similar"] == similar[first]
+    assert all(0 <= value <= 1 for value in records[first]["pos"])
+    assert get_json(conference, "/explore.json")["vectors"] is True
+    assert {"/vectors.json", "/vectors.bin"} <= set(page_urls(conference))
+
+
+def test_stale_outputs_are_left_out_with_a_warning(sitedata_copy: Path, tmp_path: Path):
+    write_outputs(sitedata_copy, dims=16)
+    # A paper accepted after the pipeline ran: the outputs no longer cover every paper.
+    late = (sitedata_copy / "papers" / "h27-001.yml").read_text().replace("h27-001", "h27-900")
+    (sitedata_copy / "papers" / "h27-900.yml").write_text(late)
+    conference = load_ok(sitedata_copy)
+    records = get_json(conference, "/papers.json")
+    assert not any("similar" in record or "pos" in record for record in records)
+    assert get_json(conference, "/explore.json")["vectors"] is False
+    assert "/vectors.bin" not in set(page_urls(conference))
+
+    out = tmp_path / "out"
+    result = CliRunner().invoke(freeze_command, [str(sitedata_copy), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "stale" in result.output and "map.json" in result.output
+    assert (tmp_path / "out" / "papers.html").is_file()
+    assert not (tmp_path / "out" / "vectors.bin").exists()
+
+
+def test_search_json_indexes_abstracts_and_other_pages(demo_conference):
+    search = get_json(demo_conference, "/search.json")
+    assert len(search["papers"]) == len(demo_conference.papers)
+    assert "banded" in search["papers"][0].split()  # from h27-001's abstract, not its title
+    kinds = {page["kind"] for page in search["pages"]}
+    assert {"Speaker", "Workshop", "Session", "Page"} <= kinds
+
+
+def test_explore_pages_are_frozen(frozen_demo: Path):
+    for name in ("map.html", "my-papers.html", "explore.json", "search.json"):
+        assert (frozen_demo / name).is_file(), name
+    # Without pipeline outputs there are no vectors to publish.
+    assert not (frozen_demo / "vectors.bin").exists()
