@@ -61,6 +61,7 @@ def test_search_narrows_results_and_the_url_keeps_it(page, site, papers):
     page.fill("#paper-query", "ribbon")
     assert card_titles(page) == ["Ribbon Attention: Linear-Time Long-Context Transformers with "
                                  "Banded Low-Rank Memory"]
+    page.wait_for_url(re.compile(r"\?q=ribbon$"))  # written once typing pauses
     assert parse_qs(urlsplit(page.url).query) == {"q": ["ribbon"]}
     page.reload()
     page.wait_for_selector("#paper-browser[data-ready]")

@@ -26,20 +26,31 @@ async function start(root) {
 
   const trackNames = new Map(explore.tracks.map((track) => [track.id, track.name]));
   const sessionsById = new Map(explore.sessions.map((session) => [session.id, session]));
-  const items = papers.map((paper) => {
+  // Facet values are numbered once, so counting a keystroke's matches is integer work.
+  const facetValues = Object.fromEntries(FACETS.map((facet) => [facet, []]));
+  const facetCode = Object.fromEntries(FACETS.map((facet) => [facet, new Map()]));
+  const code = (facet, value) => {
+    let found = facetCode[facet].get(value);
+    if (found === undefined) {
+      found = facetValues[facet].length;
+      facetValues[facet].push(value);
+      facetCode[facet].set(value, found);
+    }
+    return found;
+  };
+  for (const id of trackNames.keys()) code("track", id);
+  for (const session of explore.sessions) { code("day", session.day); code("session", session.id); }
+  const items = papers.map((paper, index) => {
     const sessions = paper.sessions.filter((id) => sessionsById.has(id));
     const starts = sessions.map((id) => Date.parse(sessionsById.get(id).start));
-    return {
-      paper,
-      text: paperText(paper),
-      values: {
-        track: paper.track ? [paper.track] : [],
-        day: [...new Set(sessions.map((id) => sessionsById.get(id).day))],
-        session: sessions,
-        kw: paper.keywords,
-      },
-      start: starts.length ? Math.min(...starts) : Infinity,
+    const values = {
+      track: paper.track ? [paper.track] : [],
+      day: [...new Set(sessions.map((id) => sessionsById.get(id).day))],
+      session: sessions,
+      kw: paper.keywords,
     };
+    const codes = FACETS.map((facet) => Int32Array.from(values[facet], (value) => code(facet, value)));
+    return {paper, index, text: paperText(paper), codes, start: starts.length ? Math.min(...starts) : Infinity};
   });
   const collator = new Intl.Collator(undefined, {sensitivity: "base", numeric: true});
   const byTitle = items.slice().sort((a, b) => collator.compare(a.paper.title, b.paper.title));
@@ -53,17 +64,10 @@ async function start(root) {
     kw: (keyword) => keyword,
   };
   const allLabels = {track: "All tracks", day: "All days", session: "All sessions", kw: "All keywords"};
-  // Facet values in a fixed order: tracks as configured, days and sessions by time.
-  const facetOrder = {
-    track: [...trackNames.keys()],
-    day: [...new Set(explore.sessions.map((session) => session.day))],
-    session: explore.sessions.map((session) => session.id),
-    kw: null, // by count, most used first
-  };
-
   const state = readState();
   let shown = PAGE_SIZE;
   let results = [];
+  let writeTimer = 0;
 
   function readState() {
     const params = new URLSearchParams(window.location.search);
@@ -107,50 +111,81 @@ async function start(root) {
     return byTitle;
   }
 
-  function update() {
+  // Which papers match the query, by index. Typing extends a query, and every paper that
+  // matches "lang" also matched "lan", so only the previous matches are searched again.
+  const queryMatches = new Uint8Array(items.length);
+  let matchedQuery = null;
+
+  function matchQuery() {
+    const query = state.q.trim().toLowerCase().replace(/\s+/g, " ");
+    const terms = queryTerms(query);
+    const narrowing = matchedQuery !== null && query.startsWith(matchedQuery);
+    for (const item of items) {
+      if (narrowing && !queryMatches[item.index]) continue;
+      queryMatches[item.index] = !terms.length || matchesAll(item.text, terms) ? 1 : 0;
+    }
+    matchedQuery = terms.length ? query : null;
+  }
+
+  function update({typing = false} = {}) {
     performance.mark("papers-update-start");
-    const terms = queryTerms(state.q);
-    const counts = Object.fromEntries(FACETS.map((facet) => [facet, new Map()]));
+    matchQuery();
+    const counts = FACETS.map((facet) => new Int32Array(facetValues[facet].length));
+    const chosen = FACETS.map((facet) => (state[facet] ? facetCode[facet].get(state[facet]) ?? -2 : -1));
+    const filtering = chosen.some((choice) => choice !== -1);
     results = [];
     for (const item of ordered()) {
-      if (terms.length && !matchesAll(item.text, terms)) continue;
+      if (!queryMatches[item.index]) continue;
       // A facet's counts ignore that facet's own choice (so its other options stay useful).
-      let failed = null;
+      let failed = -1;
       let failures = 0;
-      for (const facet of FACETS) {
-        if (state[facet] && !item.values[facet].includes(state[facet])) {
-          failed = facet;
-          failures += 1;
+      if (filtering) {
+        for (let f = 0; f < FACETS.length; f++) {
+          if (chosen[f] !== -1 && !item.codes[f].includes(chosen[f])) {
+            failed = f;
+            failures += 1;
+          }
         }
+        if (failures > 1) continue;
       }
-      if (failures > 1) continue;
-      for (const facet of FACETS) {
-        if (failures === 1 && facet !== failed) continue;
-        const facetCounts = counts[facet];
-        for (const value of item.values[facet]) facetCounts.set(value, (facetCounts.get(value) || 0) + 1);
+      for (let f = 0; f < FACETS.length; f++) {
+        if (failures === 1 && f !== failed) continue;
+        const facetCounts = counts[f];
+        const codes = item.codes[f];
+        for (let v = 0; v < codes.length; v++) facetCounts[codes[v]] += 1;
       }
       if (failures === 0) results.push(item);
     }
-    for (const facet of FACETS) fillFacet(facet, counts[facet]);
+    FACETS.forEach((facet, f) => fillFacet(facet, counts[f]));
     shown = PAGE_SIZE;
     render();
-    writeState();
     performance.measure("papers-update", "papers-update-start");
+    // Updating the URL costs Chrome ~10 ms a call: while typing, do it once typing pauses.
+    clearTimeout(writeTimer);
+    if (typing) writeTimer = setTimeout(writeState, 250);
+    else writeState();
   }
 
   function fillFacet(facet, counts) {
     const select = form.querySelector(`[data-facet="${facet}"]`);
-    let values = facetOrder[facet] || [...counts.keys()].sort((a, b) => counts.get(b) - counts.get(a) || a.localeCompare(b))
-      .slice(0, MAX_KEYWORD_OPTIONS);
-    values = values.filter((value) => counts.has(value) || value === state[facet]);
-    if (state[facet] && !values.includes(state[facet])) values.unshift(state[facet]);
-    const options = [new Option(allLabels[facet], "")];
-    for (const value of values) {
-      options.push(new Option(`${labels[facet](value)} (${counts.get(value) || 0})`, value));
+    let codes = [...counts.keys()].filter((i) => counts[i] > 0 || facetValues[facet][i] === state[facet]);
+    if (facet === "kw") {
+      codes.sort((a, b) => counts[b] - counts[a] || facetValues.kw[a].localeCompare(facetValues.kw[b]));
+      codes = codes.slice(0, MAX_KEYWORD_OPTIONS);
     }
-    select.replaceChildren(...options);
+    const values = codes.map((i) => facetValues[facet][i]);
+    if (state[facet] && !values.includes(state[facet])) { values.unshift(state[facet]); codes.unshift(-1); }
+    const texts = codes.map((i, n) => `${labels[facet](values[n])} (${i >= 0 ? counts[i] : 0})`);
+    const options = select.options;
+    // Same options as before (the usual case while typing): update the counts in place.
+    const same = options.length === values.length + 1 && values.every((value, n) => options[n + 1].value === value);
+    if (same) {
+      texts.forEach((text, n) => { if (options[n + 1].text !== text) options[n + 1].text = text; });
+    } else {
+      select.replaceChildren(new Option(allLabels[facet], ""), ...values.map((value, n) => new Option(texts[n], value)));
+    }
     select.value = state[facet];
-    select.closest(".control").hidden = values.length === 0 && !state[facet];
+    select.closest(".control").hidden = values.length === 0;
   }
 
   function render() {
@@ -174,7 +209,7 @@ async function start(root) {
     more.textContent = `Show more (${Math.min(PAGE_SIZE, results.length - shown)} of ${results.length - shown} left)`;
   }
 
-  query.addEventListener("input", () => { state.q = query.value; update(); });
+  query.addEventListener("input", () => { state.q = query.value; update({typing: true}); });
   form.addEventListener("change", (event) => {
     const target = event.target;
     if (target === sort) {
@@ -205,7 +240,6 @@ async function start(root) {
 
   query.value = state.q;
   sort.value = state.sort;
-  document.getElementById("paper-index").hidden = true;
   root.hidden = false;
   update();
   root.dataset.ready = "true";
@@ -214,6 +248,7 @@ async function start(root) {
   // Abstract words arrive after the first render: the page is usable before they land.
   const search = await fetchJSON("search.json");
   items.forEach((item, index) => { item.text += ` ${search.papers[index] || ""}`; });
+  matchedQuery = null; // texts grew: earlier non-matches may match now
   root.dataset.abstracts = "true";
   if (state.q) update();
 }
