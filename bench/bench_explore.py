@@ -123,7 +123,8 @@ def paper_map(page, base: str) -> None:
         const draw = performance.getEntriesByName('map-draw')[0];
         return [draw.startTime + draw.duration, draw.duration];
     }""")
-    print(f"map: first render {first[0]:.0f} ms after navigation (the draw itself {first[1]:.1f} ms)")
+    print(f"map: first render {first[0]:.0f} ms after navigation "
+          f"(the draw itself {first[1]:.1f} ms)")
     box = page.locator("#map-canvas").bounding_box()
     page.evaluate("""() => {
         performance.clearMeasures('map-draw');
