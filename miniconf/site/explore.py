@@ -45,12 +45,15 @@ def _dumps(data) -> str:
 
 def explore_json_text(conference: Conference) -> str:
     zone = conference.config.zone
-    tracks = [{"id": track.id, "name": track.name} for track in conference.config.tracks]
+    tracks = [
+        {"id": track.id, "name": track.name, "color": conference.track_color(track.id)}
+        for track in conference.config.tracks
+    ]
     known = {track.id for track in conference.config.tracks}
     for paper in conference.papers:  # tracks used by papers but missing from config
         if paper.track and paper.track not in known:
             known.add(paper.track)
-            tracks.append({"id": paper.track, "name": paper.track})
+            tracks.append({"id": paper.track, "name": paper.track, "color": 1})
     sessions = [
         {
             "id": session.id,

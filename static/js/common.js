@@ -63,14 +63,20 @@ export function starButton(paperId, pressed) {
   el("span", {class: "star-label"}, pressed ? "Starred" : "Star"));
 }
 
+/** Tracks by id ({id, name, color}) from explore.json; color is the theme's 1-6. */
+export function tracksById(explore) {
+  return new Map(explore.tracks.map((track) => [track.id, track]));
+}
+
 /** A compact paper card (the same content as the paper_card macro, built in the browser). */
-export function paperCard(paper, trackNames, starred, tag = "li") {
+export function paperCard(paper, tracks, starred, tag = "li") {
+  const track = tracks.get(paper.track);
   const card = el("article", {class: "card paper-card", "data-paper-id": paper.id},
     el("div", {class: "card-head"},
       el("h3", {}, el("a", {href: siteUrl(paper.url)}, paper.title)),
       starButton(paper.id, starred)),
     el("p", {class: "byline"}, paper.authors.join(", ")),
-    paper.track ? el("span", {class: `track track-${paper.track}`}, trackNames.get(paper.track) || paper.track) : null,
+    paper.track ? el("span", {class: `track t${track?.color || 1}`}, track?.name || paper.track) : null,
     paper.tldr ? el("p", {class: "tldr"}, paper.tldr) : null,
     paper.keywords.length ? el("ul", {class: "tags", "aria-label": "Keywords"},
       ...paper.keywords.map((keyword) => el("li", {}, keyword))) : null);

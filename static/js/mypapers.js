@@ -1,7 +1,7 @@
 // "My papers": the starred papers, export/import of stars, and "For you" recommendations.
 
 import { exportBookmarks, importBookmarks, onBookmarksChanged, starredIds } from "./bookmarks.js";
-import { fetchJSON, paperCard } from "./common.js";
+import { fetchJSON, paperCard, tracksById } from "./common.js";
 import { loadVectors, rankForYou } from "./foryou.js";
 
 const root = document.getElementById("my-papers");
@@ -10,7 +10,7 @@ if (root) await start(root);
 async function start(root) {
   const [papers, explore] = await Promise.all([fetchJSON("papers.json"), fetchJSON("explore.json")]);
   const byId = new Map(papers.map((paper) => [paper.id, paper]));
-  const trackNames = new Map(explore.tracks.map((track) => [track.id, track.name]));
+  const tracks = tracksById(explore);
   const list = document.getElementById("my-papers-list");
   const status = document.getElementById("my-papers-count");
   const message = document.getElementById("bookmarks-message");
@@ -21,7 +21,7 @@ async function start(root) {
   async function render() {
     const starred = starredIds();
     const mine = papers.filter((paper) => starred.has(paper.id));
-    list.replaceChildren(...mine.map((paper) => paperCard(paper, trackNames, true)));
+    list.replaceChildren(...mine.map((paper) => paperCard(paper, tracks, true)));
     status.textContent = mine.length
       ? `${mine.length} starred paper${mine.length === 1 ? "" : "s"}. Stars stay in this browser; export them to keep or move them.`
       : "No stars yet. Star papers (☆ on a paper card or page) to keep them here. Stars stay in this browser only; nothing is sent anywhere.";
@@ -33,7 +33,7 @@ async function start(root) {
     const ranked = rankForYou(loaded, starred, 20);
     performance.measure("foryou-rank", "foryou-start");
     forYouList.replaceChildren(...ranked.filter((entry) => byId.has(entry.id))
-      .map((entry) => paperCard(byId.get(entry.id), trackNames, false)));
+      .map((entry) => paperCard(byId.get(entry.id), tracks, false)));
     root.dataset.forYou = "ready";
   }
 

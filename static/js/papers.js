@@ -6,7 +6,7 @@
 // list stays in the HTML for browsers without JavaScript.
 
 import { onBookmarksChanged, refreshStarButtons, starredIds } from "./bookmarks.js";
-import { fetchJSON, matchesAll, paperCard, paperText, queryTerms } from "./common.js";
+import { fetchJSON, matchesAll, paperCard, paperText, queryTerms, tracksById } from "./common.js";
 
 const PAGE_SIZE = 50;
 const MAX_KEYWORD_OPTIONS = 300;
@@ -24,6 +24,7 @@ async function start(root) {
   const list = document.getElementById("paper-cards");
   const more = document.getElementById("paper-more");
 
+  const tracks = tracksById(explore);
   const trackNames = new Map(explore.tracks.map((track) => [track.id, track.name]));
   const sessionsById = new Map(explore.sessions.map((session) => [session.id, session]));
   // Facet values are numbered once, so counting a keystroke's matches is integer work.
@@ -190,7 +191,7 @@ async function start(root) {
 
   function render() {
     const starred = starredIds();
-    const cards = results.slice(0, shown).map((item) => paperCard(item.paper, trackNames, starred.has(item.paper.id)));
+    const cards = results.slice(0, shown).map((item) => paperCard(item.paper, tracks, starred.has(item.paper.id)));
     list.replaceChildren(...cards);
     const total = results.length;
     count.textContent = total === items.length && !state.q
@@ -203,7 +204,7 @@ async function start(root) {
   function showMore() {
     const starred = starredIds();
     const next = results.slice(shown, shown + PAGE_SIZE);
-    list.append(...next.map((item) => paperCard(item.paper, trackNames, starred.has(item.paper.id))));
+    list.append(...next.map((item) => paperCard(item.paper, tracks, starred.has(item.paper.id))));
     shown += next.length;
     more.hidden = shown >= results.length;
     more.textContent = `Show more (${Math.min(PAGE_SIZE, results.length - shown)} of ${results.length - shown} left)`;
