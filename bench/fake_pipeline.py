@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from miniconf.structure.loader import load_conference
+
 FAKE_MODEL = "fake-clustered-vectors"
 
 
@@ -33,6 +35,17 @@ def _papers(sitedata: Path) -> list[tuple[str, str | None]]:
         for record in data if isinstance(data, list) else [data]:
             found.append((str(record["id"]), record.get("track")))
     return sorted(found)
+
+
+def _inputs_hash(sitedata: Path) -> str:
+    """The ``inputs`` the site checks: the same hash the real pipeline records."""
+    try:
+        from miniconf.structure.pipeline_outputs import conference_inputs, inputs_hash
+    except ImportError:  # before the pipeline feature: any hash does
+        return hashlib.sha256(FAKE_MODEL.encode()).hexdigest()
+    conference, problems = load_conference(sitedata)
+    assert conference is not None, problems
+    return inputs_hash(FAKE_MODEL, conference_inputs(conference))
 
 
 def write_outputs(sitedata: Path, dims: int = 64, k: int = 5, seed: int = 0) -> Path:
@@ -66,7 +79,7 @@ def write_outputs(sitedata: Path, dims: int = 64, k: int = 5, seed: int = 0) -> 
         y = 0.5 + 0.3 * math.sin(a) + spots.gauss(0, 0.07)
         positions[paper_id] = [round(min(1, max(0, x)), 4), round(min(1, max(0, y)), 4)]
 
-    inputs = hashlib.sha256((FAKE_MODEL + "".join(ids)).encode()).hexdigest()
+    inputs = _inputs_hash(sitedata)
     folder = sitedata / "pipeline"
     folder.mkdir(exist_ok=True)
     common = {"model": FAKE_MODEL, "inputs": inputs}
