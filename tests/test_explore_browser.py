@@ -52,7 +52,7 @@ def open_papers(page, site: str, query: str = ""):
 
 
 def card_titles(page) -> list[str]:
-    return page.locator("#paper-cards .paper-card h3").all_inner_texts()
+    return page.locator("#paper-cards .paper-card h3").all_text_contents()
 
 
 def test_search_narrows_results_and_the_url_keeps_it(page, site, papers):
@@ -81,7 +81,7 @@ def test_a_track_facet_filters_with_counts_and_is_shareable(page, site, papers):
     assert option.inner_text().endswith(f"({vision})")
     page.select_option("#facet-track", "vision")
     assert page.locator("#paper-cards .paper-card").count() == vision
-    assert set(page.locator("#paper-cards .track").all_inner_texts()) == {"Vision & Perception"}
+    assert set(page.locator("#paper-cards .track").all_text_contents()) == {"Vision & Perception"}
     assert "track=vision" in page.url
     # The shared link opens the same view; other facets count within it.
     other = page.context.new_page()
