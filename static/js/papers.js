@@ -194,9 +194,10 @@ async function start(root) {
     const cards = results.slice(0, shown).map((item) => paperCard(item.paper, tracks, starred.has(item.paper.id)));
     list.replaceChildren(...cards);
     const total = results.length;
-    count.textContent = total === items.length && !state.q
-      ? `${total} papers`
-      : `${total} of ${items.length} papers match`;
+    const number = (n) => n.toLocaleString("en");
+    count.textContent = total === items.length
+      ? `${number(total)} papers`
+      : `${number(total)} of ${number(items.length)} papers match`;
     more.hidden = shown >= total;
     more.textContent = `Show more (${Math.min(PAGE_SIZE, total - shown)} of ${total - shown} left)`;
   }
