@@ -7,7 +7,7 @@ import click
 from . import __version__
 from .commands import build, serve, validate
 from .commands import import_ as import_command
-from .commands import linkcheck
+from .commands import linkcheck as linkcheck_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,7 +20,7 @@ cli.add_command(validate.command)
 cli.add_command(build.command)
 cli.add_command(serve.command)
 cli.add_command(import_command.command)
-cli.add_command(linkcheck.command)
+cli.add_command(linkcheck_command.command)
 
 
 def main() -> None:

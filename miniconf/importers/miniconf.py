@@ -31,7 +31,7 @@ import shutil
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -411,8 +411,8 @@ class _Importer:
             except (KeyError, ValueError):
                 self.skip(where, "no valid start and end time; left out")
                 continue
-            start = start if start.tzinfo else start.replace(tzinfo=timezone.utc)
-            end = end if end.tzinfo else end.replace(tzinfo=timezone.utc)
+            start = start if start.tzinfo else start.replace(tzinfo=UTC)
+            end = end if end.tzinfo else end.replace(tzinfo=UTC)
             parsed.append((start, str(event.get("title", "")), index, event, end))
         for start, title, index, event, end in sorted(parsed, key=lambda item: item[:3]):
             where = f"main_calendar.json event {index + 1} ({title!r})"
