@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -29,9 +30,34 @@ from pydantic import (
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"
 
+
+
+def _explain_bad_id(value: object) -> object:
+    """Name the character that makes an id unsafe; the pattern alone only says "no match".
+
+    Authors meet this on their pull request, e.g. for a Cyrillic 'һ' that looks like 'h'.
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if not text:
+        raise ValueError("id must not be empty")
+    if len(text) > 100:
+        raise ValueError(f"id is {len(text)} characters long; the limit is 100")
+    for position, char in enumerate(text):
+        allowed = char.isascii() and (char.isalnum() or (position > 0 and char in "-_"))
+        if not allowed:
+            name = unicodedata.name(char, "a control character")
+            raise ValueError(
+                f"id may use only ASCII letters, digits, '-' and '_' and must start with a "
+                f"letter or digit; character {position + 1} is {name} (U+{ord(char):04X})"
+            )
+    return value
+
+
 #: An identifier that becomes a file name and a URL segment: ASCII letters, digits,
 #: ``-`` and ``_``, starting with a letter or digit. No dots, slashes or look-alikes.
-Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN), BeforeValidator(_explain_bad_id)]
 
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
