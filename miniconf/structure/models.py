@@ -70,6 +70,18 @@ def _no_control_chars(value: str) -> str:
     return value
 
 
+def _at_most(limit: int) -> AfterValidator:
+    """A length limit with a message that says how long the text is (first, so that a
+    huge value is refused before any other work on it)."""
+
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise ValueError(f"is {len(value):,} characters long; the limit is {limit:,}")
+        return value
+
+    return AfterValidator(check)
+
+
 def _one_line(value: str) -> str:
     value = " ".join(value.split())
     if not value:
@@ -80,12 +92,15 @@ def _one_line(value: str) -> str:
 #: One line of plain text (titles, names): whitespace collapsed, never empty.
 Line = Annotated[
     str,
+    _at_most(500),
     AfterValidator(_no_control_chars),
     AfterValidator(_one_line),
     StringConstraints(max_length=500),
 ]
 #: Markdown text (abstracts, bios, answers): rendered, then sanitized, on pages.
-Markdown = Annotated[str, AfterValidator(_no_control_chars), StringConstraints(max_length=20_000)]
+Markdown = Annotated[
+    str, _at_most(20_000), AfterValidator(_no_control_chars), StringConstraints(max_length=20_000)
+]
 
 SAFE_URL_SCHEMES = ("http", "https", "mailto")
 
@@ -221,7 +236,9 @@ class PaperLinks(Model):
         return [(label, url) for key, label in labels.items() if (url := getattr(self, key))]
 
 
-Keyword = Annotated[str, AfterValidator(_no_control_chars), StringConstraints(max_length=80)]
+Keyword = Annotated[
+    str, _at_most(80), AfterValidator(_no_control_chars), StringConstraints(max_length=80)
+]
 
 
 class Paper(Model):
@@ -229,7 +246,9 @@ class Paper(Model):
     title: Line
     authors: list[Author] = Field(min_length=1, max_length=200)
     abstract: Markdown = ""
-    tldr: Annotated[str, AfterValidator(_no_control_chars), StringConstraints(max_length=1000)] = ""
+    tldr: Annotated[
+        str, _at_most(1000), AfterValidator(_no_control_chars), StringConstraints(max_length=1000)
+    ] = ""
     keywords: list[Annotated[Keyword, AfterValidator(_one_line)]] = Field(
         default_factory=list, max_length=30
     )
