@@ -130,10 +130,12 @@ class _Row:
 
 
 def _read_csv(file: Path) -> tuple[list[str], list[_Row]]:
+    raw = file.read_bytes()
     try:
-        text = file.read_bytes().decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise MiniConfImportError(f"{file}: not valid UTF-8 (byte {exc.start})") from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise MiniConfImportError(f"{file}:{line}: not valid UTF-8 (byte {exc.start})") from None
     # Cells keep their line breaks; Windows and old-Mac endings become plain newlines.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -454,7 +456,7 @@ class _Importer:
         for name, ids in named.items():
             self.skip(f"papers.csv session '{name}'",
                       f"no event in main_calendar.json links to it (papers.html?session=...), "
-                      f"so it has no time; {len(ids)} papers keep no session")
+                      f"so it has no time; {len(ids)} paper(s) keep no session")
 
     def read_projection(self) -> None:
         file = self.source / "papers_projection.json"
