@@ -114,6 +114,11 @@ FORK_PAPERS = (
     "bad/id,Third,Dee,Text,,,,,,\r\n"
     "p4,Fourth,Eve,Text,,,,,javascript:alert(1),\r\n"
 )
+FORK_SPEAKERS = (
+    "UID,image,title,institution,speaker,abstract,bio,session\n"
+    "1,javascript:alert(1),Talk,Uni,Ada,Abstract,Bio,1\n"
+    ",https://example.org/b.png,,,Bea Example,,,\n"
+)
 FORK_CALENDAR = [
     {"title": "Posters <b>one</b>", "start": "2027-06-01T10:00:00+02:00",
      "end": "2027-06-01T12:00:00+02:00", "link": "papers.html?session=Day+1+Posters",
@@ -129,6 +134,7 @@ def fork_dir(tmp_path: Path) -> Path:
     source.mkdir()
     (source / "papers.csv").write_bytes(FORK_PAPERS.encode())
     (source / "main_calendar.json").write_text(json.dumps(FORK_CALENDAR))
+    (source / "speakers.csv").write_text(FORK_SPEAKERS)
     (source / "config.yml").write_text("name: Fork Conf\ntagline: A <br> B\nfancy: yes\n")
     return source
 
@@ -147,6 +153,9 @@ def test_fork_columns_are_kept_or_reported(fork_dir: Path, tmp_path: Path):
     social = conference.session_by_id["zoom-social"]
     assert social.type == "social" and "https://zoom.example/j/1" in social.description
     assert conference.config.tagline == "A · B"
+    ada, bea = conference.speakers
+    assert (ada.id, ada.photo, ada.talk_title) == ("1", None, "Talk")
+    assert bea.id == "bea-example"  # no UID: derived from the name
 
     text = "\n".join(summary.lines())
     assert "papers.csv column 'pdf_url' → papers/<id>.yml links.pdf" in text
@@ -154,10 +163,12 @@ def test_fork_columns_are_kept_or_reported(fork_dir: Path, tmp_path: Path):
             "(2 non-empty values)") in text
     assert "papers.csv column 'presentation_id'" in text
     assert "papers.csv:5: paper id 'bad/id' is not a valid id" in text
-    assert "papers.csv:6 (paper p4): left out (links.pdf: URL scheme 'javascript:'" in text
+    assert ("papers.csv:6 (paper p4): links.pdf: URL scheme 'javascript:' is not allowed "
+            "(use http, https or mailto); that field was dropped") in text
+    assert conference.paper_by_id["p4"].links.pdf is None  # the paper arrives, the link not
     assert "papers.csv session 'Lost Session': no event in main_calendar.json" in text
     assert "config.yml 'fancy': no place for it" in text
-    assert summary.counts["papers"] == 2
+    assert summary.counts["papers"] == 3
 
 
 def test_import_is_deterministic(fork_dir: Path, tmp_path: Path):
@@ -192,7 +203,7 @@ def test_import_command(fork_dir: Path, tmp_path: Path):
     out = tmp_path / "site"
     result = CliRunner().invoke(cli, ["import", "miniconf", str(fork_dir), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "      2 papers" in result.stdout
+    assert "      3 papers" in result.stdout
     assert "Not imported:" in result.stdout
     assert f"Validated {out}: OK" in result.stdout
     again = CliRunner().invoke(cli, ["import", "miniconf", str(fork_dir), "--out", str(out)])

@@ -170,6 +170,34 @@ def _read_json(file: Path) -> Any:
         raise MiniConfImportError(f"{file}: not valid JSON ({exc})") from None
 
 
+def _describe(error: dict) -> str:
+    where = ".".join(map(str, error["loc"])) or "record"
+    return f"{where}: {error['msg'].removeprefix('Value error, ')}"
+
+
+def _drop(data: Any, loc: tuple) -> None:
+    """Remove the value at ``loc`` (a field or a list item), and its parent if it empties.
+
+    Validators of a whole model report a location past our data (the model's own name);
+    the walk stops at the deepest part that exists."""
+    parents = []
+    node = data
+    for step in loc[:-1]:
+        if isinstance(node, dict) and step in node or isinstance(node, list) and (
+                isinstance(step, int) and step < len(node)):
+            parents.append((node, step))
+            node = node[step]
+        else:
+            break
+    last = loc[len(parents)] if len(parents) < len(loc) else None
+    if isinstance(node, dict) and last in node or isinstance(node, list) and (
+            isinstance(last, int) and last < len(node)):
+        del node[last]
+    while parents and not node:
+        node, step = parents.pop()
+        del node[step]
+
+
 # --------------------------------------------------------------------------- the import
 
 
@@ -195,18 +223,26 @@ class _Importer:
         self.summary.not_imported.append(f"{where}: {message}")
 
     def check(self, model: type[BaseModel], data: dict, where: str, context=None) -> bool:
-        """Validate one record with our model; report and refuse it when it does not fit."""
-        try:
-            model.model_validate(data, context=context)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(map(str, error['loc'])) or 'record'}: "
-                f"{error['msg'].removeprefix('Value error, ')}"
-                for error in exc.errors()[:3]
-            )
-            self.skip(where, f"left out ({problems})")
-            return False
-        return True
+        """Validate one record with our model; report and refuse it when it does not fit.
+
+        A problem in an optional field (a ``javascript:`` link, an over-long abstract)
+        drops just that field, so the record still arrives; the summary names the field.
+        """
+        for _attempt in range(5):
+            try:
+                model.model_validate(data, context=context)
+                return True
+            except ValidationError as exc:
+                errors = exc.errors()
+            required = {name for name, info in model.model_fields.items() if info.is_required()}
+            if any(not error["loc"] or error["loc"][0] in required for error in errors):
+                problems = "; ".join(_describe(error) for error in errors[:3])
+                self.skip(where, f"left out ({problems})")
+                return False
+            for error in sorted(errors, key=lambda error: error["loc"], reverse=True):
+                _drop(data, error["loc"])
+                self.skip(where, f"{_describe(error)}; that field was dropped")
+        return False
 
     def extra_columns(self, file: str, header: list[str], rows: list[_Row], known: set[str]):
         for column in header:
