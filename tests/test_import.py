@@ -171,6 +171,21 @@ def test_fork_columns_are_kept_or_reported(fork_dir: Path, tmp_path: Path):
     assert summary.counts["papers"] == 3
 
 
+def test_logo_is_copied_only_from_inside_the_repository(fork_dir: Path, tmp_path: Path):
+    (fork_dir.parent / "static").mkdir()
+    (fork_dir.parent / "static" / "logo.png").write_bytes(b"\x89PNG logo")
+    (fork_dir / "config.yml").write_text("name: Fork\nlogo:\n  image: static/logo.png\n")
+    import_miniconf(fork_dir, tmp_path / "with-logo")
+    assert (tmp_path / "with-logo" / "logo.png").read_bytes() == b"\x89PNG logo"
+    conference, problems = load_conference(tmp_path / "with-logo")
+    assert conference is not None and conference.config.logo == "logo.png", problems
+
+    (fork_dir / "config.yml").write_text("name: Fork\nlogo: ../../../../../../etc/hostname\n")
+    summary = import_miniconf(fork_dir, tmp_path / "no-logo")
+    assert not (tmp_path / "no-logo" / "hostname").exists()
+    assert any(note.startswith("config.yml logo:") for note in summary.not_imported)
+
+
 def test_import_is_deterministic(fork_dir: Path, tmp_path: Path):
     import_miniconf(fork_dir, tmp_path / "a")
     import_miniconf(fork_dir, tmp_path / "b")

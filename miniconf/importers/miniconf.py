@@ -558,8 +558,12 @@ class _Importer:
         logo = data.get("logo")
         image = logo.get("image") if isinstance(logo, dict) else logo
         if image:
+            # Mini-Conf paths are relative to its repository (sitedata/'s parent); the file
+            # is published, so it must really be inside that repository.
+            repository = self.source.resolve().parent
             candidates = [self.source / str(image), self.source.parent / str(image).lstrip("/")]
-            found = next((c for c in candidates if c.is_file() and not c.is_symlink()), None)
+            found = next((c for c in candidates if c.is_file() and not c.is_symlink()
+                          and c.resolve().is_relative_to(repository)), None)
             if found and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", found.name):
                 self.logo_file = found
                 self.config["logo"] = found.name
