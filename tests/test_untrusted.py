@@ -37,9 +37,10 @@ def _apply(case: ErrorCase, root: Path) -> int:
         target = root / name
         target.parent.mkdir(parents=True, exist_ok=True)
         data = content.encode() if isinstance(content, str) else content
-        if case.append:
+        if case.append and target.exists():
             before = target.read_bytes()
-            line += before.count(b"\n")
+            if name == case.path:
+                line += before.count(b"\n")
             data = before + data
         target.write_bytes(data)
     for name, destination in case.symlinks.items():

@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import gc
 import os
+import re
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -257,6 +258,13 @@ def _check_logo(out: _Collector, root: Path, logo: str, raw: Any, path: str) -> 
     if not file.is_file() or not inside:
         where = "is not a file inside sitedata/" if file.exists() else "not found in sitedata/"
         out.add(path, line_of(raw, ("logo",)), "logo", f"'{logo}' {where}")
+    elif file.suffix.lower() == ".svg" and _SVG_ACTIVE.search(file.read_bytes()):
+        # Opened directly (not through <img>), an SVG runs its scripts on the site's origin.
+        out.add(path, line_of(raw, ("logo",)), "logo",
+                f"'{logo}' contains script, event handlers or embedded HTML; use a plain SVG")
+
+
+_SVG_ACTIVE = re.compile(rb"<script|<foreignObject|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
 
 
 def load_or_raise(root: Path) -> tuple[Conference, list[Problem]]:

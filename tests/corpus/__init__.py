@@ -148,6 +148,9 @@ ERROR_CASES = [
     ErrorCase("logo symlinked out of sitedata", {"config.yml": "logo: logo.png\n"},
         "config.yml", 1, r"logo: 'logo.png' is not a file inside sitedata", append=True,
         symlinks={"logo.png": "/etc/passwd"}),
+    ErrorCase("SVG logo with a script", {"config.yml": "logo: logo.svg\n", "logo.svg": (
+        '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><circle r="4"/></svg>')},
+        "config.yml", 1, r"logo: 'logo.svg' contains script, event handlers", append=True),
     # ---- duplicates
     ErrorCase("duplicate speaker id", {"speakers.yml": (
         "- id: eve\n  name: Eve\n- id: EVE\n  name: Eve again\n")},
