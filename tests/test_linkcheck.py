@@ -67,3 +67,12 @@ def test_linkcheck_command(frozen_demo: Path, tmp_path: Path):
     bad = CliRunner().invoke(cli, ["linkcheck", str(build), "--format", "github"])
     assert bad.exit_code == 1
     assert "::error title=Broken link::index.html:" in bad.stdout
+
+
+def test_absolute_links_under_base_url(tmp_path: Path):
+    """The 404 page links absolutely under base_url (a GitHub Pages project site)."""
+    (tmp_path / "index.html").write_text('<p id="top">home</p>')
+    (tmp_path / "404.html").write_text('<a href="/conf/index.html#top">home</a>')
+    assert check_links(tmp_path, "https://org.github.io/conf/") == (1, [])
+    _, broken = check_links(tmp_path)  # without the base path the link leaves the site
+    assert [link.url for link in broken] == ["/conf/index.html#top"]
