@@ -136,6 +136,7 @@ def fork_dir(tmp_path: Path) -> Path:
     (source / "main_calendar.json").write_text(json.dumps(FORK_CALENDAR))
     (source / "speakers.csv").write_text(FORK_SPEAKERS)
     (source / "config.yml").write_text("name: Fork Conf\ntagline: A <br> B\nfancy: yes\n")
+    (source / "tutorials.csv").write_text("UID,title\nt1,Tutorial\n")
     return source
 
 
@@ -168,6 +169,7 @@ def test_fork_columns_are_kept_or_reported(fork_dir: Path, tmp_path: Path):
     assert conference.paper_by_id["p4"].links.pdf is None  # the paper arrives, the link not
     assert "papers.csv session 'Lost Session': no event in main_calendar.json" in text
     assert "config.yml 'fancy': no place for it" in text
+    assert "tutorials.csv: not read" in text
     assert summary.counts["papers"] == 3
 
 

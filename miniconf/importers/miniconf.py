@@ -65,6 +65,9 @@ PAPER_COLUMNS = {"UID", "title", "authors", "abstract", "keywords", "sessions", 
 SPEAKER_COLUMNS = {"UID", "image", "title", "institution", "speaker", "abstract", "bio",
                    "homepage", "website"}
 WORKSHOP_COLUMNS = {"UID", "title", "authors", "abstract", "url", "link", "website"}
+#: The Mini-Conf files this importer reads; any other file in the folder is reported.
+KNOWN_FILES = {"papers.csv", "speakers.csv", "workshops.csv", "highlighted.csv", "config.yml",
+               "faq.yml", "committee.yml", "main_calendar.json", "papers_projection.json"}
 #: config.yml keys that we map (all others are reported).
 CONFIG_KEYS = {"name", "tagline", "chat_server", "logo"}
 
@@ -592,6 +595,9 @@ def import_miniconf(source: Path, out: Path) -> ImportSummary:
         raise MiniConfImportError(f"{out} already exists and is not empty; "
                                   "choose a new --out folder (nothing was changed)")
     importer = _Importer(source, out)
+    for other in sorted(source.iterdir()):
+        if other.name not in KNOWN_FILES and not other.name.startswith("."):
+            importer.skip(other.name, "not read: the importer knows no such Mini-Conf file")
     importer.read_papers()
     importer.read_speakers()
     importer.read_workshops()
