@@ -29,10 +29,16 @@ def iclr_import(iclr_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     return out, summary
 
 
-def test_every_iclr_record_arrives(iclr_dir: Path, iclr_import):
-    out, summary = iclr_import
-    conference, problems = load_conference(out)
+@pytest.fixture(scope="module")
+def iclr_conference(iclr_import):
+    conference, problems = load_conference(iclr_import[0])
     assert conference is not None, "\n".join(map(str, problems))
+    return conference
+
+
+def test_every_iclr_record_arrives(iclr_dir: Path, iclr_import, iclr_conference):
+    _, summary = iclr_import
+    conference = iclr_conference
 
     papers = _rows(iclr_dir / "papers.csv")
     assert len(papers) == 687
@@ -55,9 +61,8 @@ def test_every_iclr_record_arrives(iclr_dir: Path, iclr_import):
     assert summary.counts["papers"] == 687 and summary.counts["sessions"] == 56
 
 
-def test_iclr_sessions_join_calendar_and_papers(iclr_import):
-    out, _ = iclr_import
-    conference, _ = load_conference(out)
+def test_iclr_sessions_join_calendar_and_papers(iclr_conference):
+    conference = iclr_conference
     # The one paper with sessions ("Tues Session 1|Mon Session 1") is in both poster
     # sessions, which take their times from the calendar events linking to them.
     sessions = {s.id for s in conference.sessions_of_paper("B1xSperKvH")}
@@ -94,10 +99,8 @@ def test_iclr_summary_reports_what_did_not_fit(iclr_import):
     assert "chat_server → chat" in text
 
 
-def test_iclr_import_freezes_without_broken_links(iclr_import, tmp_path: Path):
-    out, _ = iclr_import
-    conference, _ = load_conference(out)
-    report = freeze_site(conference, tmp_path / "build")
+def test_iclr_import_freezes_without_broken_links(iclr_conference, tmp_path: Path):
+    report = freeze_site(iclr_conference, tmp_path / "build")
     assert report.files > 687
     checked, broken = check_links(tmp_path / "build")
     assert checked > 5000 and broken == []
