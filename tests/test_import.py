@@ -126,6 +126,8 @@ FORK_CALENDAR = [
     {"title": "Posters <b>one</b>", "start": "2027-06-01T10:00:00+02:00",
      "end": "2027-06-01T12:00:00+02:00", "link": "papers.html?session=Day+1+Posters",
      "calendarId": "---"},
+    {"title": "Posters one, repeated", "start": "2027-06-02T10:00:00+02:00",
+     "end": "2027-06-02T12:00:00+02:00", "link": "papers.html?session=Day+1+Posters"},
     {"title": "Zoom social", "start": "2027-06-02T18:00:00+02:00",
      "end": "2027-06-02T19:00:00+02:00", "link": "https://zoom.example/j/1"},
 ]
@@ -154,6 +156,8 @@ def test_fork_columns_are_kept_or_reported(fork_dir: Path, tmp_path: Path):
     assert p1.author_names == ["Ann", "Bob"] and p1.keywords == ["a", "b"]
     session = conference.session_by_id["day-1-posters"]
     assert session.papers == ["p1", "p2"] and session.title == "Posters one"
+    repeat = conference.session_by_id["day-1-posters-20270602-1000"]  # same name, later
+    assert repeat.papers == ["p1", "p2"]
     social = conference.session_by_id["zoom-social"]
     assert social.type == "social" and "https://zoom.example/j/1" in social.description
     assert conference.config.tagline == "A · B"

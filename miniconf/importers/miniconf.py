@@ -422,7 +422,8 @@ class _Importer:
 
     def read_calendar(self) -> None:
         file = self.source / "main_calendar.json"
-        named = {name: ids for name, ids in self.paper_sessions.items()}
+        named = self.paper_sessions
+        linked: set[str] = set()  # session names some event links to (maybe several times)
         events = _read_json(file) if file.is_file() else []
         if not isinstance(events, list):
             raise MiniConfImportError(f"{file}: expected a list of events")
@@ -467,8 +468,9 @@ class _Importer:
             if session_name is not None:
                 base = slugify(session_name)
                 session["type"] = "poster"
-                if papers := named.pop(session_name, []):
-                    session["papers"] = papers
+                linked.add(session_name)
+                if papers := named.get(session_name):
+                    session["papers"] = list(papers)
             elif speaker_match and speaker_match.group(1) in speaker_by_uid:
                 base = slugify(title)
                 session["type"] = "keynote"
@@ -493,6 +495,8 @@ class _Importer:
             self.skip("main_calendar.json links",
                       f"{dropped_links} relative links into the old site were dropped")
         for name, ids in named.items():
+            if name in linked:
+                continue
             self.skip(f"papers.csv session '{name}'",
                       f"no event in main_calendar.json links to it (papers.html?session=...), "
                       f"so it has no time; {len(ids)} paper(s) keep no session")
