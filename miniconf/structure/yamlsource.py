@@ -112,10 +112,14 @@ def read_text(path: Path) -> str:
 def _check_nesting(text: str) -> None:
     """Refuse absurd nesting. Brackets and dashes inside text count too, which is
     harmless: no real file has a hundred unclosed brackets or ``- `` in a row."""
-    compact = _COMPACT_NESTING.search(text)
+    # Cheap counts first: most files cannot reach the limit at all.
+    markers = sum(text.count(marker) for marker in ("- ", "? ", "-\t", "?\t"))
+    compact = _COMPACT_NESTING.search(text) if markers >= MAX_FLOW_DEPTH else None
     if compact:
         line = text.count("\n", 0, compact.start()) + 1
         raise YamlProblem(line, f"invalid YAML: nested more than {MAX_FLOW_DEPTH} levels deep")
+    if text.count("[") + text.count("{") <= MAX_FLOW_DEPTH:
+        return
     depth = 0
     for match in _BRACKETS.finditer(text):
         depth += 1 if match.group() in "[{" else -1
