@@ -166,6 +166,8 @@ ERROR_CASES = [
     # ---- YAML itself
     ErrorCase("billion laughs", {"papers/evil.yml": _paper(abstract=BILLION_LAUGHS)},
         "papers/evil.yml", 15, r"more than 100 YAML aliases"),
+    ErrorCase("recursive alias", {"papers/evil.yml": _paper(abstract="keywords: &k [*k]")},
+        "papers/evil.yml", 5, r"invalid YAML: found unconstructable recursive node"),
     ErrorCase("deeply nested flow", {"papers/evil.yml": _paper(
         abstract="abstract: " + "[" * 60_000 + "]" * 60_000)},
         "papers/evil.yml", 5, r"nested more than 100 levels deep"),
