@@ -17,9 +17,9 @@ if (root) await start(root);
 
 async function start(root) {
   const [papers, explore] = await Promise.all([fetchJSON("papers.json"), fetchJSON("explore.json")]);
-  const form = root.querySelector("form");
-  const query = form.elements.q;
-  const sort = form.elements.sort;
+  const controls = document.getElementById("paper-controls");
+  const query = document.getElementById("paper-query");
+  const sort = document.getElementById("paper-sort");
   const count = document.getElementById("paper-count");
   const list = document.getElementById("paper-cards");
   const more = document.getElementById("paper-more");
@@ -168,7 +168,7 @@ async function start(root) {
   }
 
   function fillFacet(facet, counts) {
-    const select = form.querySelector(`[data-facet="${facet}"]`);
+    const select = controls.querySelector(`[data-facet="${facet}"]`);
     let codes = [...counts.keys()].filter((i) => counts[i] > 0 || facetValues[facet][i] === state[facet]);
     if (facet === "kw") {
       codes.sort((a, b) => counts[b] - counts[a] || facetValues.kw[a].localeCompare(facetValues.kw[b]));
@@ -212,7 +212,7 @@ async function start(root) {
   }
 
   query.addEventListener("input", () => { state.q = query.value; update({typing: true}); });
-  form.addEventListener("change", (event) => {
+  controls.addEventListener("change", (event) => {
     const target = event.target;
     if (target === sort) {
       state.sort = sort.value;
@@ -224,9 +224,7 @@ async function start(root) {
     }
     update();
   });
-  form.addEventListener("submit", (event) => event.preventDefault());
-  form.addEventListener("reset", (event) => {
-    event.preventDefault();
+  document.getElementById("paper-clear").addEventListener("click", () => {
     for (const key of ["q", ...FACETS]) state[key] = "";
     query.value = "";
     state.sort = "title";

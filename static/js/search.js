@@ -38,7 +38,8 @@ export function wireSiteSearch() {
   const input = document.getElementById("site-search-input");
   const list = document.getElementById("site-search-results");
   if (!input || !list) return;
-  const form = input.form;
+  const box = input.closest(".site-search");
+  box.hidden = false;
   let index = null;
   let active = -1;
 
@@ -86,12 +87,15 @@ export function wireSiteSearch() {
     if (event.key === "ArrowDown") { event.preventDefault(); if (list.hidden) render(); else highlight(active + 1); }
     else if (event.key === "ArrowUp") { event.preventDefault(); highlight(active - 1); }
     else if (event.key === "Escape") close();
-    else if (event.key === "Enter" && active >= 0) {
+    else if (event.key === "Enter" && input.value.trim()) {
+      // The chosen result, or else the papers page filtered by the query.
       event.preventDefault();
-      window.location.href = options()[active].querySelector("a").href;
+      const chosen = active >= 0 ? options()[active] : list.querySelector(".result-all");
+      if (chosen) window.location.href = chosen.querySelector("a").href;
+      else window.location.href = `${siteUrl("papers.html")}?q=${encodeURIComponent(input.value.trim())}`;
     }
   });
-  form.addEventListener("focusout", (event) => {
-    if (!form.contains(event.relatedTarget)) close();
+  box.addEventListener("focusout", (event) => {
+    if (!box.contains(event.relatedTarget)) close();
   });
 }
