@@ -226,6 +226,11 @@ def test_site_search_finds_papers_and_speakers(page, site):
     page.locator("#site-search-results [role=option]").first.wait_for()
     found = page.locator("#site-search-results [role=option] a").all_text_contents()
     assert any(text.startswith("Speaker") and "Inês Vasconcelos" in text for text in found)
+    # Enter without choosing a result opens the papers page filtered by the query.
+    page.press("#site-search-input", "Enter")
+    page.wait_for_url("**/papers.html?q=bedside")
+    page.wait_for_selector("#paper-browser[data-abstracts]")
+    assert page.input_value("#paper-query") == "bedside"
     assert page.console_errors == []
 
 
