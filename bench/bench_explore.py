@@ -46,7 +46,8 @@ def build(papers: int) -> Path:
     started = time.perf_counter()
     freeze_site(conference, site)
     print(f"freeze ({papers} papers, explore data included): {time.perf_counter() - started:.1f} s")
-    for name in ("papers.json", "search.json", "explore.json", "vectors.bin", "vectors.json"):
+    for name in ("papers.html", "papers.json", "search.json", "explore.json", "vectors.bin",
+                 "vectors.json"):
         raw = (site / name).read_bytes()
         print(f"  {name}: {len(raw) / 1e3:.0f} kB ({len(gzip.compress(raw)) / 1e3:.0f} kB gzipped)")
     return site
