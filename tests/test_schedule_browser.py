@@ -1,0 +1,177 @@
+"""The schedule in a real browser with an emulated time zone (Playwright ``timezone_id``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import icalendar
+import pytest
+
+pytestmark = pytest.mark.browser
+
+HOST = "helios-conf.example.org"
+
+
+@pytest.fixture
+def open_page(browser):
+    """Open a page in a fresh context with the given time zone (en-GB: 24-hour clock)."""
+    contexts = []
+
+    def open_in(url: str, timezone_id: str, now: str | None = None, bookmarks: str | None = None):
+        context = browser.new_context(timezone_id=timezone_id, locale="en-GB",
+                                      accept_downloads=True)
+        contexts.append(context)
+        tab = context.new_page()
+        tab.console_errors = []
+        tab.on("console",
+               lambda msg: tab.console_errors.append(msg.text) if msg.type == "error" else None)
+        tab.on("pageerror", lambda exc: tab.console_errors.append(str(exc)))
+        if now:
+            tab.clock.install(time=now)
+        if bookmarks is not None:
+            context.add_init_script(f"localStorage.setItem('miniconf.bookmarks', {bookmarks!r})")
+        tab.goto(url)
+        return tab
+
+    yield open_in
+    for context in contexts:
+        context.close()
+
+
+def range_text(tab, session_id: str) -> str:
+    return tab.locator(f'[data-session-id="{session_id}"] .time-range').inner_text()
+
+
+def test_times_convert_to_the_visitors_zone_and_the_switcher_remembers(open_page, demo_url):
+    tab = open_page(demo_url + "schedule.html", "Asia/Tokyo")
+
+    # 13:00 in Lisbon (UTC+1) is 21:00 in Tokyo (UTC+9).
+    assert range_text(tab, "d1-opening") == "Tue 11 May, 21:00–21:30 GMT+9"
+    assert "your time zone, Asia/Tokyo" in tab.locator(".zone-note").inner_text()
+    # Across midnight in Lisbon; the next morning in Tokyo (the day-3 tab shows it).
+    tab.get_by_role("tab", name="Day 3 · Thu 13 May").click()
+    assert range_text(tab, "d3-oral-health") == "Fri 14 May, 06:30–08:30 GMT+9"
+
+    picker = tab.get_by_label("Show times in")
+    picker.select_option("Europe/Lisbon")
+    assert range_text(tab, "d3-oral-health").startswith("Thu 13 May, 22:30–Fri 14 May, 00:30")
+    picker.select_option("America/New_York")
+    assert range_text(tab, "d3-oral-health").startswith("Thu 13 May, 17:30–19:30")
+
+    # Remembered across pages: a session page shows New York time too.
+    tab.goto(demo_url + "sessions/d1-keynote.html")
+    assert tab.locator(".meta .time-range").inner_text().startswith("Tue 11 May, 08:30–09:30")
+    assert tab.get_by_label("Show times in").input_value() == "America/New_York"
+    # Back to "your time zone".
+    tab.get_by_label("Show times in").select_option("")
+    assert tab.locator(".meta .time-range").inner_text() == "Tue 11 May, 21:30–22:30 GMT+9"
+    assert tab.console_errors == []
+
+
+def test_paper_page_shows_its_sessions_in_the_visitors_zone(open_page, demo_url):
+    tab = open_page(demo_url + "papers/h27-001.html", "America/Los_Angeles")
+    ranges = tab.locator(".session-list .time-range").all_inner_texts()
+    # Oral 14:45 and posters 16:15 in Lisbon are 06:45 and 08:15 in California.
+    assert ranges == ["Tue 11 May, 06:45–08:00 GMT-7", "Tue 11 May, 08:15–09:45 GMT-7"]
+
+
+def test_daylight_saving_is_applied_per_date(open_page, demo_url):
+    """New York is UTC-4 in May: the Lisbon keynote at 13:30 (UTC+1) is 08:30 there."""
+    tab = open_page(demo_url + "sessions/d1-keynote.html", "America/New_York")
+    text = tab.locator(".meta .time-range").inner_text()
+    assert text.startswith("Tue 11 May, 08:30–09:30")
+    # Lord Howe Island shifts by 30 minutes and is in its standard time (UTC+10:30) in May.
+    tab.get_by_label("Show times in").select_option("Australia/Lord_Howe")
+    assert tab.locator(".meta .time-range").inner_text().startswith(
+        "Tue 11 May, 23:00–Wed 12 May, 00:00")
+
+
+def test_day_tabs_work_with_the_keyboard(open_page, demo_url):
+    tab = open_page(demo_url + "schedule.html", "Europe/Lisbon")
+    tabs = tab.get_by_role("tab")
+    assert tabs.count() == 3
+    assert tab.locator("#day-2027-05-12").is_hidden()
+    tabs.first.focus()
+    tab.keyboard.press("ArrowRight")
+    assert tab.locator("#day-2027-05-12").is_visible()
+    assert tab.locator("#day-2027-05-11").is_hidden()
+    assert tabs.nth(1).get_attribute("aria-selected") == "true"
+    assert tab.evaluate("document.activeElement.id") == "day-2027-05-12-tab"
+
+
+def test_now_line_and_live_session(open_page, demo_url):
+    # 13:00 UTC is 14:00 in Lisbon on day 1: the keynote (13:30–14:30) is live.
+    tab = open_page(demo_url + "schedule.html", "Europe/Lisbon", now="2027-05-11T13:00:00Z")
+    day_one = tab.get_by_role("tab", name="Day 1 · Tue 11 May")
+    assert day_one.get_attribute("aria-selected") == "true"
+    live = tab.locator(".agenda-item.is-live")
+    assert live.count() == 1 and live.get_attribute("data-session-id") == "d1-keynote"
+    line = tab.locator(".now-line")
+    assert line.inner_text() == "Now · 14:00"
+    # The line sits just before the first session still to come (the coffee break).
+    following = line.evaluate("el => el.nextElementSibling.dataset.sessionId")
+    assert following == "d1-break"
+
+
+def test_home_page_happening_now_and_up_next(open_page, demo_url):
+    # 13:35 UTC is 14:35 in Lisbon: the coffee break (14:30–14:45) is on, two orals follow.
+    tab = open_page(demo_url, "Asia/Tokyo", now="2027-05-11T13:35:00Z")
+    box = tab.locator("[data-now-next]")
+    box.wait_for(state="visible")
+    assert box.locator("[data-now-list] a").all_inner_texts() == ["Coffee break"]
+    assert box.locator("[data-next-list] a").all_inner_texts() == [
+        "Oral session: Language & Dialogue", "Oral session: Vision & Perception"]
+    # In the visitor's zone: 14:45 Lisbon is 22:45 in Tokyo.
+    assert "22:45" in box.locator("[data-next-list] .time-range").first.inner_text()
+    box.locator("[data-next-list] a").first.click()
+    assert tab.url.endswith("/sessions/d1-oral-language.html")
+
+
+def test_home_page_hides_now_next_after_the_conference(open_page, demo_url):
+    tab = open_page(demo_url, "Europe/Lisbon", now="2027-06-01T12:00:00Z")
+    tab.wait_for_load_state("networkidle")
+    assert tab.locator("[data-now-next]").is_hidden()
+
+
+def test_personal_agenda_from_bookmarked_papers(open_page, demo_url, tmp_path: Path):
+    tab = open_page(demo_url + "schedule.html", "Europe/Lisbon",
+                    bookmarks='["h27-001", "h27-039"]')
+    status = tab.locator("[data-agenda-status]")
+    assert status.inner_text() == "2 bookmarked papers in 4 sessions"
+    with tab.expect_download() as download_info:
+        tab.get_by_role("button", name="My agenda (.ics)").click()
+    target = tmp_path / "agenda.ics"
+    download_info.value.save_as(target)
+
+    calendar = icalendar.Calendar.from_ical(target.read_bytes())
+    events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
+    # The same UIDs as schedule.ics: importing both updates instead of duplicating.
+    assert set(events) == {f"{sid}@{HOST}" for sid in (
+        "d1-oral-language", "d1-poster-1", "d3-poster-3", "d3-oral-health")}
+    health = events[f"d3-oral-health@{HOST}"]
+    assert health.decoded("DTSTART").isoformat() == "2027-05-13T21:30:00+00:00"
+    assert health.decoded("DTEND").isoformat() == "2027-05-13T23:30:00+00:00"
+    assert str(health["SUMMARY"]) == "Oral session: ML for Health & Science (Asia-Pacific friendly)"
+
+
+def test_agenda_button_without_bookmarks_is_disabled(open_page, demo_url):
+    tab = open_page(demo_url + "schedule.html", "Europe/Lisbon")
+    assert tab.get_by_role("button", name="My agenda (.ics)").is_disabled()
+    status = tab.locator("[data-agenda-status]").inner_text()
+    assert status == "Bookmark papers to build your agenda"
+
+
+def test_without_javascript_times_stay_in_the_conference_zone(browser, demo_url):
+    context = browser.new_context(timezone_id="Asia/Tokyo", java_script_enabled=False)
+    try:
+        tab = context.new_page()
+        tab.goto(demo_url + "schedule.html")
+        first = tab.locator('[data-session-id="d1-opening"] .time-range').inner_text()
+        assert first == "Tue 11 May, 13:00–13:30 WEST"
+        assert "Europe/Lisbon" in tab.locator(".zone-note").inner_text()
+        assert tab.locator("[data-zone-picker]").is_hidden()
+        # Every day is listed, one after the other.
+        assert tab.locator("section.day").count() == 3
+        assert tab.locator("#day-2027-05-13").is_visible()
+    finally:
+        context.close()
