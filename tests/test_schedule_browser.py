@@ -175,3 +175,42 @@ def test_without_javascript_times_stay_in_the_conference_zone(browser, demo_url)
         assert tab.locator("#day-2027-05-13").is_visible()
     finally:
         context.close()
+
+
+DST_SESSION = """\
+- id: dst-spring
+  title: "Night owls (clocks go forward at 01:00)"
+  type: social
+  start: 2027-03-28T00:30
+  end: 2027-03-28T02:30
+  room: Night room
+"""
+
+
+def test_daylight_saving_night_in_the_browser(open_page, sitedata_copy: Path, tmp_path: Path,
+                                              serve_folder):
+    """00:30–02:30 Lisbon on the spring-forward night lasts one hour, wherever it is shown."""
+    from miniconf.site.build import freeze_site
+    from miniconf.structure.loader import load_conference
+
+    with (sitedata_copy / "sessions.yml").open("a", encoding="utf-8") as file:
+        file.write(DST_SESSION)
+    conference, problems = load_conference(sitedata_copy)
+    assert conference is not None, problems
+    freeze_site(conference, tmp_path / "build", jobs=1)
+    url = serve_folder(tmp_path / "build") + "sessions/dst-spring.html"
+
+    def shown(tab) -> str:
+        return tab.locator(".meta .time-range").inner_text()
+
+    # London changes its clocks at the same instant: both zone names are shown.
+    assert shown(open_page(url, "Europe/London")) == "Sun 28 Mar, 00:30 GMT–02:30 BST"
+    # Tokyo has no summer time: the same hour is 09:30–10:30.
+    assert shown(open_page(url, "Asia/Tokyo")) == "Sun 28 Mar, 09:30–10:30 GMT+9"
+    assert shown(open_page(url, "UTC")) == "Sun 28 Mar, 00:30–01:30 UTC"
+    # New York moved to summer time two weeks earlier (14 March 2027).
+    assert shown(open_page(url, "America/New_York")) == "Sat 27 Mar, 20:30–21:30 GMT-4"
+    # Without JavaScript: the conference's zone, both names.
+    html = (tmp_path / "build" / "sessions" / "dst-spring.html").read_text()
+    assert ">Sun 28 Mar, 00:30</time> <abbr class=\"zone\" title=\"Europe/Lisbon\">WET</abbr>–" in html
+    assert ">02:30</time> <abbr class=\"zone\" title=\"Europe/Lisbon\">WEST</abbr>" in html

@@ -96,22 +96,30 @@
     return element;
   }
 
-  /** "Tue 11 May, 14:45–16:00 WEST", with the end's date when it falls on another day. */
+  function zoneElement(moment, zone) {
+    const label = document.createElement("abbr");
+    label.className = "zone";
+    label.title = zone;
+    label.textContent = zoneAbbreviation(moment, zone);
+    return label;
+  }
+
+  /** "Tue 11 May, 14:45–16:00 WEST", with the end's date when it falls on another day
+   * and the end's zone name when the clocks change in between ("00:30 GMT–02:30 BST"). */
   function renderRange(span, zone) {
     const start = new Date(span.dataset.start);
     const end = new Date(span.dataset.end);
     if (isNaN(start) || isNaN(end)) return;
     const sameDay = dayKey(start, zone) === dayKey(end, zone);
-    const zoneLabel = document.createElement("abbr");
-    zoneLabel.className = "zone";
-    zoneLabel.title = zone;
-    zoneLabel.textContent = zoneAbbreviation(start, zone);
+    const clocksChange = zoneAbbreviation(start, zone) !== zoneAbbreviation(end, zone);
+    const endText = sameDay ? formatter(zone, TIME).format(end) : dateTime(end, zone);
     span.replaceChildren(
       timeElement(start, dateTime(start, zone)),
+      ...(clocksChange ? [" ", zoneElement(start, zone)] : []),
       "–",
-      timeElement(end, sameDay ? formatter(zone, TIME).format(end) : dateTime(end, zone)),
+      timeElement(end, endText),
       " ",
-      zoneLabel,
+      zoneElement(clocksChange ? end : start, zone),
     );
     span.dataset.zone = zone;
   }
