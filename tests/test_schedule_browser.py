@@ -137,7 +137,7 @@ def test_personal_agenda_from_bookmarked_papers(open_page, demo_url, tmp_path: P
     tab = open_page(demo_url + "schedule.html", "Europe/Lisbon",
                     bookmarks='["h27-001", "h27-039"]')
     status = tab.locator("[data-agenda-status]")
-    assert status.inner_text() == "2 bookmarked papers in 4 sessions"
+    assert status.inner_text() == "4 sessions (from 2 bookmarked papers)"
     with tab.expect_download() as download_info:
         tab.get_by_role("button", name="My agenda (.ics)").click()
     target = tmp_path / "agenda.ics"
@@ -154,11 +154,33 @@ def test_personal_agenda_from_bookmarked_papers(open_page, demo_url, tmp_path: P
     assert str(health["SUMMARY"]) == "Oral session: ML for Health & Science (Asia-Pacific friendly)"
 
 
+def test_sessions_picked_on_the_schedule_join_the_agenda(open_page, demo_url, tmp_path: Path):
+    tab = open_page(demo_url + "schedule.html", "Europe/Lisbon", bookmarks='["h27-001"]')
+    pick = tab.get_by_role("button", name="Add “Keynote: Small Data, Big Languages” to my agenda")
+    pick.click()
+    assert pick.get_attribute("aria-pressed") == "true"
+    status = tab.locator("[data-agenda-status]")
+    assert status.inner_text() == "3 sessions (from 1 bookmarked paper and 1 picked session)"
+
+    tab.reload()  # remembered
+    assert pick.get_attribute("aria-pressed") == "true"
+    with tab.expect_download() as download_info:
+        tab.get_by_role("button", name="My agenda (.ics)").click()
+    target = tmp_path / "agenda.ics"
+    download_info.value.save_as(target)
+    uids = {str(e["UID"]) for e in icalendar.Calendar.from_ical(target.read_bytes()).walk("VEVENT")}
+    assert uids == {f"{sid}@{HOST}" for sid in ("d1-keynote", "d1-oral-language", "d1-poster-1")}
+
+    pick.press("Enter")  # a keyboard user takes it out again
+    assert pick.get_attribute("aria-pressed") == "false"
+    assert status.inner_text() == "2 sessions (from 1 bookmarked paper)"
+
+
 def test_agenda_button_without_bookmarks_is_disabled(open_page, demo_url):
     tab = open_page(demo_url + "schedule.html", "Europe/Lisbon")
     assert tab.get_by_role("button", name="My agenda (.ics)").is_disabled()
     status = tab.locator("[data-agenda-status]").inner_text()
-    assert status == "Bookmark papers to build your agenda"
+    assert status == "Add sessions or bookmark papers to build your agenda"
 
 
 def test_without_javascript_times_stay_in_the_conference_zone(browser, demo_url):

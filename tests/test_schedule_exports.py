@@ -286,7 +286,8 @@ def test_exports_are_in_the_frozen_site(frozen_demo: Path, demo_conference: Conf
     session_page = (frozen_demo / "sessions" / "d1-keynote.html").read_text()
     assert 'href="d1-keynote.ics"' in session_page  # "Add to calendar"
     schedule_page = (frozen_demo / "schedule.html").read_text()
-    for link in ('href="schedule.ics"', 'href="schedule.xml"', 'href="schedule.json"'):
+    for link in ('href="schedule.ics"', 'href="schedule.xml"', 'href="schedule.json"',
+                 f'href="webcal://{HOST}/schedule.ics"'):
         assert link in schedule_page
 
 

@@ -423,6 +423,14 @@ def sessions_json(conference: Conference) -> str:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
+def subscribe_url(conference: Conference) -> str | None:
+    """``webcal://`` address of schedule.ics: calendar apps subscribe and refetch it, so
+    later changes to the program reach them. Needs base_url (an absolute address)."""
+    if not conference.config.base_url:
+        return None
+    return "webcal://" + absolute_url(conference, "schedule.ics").split("://", 1)[1]
+
+
 def export_urls(conference: Conference) -> list[str]:
     """The URLs this module serves, for the freezer."""
     urls = ["/schedule.ics", "/schedule.json", "/schedule.xml", "/sessions.json"]
@@ -433,6 +441,7 @@ def export_urls(conference: Conference) -> list[str]:
 def register_routes(app: Flask, conference: Conference) -> None:
     """Add the export routes to the site's Flask app (and session_uid() for templates)."""
     app.jinja_env.globals["session_uid"] = lambda session: session_uid(conference, session)
+    app.jinja_env.globals["calendar_subscribe_url"] = subscribe_url(conference)
 
     def text(body: str | bytes, mimetype: str) -> Response:
         return Response(body, mimetype=mimetype)

@@ -9,8 +9,9 @@
 // builds a personal agenda .ics from bookmarked papers.
 //
 // Storage (localStorage): "miniconf.timezone" is the chosen IANA zone ("" or missing:
-// the browser's); "miniconf.bookmarks" is read only: a JSON array of paper ids, written
-// by the bookmarks feature.
+// the browser's); "miniconf.agenda" is a JSON array of the session ids the visitor added
+// to their agenda here; "miniconf.bookmarks" is read only: a JSON array of paper ids,
+// written by the bookmarks feature.
 (() => {
   "use strict";
 
@@ -19,6 +20,7 @@
   const SESSIONS_URL = script?.dataset.sessionsUrl || "sessions.json";
   const ZONE_KEY = "miniconf.timezone";
   const BOOKMARKS_KEY = "miniconf.bookmarks";
+  const AGENDA_KEY = "miniconf.agenda";
   const MINUTE = 60 * 1000;
 
   // ------------------------------------------------------------------ zones
@@ -318,13 +320,31 @@
 
   // ------------------------------------------------------------------ personal agenda
 
-  function bookmarkedPapers() {
+  function readIds(key) {
     try {
-      const value = JSON.parse(localStorage.getItem(BOOKMARKS_KEY) || "[]");
+      const value = JSON.parse(localStorage.getItem(key) || "[]");
       return new Set(Array.isArray(value) ? value.filter((id) => typeof id === "string") : []);
     } catch {
       return new Set();
     }
+  }
+
+  function writeIds(key, ids) {
+    try {
+      localStorage.setItem(key, JSON.stringify([...ids].sort()));
+    } catch {
+      /* storage disabled: the pick lasts for this page only */
+    }
+  }
+
+  /** Paper ids bookmarked by the bookmarks feature (session ids found there count too). */
+  function bookmarkedPapers() {
+    return readIds(BOOKMARKS_KEY);
+  }
+
+  /** Sessions the visitor added to their agenda on the schedule page. */
+  function pickedSessions() {
+    return readIds(AGENDA_KEY);
   }
 
   function icsText(value) {
@@ -381,10 +401,17 @@
     return lines.map(fold).join("\r\n") + "\r\n";
   }
 
+  function inAgenda(item, papers, picked) {
+    const id = item.dataset.sessionId;
+    return picked.has(id) || papers.has(id) ||
+      item.dataset.papers.split(" ").some((paper) => papers.has(paper));
+  }
+
   function agendaSessions() {
     const papers = bookmarkedPapers();
+    const picked = pickedSessions();
     return [...document.querySelectorAll(".agenda-item[data-session-id]")]
-      .filter((item) => item.dataset.papers.split(" ").some((id) => papers.has(id)))
+      .filter((item) => inAgenda(item, papers, picked))
       .map((item) => ({
         uid: item.dataset.uid,
         start: item.dataset.start,
@@ -395,18 +422,47 @@
       }));
   }
 
-  function setUpAgendaDownload() {
+  function plural(count, word) {
+    return `${count} ${word}${count === 1 ? "" : "s"}`;
+  }
+
+  function setUpAgenda() {
     const button = document.querySelector("[data-agenda-download]");
     if (!button) return;
     const status = document.querySelector("[data-agenda-status]");
+    const picks = [...document.querySelectorAll("[data-agenda-pick]")];
+
     const describe = () => {
-      const count = bookmarkedPapers().size;
+      const papers = bookmarkedPapers();
+      const picked = pickedSessions();
+      for (const pick of picks) {
+        const item = pick.closest(".agenda-item");
+        const chosen = picked.has(item.dataset.sessionId);
+        pick.setAttribute("aria-pressed", String(chosen));
+        pick.textContent = chosen ? "★ In my agenda" : "☆ Add to my agenda";
+        item.classList.toggle("in-agenda", inAgenda(item, papers, picked));
+      }
       const sessions = agendaSessions().length;
       button.disabled = sessions === 0;
-      status.textContent = count
-        ? `${count} bookmarked paper${count === 1 ? "" : "s"} in ${sessions} session${sessions === 1 ? "" : "s"}`
-        : "Bookmark papers to build your agenda";
+      const sources = [];
+      if (papers.size) sources.push(plural(papers.size, "bookmarked paper"));
+      if (picked.size) sources.push(plural(picked.size, "picked session"));
+      status.textContent = sessions
+        ? `${plural(sessions, "session")} (from ${sources.join(" and ")})`
+        : "Add sessions or bookmark papers to build your agenda";
     };
+
+    for (const pick of picks) {
+      pick.addEventListener("click", () => {
+        const id = pick.closest(".agenda-item").dataset.sessionId;
+        const picked = pickedSessions();
+        if (picked.has(id)) picked.delete(id);
+        else picked.add(id);
+        writeIds(AGENDA_KEY, picked);
+        describe();
+      });
+      pick.hidden = false;
+    }
     button.addEventListener("click", () => {
       const blob = new Blob([agendaCalendar(agendaSessions())], { type: "text/calendar" });
       const url = URL.createObjectURL(blob);
@@ -419,7 +475,7 @@
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
     });
     window.addEventListener("storage", (event) => {
-      if (event.key === BOOKMARKS_KEY) describe();
+      if (event.key === BOOKMARKS_KEY || event.key === AGENDA_KEY) describe();
     });
     describe();
     button.closest("[hidden]")?.removeAttribute("hidden");
@@ -436,7 +492,7 @@
   function start() {
     setUpZonePickers();
     setUpDayTabs();
-    setUpAgendaDownload();
+    setUpAgenda();
     refresh();
     // Keep "now" honest on a page left open: redraw at the start of every minute.
     const tick = () => {
