@@ -125,8 +125,11 @@ def _people(conference: Conference, session: Session) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _plain_description(conference: Conference, session: Session) -> str:
-    """The session as plain text: description, chairs, keynote, workshop, papers in order."""
+def _plain_description(
+    conference: Conference, session: Session, max_papers: int | None = None
+) -> str:
+    """The session as plain text: description, chairs, keynote, workshop, papers in order
+    (the first ``max_papers`` of them, the rest counted)."""
     parts: list[str] = []
     if session.description:
         parts.append(session.description.strip())
@@ -139,12 +142,20 @@ def _plain_description(conference: Conference, session: Session) -> str:
     if session.workshop:
         parts.append(f"Workshop: {conference.workshop_by_id[session.workshop].title}")
     if session.papers:
+        shown = session.papers[:max_papers] if max_papers else session.papers
         lines = ["Papers:"]
-        for number, paper_id in enumerate(session.papers, 1):
+        for number, paper_id in enumerate(shown, 1):
             paper = conference.paper_by_id[paper_id]
             lines.append(f"{number}. {paper.title} ({', '.join(paper.author_names)})")
+        if len(shown) < len(session.papers):
+            lines.append(f"… and {len(session.papers) - len(shown)} more on the session's page")
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
+
+
+#: Papers listed in a calendar event's description: enough for an oral session; a poster
+#: session of 50 would bury the link to its page (and icalendar folds lines slowly).
+ICS_MAX_PAPERS = 12
 
 
 # --------------------------------------------------------------------------- iCalendar
@@ -171,7 +182,7 @@ def _vevent(conference: Conference, session: Session, stamp: datetime) -> icalen
     event.add("dtend", session.end.astimezone(zone))
     event.add("summary", session.title)
     event.add("categories", [type_label(session)])
-    description = _plain_description(conference, session)
+    description = _plain_description(conference, session, ICS_MAX_PAPERS)
     page = absolute_url(conference, f"sessions/{session.id}.html")
     event.add("description", f"{description}\n\n{page}" if description else page)
     location = session.room or session.stream_url
