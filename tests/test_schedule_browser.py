@@ -34,8 +34,10 @@ def open_page(browser):
         return tab
 
     yield open_in
+    errors = [error for context in contexts for tab in context.pages for error in tab.console_errors]
     for context in contexts:
         context.close()
+    assert errors == [], "console errors (a CSP violation shows here too)"
 
 
 def range_text(tab, session_id: str) -> str:
