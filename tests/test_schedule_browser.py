@@ -34,7 +34,8 @@ def open_page(browser):
         return tab
 
     yield open_in
-    errors = [error for context in contexts for tab in context.pages for error in tab.console_errors]
+    errors = [error for context in contexts for tab in context.pages
+              for error in tab.console_errors]
     for context in contexts:
         context.close()
     assert errors == [], "console errors (a CSP violation shows here too)"
@@ -239,3 +240,19 @@ def test_daylight_saving_night_in_the_browser(open_page, sitedata_copy: Path, tm
     zone = '<abbr class="zone" title="Europe/Lisbon">'
     assert f">Sun 28 Mar, 00:30</time> {zone}WET</abbr>–" in html
     assert f">02:30</time> {zone}WEST</abbr>" in html
+
+
+def test_agenda_calendar_folds_long_lines_and_escapes_text(open_page, demo_url):
+    """Titles come from authors: commas, semicolons, newlines and long non-ASCII text."""
+    tab = open_page(demo_url + "schedule.html", "Europe/Lisbon")
+    title = "Sessão de pôsteres; visão, linguagem \\ 視覚と言語 " * 4
+    ics = tab.evaluate("""title => window.miniconfSchedule.agendaCalendar([{
+        uid: "x@example.org", start: "2027-05-11T13:00:00+01:00",
+        end: "2027-05-11T14:00:00+01:00", title, url: "https://example.org/s.html",
+        room: "Sala 1, piso 2"}])""", title)
+    lines = ics.encode().split(b"\r\n")
+    assert max(len(line) for line in lines) <= 75
+    [event] = icalendar.Calendar.from_ical(ics).walk("VEVENT")
+    assert str(event["SUMMARY"]) == title
+    assert str(event["LOCATION"]) == "Sala 1, piso 2"
+    assert event.decoded("DTSTART").isoformat() == "2027-05-11T12:00:00+00:00"
