@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import icalendar
 from flask import Flask, Response, abort
 
+from .. import __version__
 from ..structure.conference import Conference
 from ..structure.models import Session
 
@@ -340,7 +341,7 @@ def _frab_document(conference: Conference) -> dict:
         conference_record["url"] = config.base_url
     schedule["conference"] = conference_record
     return {"$schema": "https://c3voc.de/schedule/schema.json",
-            "generator": {"name": GENERATOR}, "schedule": schedule}
+            "generator": {"name": GENERATOR, "version": __version__}, "schedule": schedule}
 
 
 def _used_type_labels(conference: Conference) -> list[str]:
@@ -357,7 +358,7 @@ def schedule_xml(conference: Conference) -> bytes:
     document = frab_document(conference)["schedule"]
     info = document["conference"]
     root = ET.Element("schedule")
-    ET.SubElement(root, "generator", name=GENERATOR)
+    ET.SubElement(root, "generator", name=GENERATOR, version=__version__)
     if conference.config.base_url:
         ET.SubElement(root, "url").text = absolute_url(conference, "schedule.xml")
     ET.SubElement(root, "version").text = document["version"]
