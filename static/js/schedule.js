@@ -156,8 +156,8 @@
 
   function setUpZonePickers() {
     const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
-    document.querySelectorAll("[data-zone-picker]").forEach((form) => {
-      const select = form.querySelector("select");
+    document.querySelectorAll("[data-zone-picker]").forEach((picker) => {
+      const select = picker.querySelector("select");
       select.options[0].textContent = `Your time zone (${browserZone()})`;
       const listed = new Set([...select.options].map((option) => option.value));
       const others = document.createElement("optgroup");
@@ -178,8 +178,7 @@
         });
         refresh();
       });
-      form.addEventListener("submit", (event) => event.preventDefault());
-      form.hidden = false;
+      picker.hidden = false;
     });
   }
 
