@@ -24,6 +24,7 @@ from ..structure.conference import Conference
 from ..structure.models import Paper
 from .explore import explore_json_text, pipeline_outputs, search_json_text
 from .markup import render_inline, render_markdown
+from .schedule_exports import export_urls, register_routes
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 TEMPLATES_DIR = PROJECT_DIR / "templates"
@@ -211,6 +212,8 @@ def create_app(conference: Conference) -> Flask:
             return Response(vectors[1], mimetype="application/octet-stream")
         return Response(vectors[0], mimetype="application/json")
 
+    register_routes(app, conference)  # schedule.ics/.json/.xml, sessions/<id>.ics
+
     return app
 
 
@@ -284,3 +287,4 @@ def page_urls(conference: Conference) -> Iterator[str]:
         yield f"/pages/{free.slug}.html"
     for filename in sorted(site_assets(conference)):
         yield f"/assets/{filename}"
+    yield from export_urls(conference)
