@@ -91,9 +91,7 @@ def for_you(page, base: str, site: Path) -> None:
     page.goto(base + "index.html")
     page.evaluate("""() => {
         const ids = ['p00001', 'p00042', 'p00777', 'p01234', 'p05000', 'p09999'];
-        const key = Object.keys(localStorage).find((k) => k.startsWith('miniconf-bookmarks'))
-          || 'miniconf-bookmarks:/';
-        localStorage.setItem(key, JSON.stringify(ids));
+        localStorage.setItem('miniconf.bookmarks', JSON.stringify(ids));
     }""")
     page.goto(base + "my-papers.html")
     page.wait_for_selector("#my-papers[data-for-you=ready]")

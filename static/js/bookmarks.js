@@ -1,9 +1,10 @@
-// Bookmarks ("stars"): a set of paper ids in localStorage, one key per site, never sent
-// anywhere. Every [data-star] button on the page shows and toggles its paper's star.
+// Bookmarks ("stars"): a set of paper ids in localStorage, never sent anywhere. Every
+// [data-star] button on the page shows and toggles its paper's star.
+//
+// The key and format (a JSON array of paper ids) are shared: the schedule feature
+// (static/js/schedule.js) reads them to build the personal agenda.
 
-import { siteRoot } from "./common.js";
-
-const STORAGE_KEY = `miniconf-bookmarks:${siteRoot.pathname}`;
+const STORAGE_KEY = "miniconf.bookmarks";
 const CHANGED = "miniconf:bookmarks-changed";
 
 export function starredIds() {
