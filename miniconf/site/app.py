@@ -23,6 +23,7 @@ from flask import Flask, Response, abort, g, render_template, request, send_from
 from ..structure.conference import Conference
 from ..structure.models import Paper
 from .markup import render_inline, render_markdown
+from .media import install_media, media_assets, media_csp_sources, thumbnail_urls
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 TEMPLATES_DIR = PROJECT_DIR / "templates"
@@ -42,7 +43,7 @@ def content_security_policy(conference: Conference) -> str:
 
 
 def csp_sources(conference: Conference) -> dict[str, set[str]]:
-    return {
+    sources = {
         "default-src": {"'self'"},
         "script-src": {"'self'"},
         "style-src": {"'self'"},
@@ -54,6 +55,8 @@ def csp_sources(conference: Conference) -> dict[str, set[str]]:
         "base-uri": {"'none'"},
         "form-action": {"'self'"},
     }
+    media_csp_sources(conference, sources)  # video players and framed local PDFs
+    return sources
 
 
 def create_app(conference: Conference) -> Flask:
@@ -97,6 +100,7 @@ def create_app(conference: Conference) -> Flask:
         return moment.astimezone(conference.config.zone)
 
     app.jinja_env.globals.update(link=link, zone_time=zone_time)
+    install_media(app, conference)  # thumbnails route, thumbnail_of() for templates
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
@@ -178,7 +182,7 @@ def create_app(conference: Conference) -> Flask:
     def asset(filename: str):
         if filename not in site_assets(conference):
             abort(404)
-        return send_from_directory(conference.root, filename)
+        return send_from_directory(conference.root.resolve(), filename)
 
     @app.route("/papers.json")
     def papers_json():
@@ -189,7 +193,8 @@ def create_app(conference: Conference) -> Flask:
 
 def site_assets(conference: Conference) -> set[str]:
     """Files from sitedata that pages link to (only these are published)."""
-    return {conference.config.logo} if conference.config.logo else set()
+    assets = {conference.config.logo} if conference.config.logo else set()
+    return assets | media_assets(conference)
 
 
 def paper_record(conference: Conference, paper: Paper) -> dict:
@@ -247,3 +252,4 @@ def page_urls(conference: Conference) -> Iterator[str]:
         yield f"/pages/{free.slug}.html"
     for filename in sorted(site_assets(conference)):
         yield f"/assets/{filename}"
+    yield from thumbnail_urls(conference)

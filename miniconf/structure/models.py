@@ -27,6 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from .media import Media
+
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"
 
 #: An identifier that becomes a file name and a URL segment: ASCII letters, digits,
@@ -209,6 +211,7 @@ class Paper(Model):
     )
     track: Id | None = None
     links: PaperLinks = PaperLinks()
+    media: Media | None = None
 
     @property
     def author_names(self) -> list[str]:
@@ -227,6 +230,7 @@ class Speaker(Model):
     bio: Markdown = ""
     photo: Url | None = None
     homepage: Url | None = None
+    media: Media | None = None
 
 
 class Workshop(Model):
@@ -235,6 +239,7 @@ class Workshop(Model):
     organizers: list[Line] = Field(default_factory=list)
     abstract: Markdown = ""
     url: Url | None = None
+    media: Media | None = None
 
 
 class SessionType(StrEnum):
@@ -268,6 +273,7 @@ class Session(Model):
     speakers: list[Id] = Field(default_factory=list)
     workshop: Id | None = None
     description: Markdown = ""
+    media: Media | None = None
 
     _start_aware = field_validator("start", "end")(_aware)
 
