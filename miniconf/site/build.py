@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,30 +75,34 @@ def _render_all(app: Flask, urls: list[str], dest: Path, jobs: int) -> None:
         return
     children = []
     for worker in range(1, jobs):
+        read_end, write_end = os.pipe()
         pid = os.fork()
-        if pid == 0:  # child: render every jobs-th URL, report failure by exit status
+        if pid == 0:  # child: render every jobs-th URL; a failure goes back through the pipe
+            os.close(read_end)
             code = 1
             try:
                 _render(app, urls[worker::jobs], dest)
                 code = 0
-            except FreezeError as exc:
-                print(f"error: {exc}", file=sys.stderr)
-            except BaseException:
-                traceback.print_exc()
+            except BaseException as exc:  # noqa: BLE001 - reported to the parent
+                message = str(exc) if isinstance(exc, FreezeError) else traceback.format_exc()
+                os.write(write_end, message.encode()[:65536])
             finally:
                 os._exit(code)
-        children.append(pid)
-    failure = None
+        os.close(write_end)
+        children.append((pid, read_end))
+    failures = []
     try:
         _render(app, urls[0::jobs], dest)
     except FreezeError as exc:
-        failure = exc
-    for pid in children:
+        failures.append(str(exc))
+    for pid, read_end in children:
+        with os.fdopen(read_end, "rb") as pipe:
+            message = pipe.read().decode(errors="replace")
         _, status = os.waitpid(pid, 0)
-        if status != 0 and failure is None:
-            failure = FreezeError("a rendering worker failed (see above)")
-    if failure:
-        raise failure
+        if status != 0:
+            failures.append(message or f"rendering worker {pid} failed")
+    if failures:
+        raise FreezeError("; ".join(failures))
 
 
 def _render(app: Flask, urls: list[str], dest: Path) -> None:

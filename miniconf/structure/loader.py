@@ -309,7 +309,8 @@ def _load_paper_files(files: list[Path], out: _Collector) -> list[Loaded[Paper]]
         if raw is _UNREADABLE:
             continue
         if not isinstance(raw, dict):
-            out.add(path, line_of(raw, ()), "", "a paper file must be a mapping (id: ..., title: ...)")
+            message = "a paper file must be a mapping (id: ..., title: ...)"
+            out.add(path, line_of(raw, ()), "", message)
             continue
         paper = out.validate(Paper, raw, path)
         if paper is None:
@@ -372,7 +373,8 @@ def _load_pages(folder: Path, out: _Collector) -> Iterator[Loaded[Page]]:
             out.add(path, 1 + line_of(meta, (key,)), key, "unknown field; pages take only 'title'")
         if unknown:
             continue
-        page = out.validate(Page, {"slug": file.stem, "title": meta.get("title"), "body": body}, path)
+        fields = {"slug": file.stem, "title": meta.get("title"), "body": body}
+        page = out.validate(Page, fields, path)
         if page is not None:
             yield Loaded(page, path, meta)
 
@@ -405,8 +407,9 @@ def _check_references(
     if tracks:
         for paper in papers:
             if paper.item.track is not None and paper.item.track not in tracks:
+                known = ", ".join(sorted(tracks))
                 out.add(paper.path, paper.line("track"), "track",
-                        f"unknown track '{paper.item.track}' (config.yml lists: {', '.join(sorted(tracks))})")
+                        f"unknown track '{paper.item.track}' (config.yml lists: {known})")
 
     scheduled: set[str] = set()
     sessions: list[Loaded[Session]] = lists["sessions.yml"]
@@ -436,8 +439,8 @@ def _check_references(
     if sessions:
         for paper in papers:
             if paper.item.id not in scheduled:
-                out.add(paper.path, paper.line("id"), "id",
-                        "paper is in no session (add it to a session in sessions.yml)", warning=True)
+                message = "paper is in no session (add it to a session in sessions.yml)"
+                out.add(paper.path, paper.line("id"), "id", message, warning=True)
 
 
 def _check_media_files(out: _Collector, root: Path, entries: list[Loaded]) -> None:
