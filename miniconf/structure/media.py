@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs, urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
 
 #: A path under sitedata/: letters, digits, ``_ . / -``; no hidden files, no ``..``.
 _LOCAL_PATH = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$")
@@ -149,7 +149,7 @@ def _video_from_url(url: str) -> tuple[VideoProvider, str]:
         known = ", ".join(["youtube.com", "youtu.be", "vimeo.com", "slideslive.com"])
         raise ValueError(
             f"unknown video host '{parts.hostname}': embed a video from {known}, "
-            "or publish the file itself with video: {file: media/....mp4}"
+            "or put the file in sitedata/ and write video: {file: media/talk.mp4}"
         )
     return found
 
@@ -178,6 +178,13 @@ class Video(BaseModel):
     def _url_shorthand(cls, data: Any) -> Any:
         return {"url": data} if isinstance(data, str) else data
 
+    @field_validator("url")
+    @classmethod
+    def _known_host(cls, value: str | None) -> str | None:
+        if value is not None:
+            _video_from_url(value)  # raises on an unknown host
+        return value
+
     @model_validator(mode="after")
     def _one_source(self) -> Video:
         given = [name for name in ("url", "provider", "file") if getattr(self, name)]
@@ -186,8 +193,6 @@ class Video(BaseModel):
                 "give exactly one of url, provider (with id) or file"
                 + (f" (got {', '.join(given)})" if given else "")
             )
-        if self.url:
-            _video_from_url(self.url)  # raises on an unknown host
         if (self.provider is None) != (self.id is None):
             raise ValueError("provider and id go together (e.g. provider: vimeo, id: '76979871')")
         provider, video_id = self.source
