@@ -160,7 +160,8 @@ def test_frozen_demo_publishes_media_files(frozen_demo):
     assert (frozen_demo / "assets/media/h27-003/talk.webm").stat().st_size > 1000
     assert (frozen_demo / "thumbnails/papers/h27-005.png").read_bytes()[:4] == b"\x89PNG"
     speaker = (frozen_demo / "speakers/ada-okafor.html").read_text()
-    assert 'data-embed-src="https://player.vimeo.com/video/347119375?dnt=1&amp;autoplay=1"' in speaker
+    vimeo = "https://player.vimeo.com/video/347119375?dnt=1&amp;autoplay=1"
+    assert f'data-embed-src="{vimeo}"' in speaker
 
 
 # --------------------------------------------------------------------------- validation
