@@ -103,7 +103,8 @@ def test_pdf_viewer_frames_local_files_and_links_external_ones(demo_conference):
         demo_conference, papers=(demo_conference.paper_by_id["h27-003"],)
     ))
     slides = html.split('id="slides-heading"', 1)[1].split("</section>", 1)[0]
-    assert '<iframe class="pdf-frame" src="../assets/media/h27-003/slides.pdf"' in slides
+    frame = '<iframe class="pdf-frame pdf-frame-slides" src="../assets/media/h27-003/slides.pdf"'
+    assert frame in slides
     assert 'loading="lazy"' in slides
     assert '<a href="../assets/media/h27-003/slides.pdf" rel="noopener">Open the slides' in slides
     assert "download>Download</a>" in slides
