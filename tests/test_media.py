@@ -126,6 +126,14 @@ def test_thumbnail_rendered_from_a_local_poster_once(tmp_path):
     assert again == first and again.rendered.stat().st_mtime_ns == stamp  # from the cache
 
 
+def test_a_poster_pdfium_cannot_read_gets_a_plain_thumbnail(tmp_path, caplog):
+    damaged = tmp_path / "poster.pdf"
+    damaged.write_bytes(b"%PDF-1.4\nthis is no PDF body\n")
+    thumbnail = render_first_page(damaged, tmp_path / "cache")
+    assert (thumbnail.width, thumbnail.height) == (16, 9)
+    assert "did not render" in caplog.text
+
+
 def _first_pixel(png: Path) -> tuple[int, int, int]:
     import zlib
 

@@ -179,9 +179,11 @@ def create_app(conference: Conference) -> Flask:
         g.absolute_links = True
         return page("404.html"), 404
 
+    published_assets = site_assets(conference)  # once: media makes it a walk of all pages
+
     @app.route("/assets/<path:filename>")
     def asset(filename: str):
-        if filename not in site_assets(conference):
+        if filename not in published_assets:
             abort(404)
         return send_from_directory(conference.root.resolve(), filename)
 

@@ -15,11 +15,12 @@ import logging
 import os
 import struct
 import zlib
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from ..structure.conference import Conference
-from ..structure.media import Media
 
 logger = logging.getLogger(__name__)
 
@@ -65,44 +66,68 @@ def thumbnail_cache_dir(conference: Conference) -> Path:
 
 def collect_thumbnails(conference: Conference) -> dict[tuple[str, str], Thumbnail]:
     """The thumbnail of every page with one, rendering posters not yet in the cache."""
-    found: dict[tuple[str, str], Thumbnail] = {}
-    cache = thumbnail_cache_dir(conference)
+    root, cache = conference.root, thumbnail_cache_dir(conference)
+    given: dict[tuple[str, str], Thumbnail] = {}
+    posters: dict[tuple[str, str], tuple[Path, Path]] = {}  # owner -> (poster, its PNG)
     for kind, owner_id, media in media_owners(conference):
-        thumbnail = _thumbnail_for(conference.root, media, cache)
-        if thumbnail is not None:
-            found[kind, owner_id] = thumbnail
-    return found
+        if media.thumbnail:
+            width, height = image_size(root / media.thumbnail)
+            given[kind, owner_id] = Thumbnail(width, height, asset=media.thumbnail)
+        elif media.local_poster:
+            pdf = root / media.local_poster
+            posters[kind, owner_id] = pdf, cache / f"{poster_digest(pdf)}.png"
+    missing = {target: pdf for pdf, target in posters.values() if not target.is_file()}
+    _render_all(missing)
+    for owner, (_pdf, target) in posters.items():
+        width, height = image_size(target)
+        given[owner] = Thumbnail(width, height, rendered=target, version=target.stem[:10])
+    return given
 
 
-def _thumbnail_for(root: Path, media: Media, cache: Path) -> Thumbnail | None:
-    if media.thumbnail:
-        width, height = image_size(root / media.thumbnail)
-        return Thumbnail(width, height, asset=media.thumbnail)
-    if media.local_poster:
-        return render_first_page(root / media.local_poster, cache)
-    return None
+def poster_digest(pdf: Path) -> str:
+    """Names a render: the poster's bytes and how it is rendered (RENDER_VERSION)."""
+    return hashlib.sha256(pdf.read_bytes() + RENDER_VERSION.encode()).hexdigest()[:16]
 
 
 def render_first_page(pdf: Path, cache: Path) -> Thumbnail:
     """The first page of ``pdf`` as a PNG in ``cache``, rendered only if not there yet."""
-    data = pdf.read_bytes()
-    digest = hashlib.sha256(data + RENDER_VERSION.encode()).hexdigest()[:16]
-    target = cache / f"{digest}.png"
+    target = cache / f"{poster_digest(pdf)}.png"
     if not target.is_file():
-        try:
-            png = _render_png(data)
-        except Exception as exc:  # noqa: BLE001 - pdfium's errors vary; pages need no picture
-            # A plain placeholder keeps the build whole (the URL is listed from the data
-            # alone); the same bytes would fail the same way, so it is cached too.
-            logger.warning("%s: the first page did not render (%s); using a plain thumbnail",
-                           pdf, exc)
-            png = encode_png(16, 9, [b"\xdd\xe1\xea" * 16] * 9)
-        cache.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}")
-        temporary.write_bytes(png)
-        temporary.replace(target)  # atomic: parallel freezes never see half a file
+        _render_to(pdf, target)
     width, height = image_size(target)
-    return Thumbnail(width, height, rendered=target, version=digest[:10])
+    return Thumbnail(width, height, rendered=target, version=target.stem[:10])
+
+
+#: Below this many new posters, rendering in this process beats starting workers.
+PARALLEL_RENDERS = 8
+
+
+def _render_all(missing: dict[Path, Path]) -> None:
+    """Render new posters, split between forked workers when there are many (a first
+    freeze of a big conference: about 50 ms a poster)."""
+    jobs = min(os.cpu_count() or 1, 8)
+    items = sorted(missing.items())
+    if len(items) < PARALLEL_RENDERS or jobs == 1 or "fork" not in get_all_start_methods():
+        for target, pdf in items:
+            _render_to(pdf, target)
+        return
+    with ProcessPoolExecutor(jobs, mp_context=get_context("fork")) as pool:
+        list(pool.map(_render_to, [pdf for _, pdf in items], [t for t, _ in items]))
+
+
+def _render_to(pdf: Path, target: Path) -> None:
+    try:
+        png = _render_png(pdf.read_bytes())
+    except Exception as exc:  # noqa: BLE001 - pdfium's errors vary; pages need no picture
+        # A plain placeholder keeps the build whole (the URL is listed from the data
+        # alone); the same bytes would fail the same way, so it is cached too.
+        logger.warning("%s: the first page did not render (%s); using a plain thumbnail",
+                       pdf, exc)
+        png = encode_png(16, 9, [b"\xdd\xe1\xea" * 16] * 9)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}")
+    temporary.write_bytes(png)
+    temporary.replace(target)  # atomic: parallel freezes never see half a file
 
 
 def _render_png(data: bytes) -> bytes:

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs, urlsplit
@@ -204,7 +205,7 @@ class Video(BaseModel):
             raise ValueError("captions apply to a self-hosted file; hosted players carry their own")
         return self
 
-    @property
+    @cached_property  # templates ask for it several times per page
     def source(self) -> tuple[VideoProvider | None, str]:
         """(provider, id) for a hosted video; (None, path) for a file in sitedata/."""
         if self.file:
