@@ -13,6 +13,7 @@ from miniconf.site.app import content_security_policy, create_app, page_urls
 from miniconf.site.thumbnails import image_size, render_first_page
 from miniconf.structure.conference import Conference
 from miniconf.structure.loader import load_conference
+from miniconf.structure.media import Media
 from miniconf.structure.models import Paper
 from miniconf.structure.problems import Severity
 
@@ -163,6 +164,17 @@ def test_cards_and_lists_show_thumbnails_lazily(demo_conference):
     urls = list(page_urls(demo_conference))
     assert "/thumbnails/papers/h27-001.png" in urls
     assert "/assets/media/h27-003/talk.webm" in urls
+
+
+def test_session_pages_show_their_media(demo_conference):
+    first = demo_conference.sessions[0]
+    media = Media.model_validate({"video": "https://vimeo.com/42"})
+    session = first.model_copy(update={"media": media})
+    conference = dataclasses.replace(demo_conference, sessions=(session,))
+    html = create_app(conference).test_client().get(f"/sessions/{first.id}.html").get_data(
+        as_text=True
+    )
+    assert 'data-embed-src="https://player.vimeo.com/video/42?dnt=1&amp;autoplay=1"' in html
 
 
 def test_frozen_demo_publishes_media_files(frozen_demo):
