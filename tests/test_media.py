@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import struct
 from pathlib import Path
@@ -175,6 +176,15 @@ def test_session_pages_show_their_media(demo_conference):
         as_text=True
     )
     assert 'data-embed-src="https://player.vimeo.com/video/42?dnt=1&amp;autoplay=1"' in html
+
+
+def test_papers_json_gives_the_thumbnail_the_pages_use(frozen_demo):
+    records = {r["id"]: r for r in json.loads((frozen_demo / "papers.json").read_text())}
+    assert records["h27-002"]["thumbnail"] == "assets/media/h27-002/thumbnail.png"
+    assert records["h27-004"]["thumbnail"] is None
+    rendered = records["h27-001"]["thumbnail"]
+    assert (frozen_demo / rendered.split("?")[0]).is_file()
+    assert f'src="../{rendered}"' in (frozen_demo / "papers/h27-001.html").read_text()
 
 
 def test_frozen_demo_publishes_media_files(frozen_demo):

@@ -23,7 +23,13 @@ from flask import Flask, Response, abort, g, render_template, request, send_from
 from ..structure.conference import Conference
 from ..structure.models import Paper
 from .markup import render_inline, render_markdown
-from .media import install_media, media_assets, media_csp_sources, thumbnail_urls
+from .media import (
+    install_media,
+    media_assets,
+    media_csp_sources,
+    paper_thumbnail_url,
+    thumbnail_urls,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 TEMPLATES_DIR = PROJECT_DIR / "templates"
@@ -210,6 +216,7 @@ def paper_record(conference: Conference, paper: Paper) -> dict:
         "track": paper.track,
         "sessions": [session.id for session in conference.sessions_of_paper(paper.id)],
         "url": f"papers/{paper.id}.html",
+        "thumbnail": paper_thumbnail_url(conference, paper),  # null when it has none
     }
 
 

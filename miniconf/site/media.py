@@ -18,7 +18,13 @@ from flask import Flask, abort, send_file
 
 from ..structure.conference import Conference
 from ..structure.models import Paper, Session, Speaker, Workshop
-from .thumbnails import OWNER_KINDS, Thumbnail, collect_thumbnails, media_owners
+from .thumbnails import (
+    OWNER_KINDS,
+    Thumbnail,
+    collect_thumbnails,
+    media_owners,
+    poster_digest,
+)
 
 
 def media_csp_sources(conference: Conference, sources: dict[str, set[str]]) -> None:
@@ -46,6 +52,20 @@ def thumbnail_urls(conference: Conference) -> Iterator[str]:
     for kind, owner_id, media in media_owners(conference):
         if media.local_poster and not media.thumbnail:
             yield f"/thumbnails/{kind}/{owner_id}.png"
+
+
+def paper_thumbnail_url(conference: Conference, paper: Paper) -> str | None:
+    """The paper's thumbnail relative to the site's root, for papers.json (where pages
+    built in the browser find it); the same URL the pages use."""
+    media = paper.media
+    if media is None:
+        return None
+    if media.thumbnail:
+        return f"assets/{media.thumbnail}"
+    if media.local_poster:
+        digest = poster_digest(conference.root / media.local_poster)
+        return f"thumbnails/papers/{paper.id}.png?v={digest[:10]}"
+    return None
 
 
 def install_media(app: Flask, conference: Conference) -> None:
