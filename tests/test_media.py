@@ -100,18 +100,16 @@ def test_self_hosted_video_with_captions(demo_conference):
                      r'srclang="en"', html)
 
 
-def test_pdf_viewer_frames_local_files_and_links_external_ones(demo_conference):
+def test_pdf_viewer_for_local_files_links_for_external_ones(demo_conference):
     html = paper_page(dataclasses.replace(
         demo_conference, papers=(demo_conference.paper_by_id["h27-003"],)
     ))
     slides = html.split('id="slides-heading"', 1)[1].split("</section>", 1)[0]
-    frame = '<iframe class="pdf-frame pdf-frame-slides" src="../assets/media/h27-003/slides.pdf"'
-    assert frame in slides
-    assert 'loading="lazy"' in slides
+    assert '<div class="pdf-viewer" data-pdf-src="../assets/media/h27-003/slides.pdf"' in slides
     assert '<a href="../assets/media/h27-003/slides.pdf" rel="noopener">Open the slides' in slides
     assert "download>Download</a>" in slides
     poster = html.split('id="poster-heading"', 1)[1].split("</section>", 1)[0]
-    assert "<iframe" not in poster  # another site's PDF is linked, never framed
+    assert "pdf-viewer" not in poster  # another site's PDF is linked, never framed
     assert 'href="https://helios-conf.example.org/posters/h27-003.pdf"' in poster
 
 

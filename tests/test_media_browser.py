@@ -84,9 +84,10 @@ def test_every_provider_loads_only_on_click(page, demo_url, path, host):
 def test_pdf_viewer_with_download_and_fallback_link(page, demo_url):
     page.goto(demo_url + "papers/h27-003.html")
     slides = page.locator("section.media-pdf", has=page.locator("#slides-heading"))
-    frame = slides.locator("iframe.pdf-frame")
+    frame = slides.locator("iframe.pdf-frame")  # made by media.js from data-pdf-src
     assert frame.get_attribute("loading") == "lazy"
     assert frame.is_visible()
+    assert frame.evaluate("f => f.src") == demo_url + "assets/media/h27-003/slides.pdf"
     fallback = slides.get_by_role("link", name="Open the slides (PDF)")
     download = slides.get_by_role("link", name="Download")
     assert download.get_attribute("download") is not None

@@ -1,9 +1,13 @@
-// Click-to-load video players (see templates/partials/media_macros.html).
+// Talks and posters (see templates/partials/media_macros.html).
 //
+// Click-to-load video players:
 // A hosted talk is shown as a thumbnail with a play button; the provider's player is
 // created only when the visitor presses it, so merely browsing a paper page sends no
 // request to YouTube, Vimeo or SlidesLive. The embed URL comes from a data-* attribute
 // (the Content-Security-Policy forbids inline script).
+//
+// PDF viewers: a same-origin poster or slides PDF in a lazy frame, added here once the
+// page is parsed, so no frame is in the page's HTML and none can delay its first render.
 "use strict";
 
 function loadPlayer(facade) {
@@ -25,4 +29,13 @@ for (const facade of document.querySelectorAll(".media-facade[data-embed-src]"))
   if (button) {
     button.addEventListener("click", () => loadPlayer(facade), { once: true });
   }
+}
+
+for (const viewer of document.querySelectorAll(".pdf-viewer[data-pdf-src]")) {
+  const frame = document.createElement("iframe");
+  frame.className = `pdf-frame pdf-frame-${viewer.dataset.pdfKind}`;
+  frame.loading = "lazy";
+  frame.src = viewer.dataset.pdfSrc;
+  frame.title = viewer.dataset.pdfTitle;
+  viewer.append(frame);
 }
