@@ -30,6 +30,7 @@ from .media import (
     paper_thumbnail_url,
     thumbnail_urls,
 )
+from .schedule_exports import export_urls, register_routes
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 TEMPLATES_DIR = PROJECT_DIR / "templates"
@@ -197,6 +198,8 @@ def create_app(conference: Conference) -> Flask:
     def papers_json():
         return Response(papers_json_text(conference), mimetype="application/json")
 
+    register_routes(app, conference)  # schedule.ics/.json/.xml, sessions/<id>.ics
+
     return app
 
 
@@ -263,3 +266,4 @@ def page_urls(conference: Conference) -> Iterator[str]:
     for filename in sorted(site_assets(conference)):
         yield f"/assets/{filename}"
     yield from thumbnail_urls(conference)
+    yield from export_urls(conference)

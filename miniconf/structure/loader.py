@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import combinations
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
@@ -448,9 +449,15 @@ def _check_references(
             out.add(entry.path, entry.line("workshop"), f"{where}.workshop",
                     f"no workshop with id '{session.workshop}' in workshops.yml")
 
+    # Compare instants in UTC: aware datetimes sharing one zone compare by wall clock,
+    # which is wrong in the repeated hour when the clocks go back.
+    def utc(moment: datetime) -> datetime:
+        return moment.astimezone(UTC)
+
     for first, second in combinations(sessions, 2):
         a, b = first.item, second.item
-        if a.room and a.room == b.room and a.start < b.end and b.start < a.end:
+        overlapping = utc(a.start) < utc(b.end) and utc(b.start) < utc(a.end)
+        if a.room and a.room == b.room and overlapping:
             out.add(second.path, second.line("start"), f"[{second.loc[0]}].start",
                     f"overlaps session '{a.id}' in room '{a.room}' "
                     f"(line {first.line('start')})")
