@@ -29,6 +29,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .conference import Conference
+from .media import media_file_problems
 from .models import (
     SLUG_RE,
     CommitteeMember,
@@ -227,6 +228,7 @@ def _load_conference(root: Path, cache: PaperCache) -> tuple[Conference | None, 
     for name in ("speakers.yml", "workshops.yml", "sessions.yml"):
         _check_ids(out, lists[name], name.removesuffix("s.yml"))
     _check_references(out, config, papers, lists)
+    _check_media_files(out, root, [*papers, *(e for name in lists for e in lists[name])])
 
     cache.save()
     errors = [p for p in out.problems if p.severity is Severity.ERROR]
@@ -465,3 +467,28 @@ def _check_references(
             if paper.item.id not in scheduled:
                 message = "paper is in no session (add it to a session in sessions.yml)"
                 out.add(paper.path, paper.line("id"), "id", message, warning=True)
+
+
+def _check_media_files(out: _Collector, root: Path, entries: list[Loaded]) -> None:
+    """Local media files must exist inside sitedata/ and be small enough to publish.
+
+    Run on every load (papers come from the cache, their files may have changed since).
+    """
+    for entry in entries:
+        media = getattr(entry.item, "media", None)
+        if media is None:
+            continue
+        for problem in media_file_problems(root, media):
+            field = _dotted((*entry.loc, *problem.loc))
+            out.add(entry.path, _media_line(entry, problem.loc), field, problem.message)
+
+
+def _media_line(entry: Loaded, loc: tuple[str, ...]) -> int:
+    """The line of a media field; a cached paper kept only its top-level lines, so its
+    file is parsed again (only when there is a problem to report)."""
+    if entry.loc or not isinstance(entry.raw, LineDict) or entry.raw.get("media") is not None:
+        return entry.line(*loc)
+    try:
+        return line_of(parse_yaml(read_text(Path(entry.path))), loc)
+    except (OSError, YamlProblem):
+        return entry.line(*loc[:1])

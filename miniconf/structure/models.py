@@ -28,6 +28,8 @@ from pydantic import (
     model_validator,
 )
 
+from .media import Media
+
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"
 
 
@@ -254,6 +256,7 @@ class Paper(Model):
     )
     track: Id | None = None
     links: PaperLinks = PaperLinks()
+    media: Media | None = None
 
     @property
     def author_names(self) -> list[str]:
@@ -272,6 +275,7 @@ class Speaker(Model):
     bio: Markdown = ""
     photo: Url | None = None
     homepage: Url | None = None
+    media: Media | None = None
 
 
 class Workshop(Model):
@@ -280,6 +284,7 @@ class Workshop(Model):
     organizers: list[Line] = Field(default_factory=list)
     abstract: Markdown = ""
     url: Url | None = None
+    media: Media | None = None
 
 
 class SessionType(StrEnum):
@@ -313,6 +318,7 @@ class Session(Model):
     speakers: list[Id] = Field(default_factory=list)
     workshop: Id | None = None
     description: Markdown = ""
+    media: Media | None = None
 
     _start_aware = field_validator("start", "end")(_aware)
 
