@@ -42,8 +42,9 @@ def test_papers_json_carries_pipeline_outputs_when_they_are_fresh(sitedata_copy:
 def test_stale_outputs_are_left_out_with_a_warning(sitedata_copy: Path, tmp_path: Path):
     write_outputs(sitedata_copy, dims=16)
     # A paper accepted after the pipeline ran: the outputs no longer cover every paper.
-    late = (sitedata_copy / "papers" / "h27-001.yml").read_text().replace("h27-001", "h27-900")
-    (sitedata_copy / "papers" / "h27-900.yml").write_text(late)
+    (sitedata_copy / "papers" / "h27-900.yml").write_text(
+        "id: h27-900\ntitle: A late paper\nauthors: [{name: Ada Late}]\ntrack: vision\n"
+    )
     conference = load_ok(sitedata_copy)
     records = get_json(conference, "/papers.json")
     assert not any("similar" in record or "pos" in record for record in records)
