@@ -72,11 +72,11 @@ export function tracksById(explore) {
 export function paperCard(paper, tracks, starred, tag = "li") {
   const track = tracks.get(paper.track);
   const card = el("article", {class: "card paper-card", "data-paper-id": paper.id},
-    paper.thumbnail ? el("img", {class: "card-thumb-side", src: siteUrl(paper.thumbnail), alt: "",
-      width: 160, height: 90, loading: "lazy", decoding: "async"}) : null,
     el("div", {class: "card-head"},
       el("h3", {}, el("a", {href: siteUrl(paper.url)}, paper.title)),
       starButton(paper.id, starred)),
+    paper.thumbnail ? el("img", {class: "card-thumb-side", src: siteUrl(paper.thumbnail), alt: "",
+      width: 160, height: 90, loading: "lazy", decoding: "async"}) : null,
     el("p", {class: "byline"}, paper.authors.join(", ")),
     paper.track ? el("span", {class: `track t${track?.color || 1}`}, track?.name || paper.track) : null,
     paper.tldr ? el("p", {class: "tldr"}, paper.tldr) : null,
