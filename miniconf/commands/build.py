@@ -10,6 +10,7 @@ import click
 
 from ..site.build import FreezeError, freeze_site
 from ..structure.loader import load_conference
+from ..structure.pipeline_outputs import load_pipeline_outputs
 from .common import cache_dir_for, report_problems, sitedata_argument
 
 
@@ -32,8 +33,11 @@ def command(sitedata: Path, out: Path, jobs: int | None) -> None:
     if conference is None:
         click.secho(f"{errors} error(s); the previous build was left untouched.", fg="red", err=True)
         sys.exit(1)
+    outputs = load_pipeline_outputs(conference)
+    if not outputs.current:  # still build: pages just go without similar papers
+        click.secho(f"warning: {outputs.message}", fg="yellow", err=True)
     try:
-        report = freeze_site(conference, out, jobs=jobs)
+        report = freeze_site(conference, out, jobs=jobs, outputs=outputs)
     except FreezeError as exc:
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(1)

@@ -22,6 +22,7 @@ from flask import Flask, Response, abort, g, render_template, request, send_from
 
 from ..structure.conference import Conference
 from ..structure.models import Paper
+from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
 from .markup import render_inline, render_markdown
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
@@ -56,7 +57,10 @@ def csp_sources(conference: Conference) -> dict[str, set[str]]:
     }
 
 
-def create_app(conference: Conference) -> Flask:
+def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -> Flask:
+    """The site; ``outputs``: the pipeline's (read from sitedata/pipeline/ when None)."""
+    if outputs is None:
+        outputs = load_pipeline_outputs(conference)
     app = Flask(
         "miniconf",
         template_folder=str(TEMPLATES_DIR),
@@ -124,6 +128,8 @@ def create_app(conference: Conference) -> Flask:
             paper=found,
             sessions=conference.sessions_of_paper(found.id),
             edit_url=_edit_url(conference, conference.paper_files.get(found.id)),
+            similar_papers=[conference.paper_by_id[other]
+                            for other in outputs.similar.get(found.id, ())],
         )
 
     @app.route("/speakers.html")
@@ -182,7 +188,19 @@ def create_app(conference: Conference) -> Flask:
 
     @app.route("/papers.json")
     def papers_json():
-        return Response(papers_json_text(conference), mimetype="application/json")
+        return Response(papers_json_text(conference, outputs), mimetype="application/json")
+
+    @app.route("/vectors.json")
+    def vectors_json():
+        if outputs.vectors_meta is None:
+            abort(404)
+        return Response(outputs.vectors_meta, mimetype="application/json")
+
+    @app.route("/vectors.bin")
+    def vectors_bin():
+        if outputs.vectors is None:
+            abort(404)
+        return Response(outputs.vectors, mimetype="application/octet-stream")
 
     return app
 
@@ -192,9 +210,11 @@ def site_assets(conference: Conference) -> set[str]:
     return {conference.config.logo} if conference.config.logo else set()
 
 
-def paper_record(conference: Conference, paper: Paper) -> dict:
+def paper_record(
+    conference: Conference, paper: Paper, outputs: PipelineOutputs | None = None
+) -> dict:
     """One paper in papers.json: what the browser needs to list, search and link it."""
-    return {
+    record = {
         "id": paper.id,
         "title": paper.title,
         "authors": paper.author_names,
@@ -203,10 +223,16 @@ def paper_record(conference: Conference, paper: Paper) -> dict:
         "sessions": [session.id for session in conference.sessions_of_paper(paper.id)],
         "url": f"papers/{paper.id}.html",
     }
+    # The pipeline's similar papers (ids, best first) and map position, when current.
+    if outputs is not None and outputs.current:
+        record["similar"] = list(outputs.similar.get(paper.id, ()))
+        if paper.id in outputs.positions:
+            record["pos"] = list(outputs.positions[paper.id])
+    return record
 
 
-def papers_json_text(conference: Conference) -> str:
-    records = [paper_record(conference, paper) for paper in conference.papers]
+def papers_json_text(conference: Conference, outputs: PipelineOutputs | None = None) -> str:
+    records = [paper_record(conference, paper, outputs) for paper in conference.papers]
     return json.dumps(records, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
@@ -229,9 +255,14 @@ def _asset_versions(folder: Path) -> dict[str, str]:
     return versions
 
 
-def page_urls(conference: Conference) -> Iterator[str]:
+def page_urls(
+    conference: Conference, outputs: PipelineOutputs | None = None
+) -> Iterator[str]:
     """Every page of the site, in a fixed order (the freezer's list)."""
     yield "/index.html"
+    if outputs is not None and outputs.current:  # the browser's "For you" vectors
+        yield "/vectors.json"
+        yield "/vectors.bin"
     for simple in ("papers", "speakers", "workshops", "schedule", "help", "404"):
         yield f"/{simple}.html"
     yield "/papers.json"
