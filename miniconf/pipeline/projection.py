@@ -24,12 +24,17 @@ def choose_method(count: int, method: str = "auto") -> str:
 
 def pca(vectors: np.ndarray, dims: int) -> np.ndarray:
     """The first ``dims`` principal components of the rows, with a fixed sign per axis."""
-    centred = vectors.astype(np.float64) - vectors.mean(axis=0, keepdims=True)
-    dims = min(dims, *centred.shape)
+    dims = min(dims, *vectors.shape)
     if dims == 0:
         return np.zeros((vectors.shape[0], 0))
-    _, _, components = np.linalg.svd(centred, full_matrices=False)
-    components = components[:dims]
+    centred = vectors.astype(np.float64) - vectors.mean(axis=0, keepdims=True)
+    if centred.shape[0] > centred.shape[1]:
+        # Many papers: the eigenvectors of the small D × D covariance are the components,
+        # far cheaper than an SVD of the n × D matrix.
+        values, vectors = np.linalg.eigh(centred.T @ centred)
+        components = vectors[:, np.argsort(-values)[:dims]].T
+    else:
+        components = np.linalg.svd(centred, full_matrices=False)[2][:dims]
     # An axis and its negation explain the same; pick the one whose largest entry is
     # positive, so reruns (and other machines) draw the same picture.
     signs = np.sign(components[np.arange(dims), np.abs(components).argmax(axis=1)])
