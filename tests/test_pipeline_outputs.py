@@ -170,3 +170,17 @@ def test_the_vectors_are_not_served_without_current_outputs(sitedata_copy):
 def test_a_paper_without_abstract_embeds_its_title(demo_conference, abstract):
     paper = demo_conference.papers[0].model_copy(update={"abstract": abstract})
     assert embedding_text(paper) == paper.title
+
+
+@pytest.mark.browser
+def test_a_reader_follows_a_similar_paper_with_the_keyboard(page, demo_url, demo_conference):
+    expected = load_pipeline_outputs(demo_conference).similar["h27-001"][0]
+    page.goto(demo_url + "papers/h27-001.html")
+    links = page.locator(".similar-papers a")
+    assert links.count() == 5
+    assert page.locator(".similar-papers .byline").first.inner_text().strip()
+    links.first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/papers/{expected}.html")
+    assert page.locator("h1").inner_text() == demo_conference.paper_by_id[expected].title
+    assert page.console_errors == []
