@@ -116,8 +116,8 @@ class Embedder:
     device: str = "auto"
     batch_size: int = 32
     fp16: bool = False
-    loads: int = 0
-    _model: object | None = field(default=None, repr=False)
+    loads: int = field(default=0, init=False)
+    _model: object | None = field(default=None, init=False, repr=False)
 
     @property
     def model(self):

@@ -1,10 +1,11 @@
 """Each paper's most similar papers, by inner product of normalized vectors (cosine).
 
 Exact search (faiss ``IndexFlatIP``) compares every pair: right for a conference's
-thousands of papers. Past ``APPROXIMATE_FROM`` papers, or on request, an inverted-file
-index (IVF) compares each paper with the papers of its nearest clusters only, which
-keeps 100,000 papers to seconds. Candidates are then re-scored exactly and sorted by
-(score, paper order), so the lists are the same on every run and every machine.
+thousands of papers. Past ``APPROXIMATE_FROM`` papers, or on request, an approximate
+index compares each paper with a few candidates only: IVF (the papers of its nearest
+k-means clusters), which keeps 100,000 papers to seconds, or HNSW (a neighbour graph).
+Candidates are sorted by (score rounded to SCORE_DECIMALS, paper order), so ties fall
+the same way on every run.
 """
 
 from __future__ import annotations
@@ -17,43 +18,58 @@ from . import INDEX_KINDS
 
 #: From this many papers ``--index auto`` uses IVF instead of exact search.
 APPROXIMATE_FROM = 20_000
-#: Scores equal to this many decimals count as ties (broken by paper order).
-SCORE_DECIMALS = 6
+#: Scores equal to this many decimals count as ties (broken by paper order). float32
+#: inner products of unit vectors are exact to about 1e-7.
+SCORE_DECIMALS = 5
+#: IVF: clusters each paper is compared in (its nearest ones).
+IVF_PROBES = 8
 
 
 def choose_index(kind: str, count: int) -> str:
     if kind == "auto":
         return "ivf" if count >= APPROXIMATE_FROM else "flat"
+    if kind not in INDEX_KINDS:
+        raise ValueError(f"unknown index kind {kind!r} (use one of {', '.join(INDEX_KINDS)})")
     return kind
 
 
-def _build_index(kind: str, vectors: np.ndarray):
+def _search_all(kind: str, vectors: np.ndarray, wanted: int) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, row numbers) of the ``wanted`` best candidates of every row."""
     import faiss
 
     count, dims = vectors.shape
     if kind == "flat" or count < 64:  # too few papers to cluster: exact is instant anyway
         index = faiss.IndexFlatIP(dims)
-    elif kind == "ivf":
-        # ~3√n clusters, each paper compared with the papers of its 8 nearest clusters.
-        # k-means on a sample (16 points per cluster, 8 rounds) keeps training to
-        # seconds; the lists it makes are what recall depends on, not perfect centroids.
-        lists = max(1, min(int(3.2 * math.sqrt(count)), count // 39))
-        index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dims), dims, lists,
-                                   faiss.METRIC_INNER_PRODUCT)
-        index.cp.seed = 1234  # k-means seeding: same clusters, same lists
-        index.cp.niter = 8
-        index.cp.max_points_per_centroid = 16
-        index.cp.min_points_per_centroid = 1  # no warning about the small sample
-        index.train(vectors)
-        index.nprobe = min(lists, 8)
-    elif kind == "hnsw":
+        index.add(vectors)
+        return index.search(vectors, wanted)
+    if kind == "hnsw":
         index = faiss.IndexHNSWFlat(dims, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
         index.hnsw.efSearch = 64
-    else:
-        raise ValueError(f"unknown index kind {kind!r} (use one of {', '.join(INDEX_KINDS)})")
-    index.add(vectors)
-    return index
+        index.add(vectors)
+        return index.search(vectors, wanted)
+    # IVF. About √(probes × n) clusters balances the two costs of a query: comparing
+    # with every cluster centre, and with the papers of the probed clusters. k-means
+    # runs on a sample (10 papers per cluster, 6 rounds): the lists it makes are what
+    # recall depends on, not perfect centres.
+    lists = max(1, min(int(math.sqrt(IVF_PROBES * count)), count // 10))
+    quantizer = faiss.IndexFlatIP(dims)
+    index = faiss.IndexIVFFlat(quantizer, dims, lists, faiss.METRIC_INNER_PRODUCT)
+    index.cp.seed = 1234  # k-means seeding: same clusters, same lists
+    index.cp.niter = 6
+    index.cp.max_points_per_centroid = 10
+    index.cp.min_points_per_centroid = 1  # no warning about the small sample
+    index.train(vectors)
+    probes = min(lists, IVF_PROBES)
+    # The papers are also the queries: find each one's nearest clusters once, and use
+    # that both to file it (its nearest cluster) and to search (all of them).
+    centre_scores, centres = quantizer.search(vectors, probes)
+    row_numbers = np.arange(count, dtype=np.int64)
+    nearest_centre = np.ascontiguousarray(centres[:, 0], dtype=np.int64)
+    index.add_core(count, faiss.swig_ptr(vectors), faiss.swig_ptr(row_numbers),
+                   faiss.swig_ptr(nearest_centre))
+    index.nprobe = probes
+    return index.search_preassigned(vectors, wanted, centres, centre_scores)
 
 
 def nearest_neighbours(vectors: np.ndarray, k: int, kind: str = "auto") -> list[list[int]]:
@@ -67,28 +83,10 @@ def nearest_neighbours(vectors: np.ndarray, k: int, kind: str = "auto") -> list[
     if count == 0 or k <= 0:
         return [[] for _ in range(count)]
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    index = _build_index(choose_index(kind, count), vectors)
     # Extra candidates: the row itself, and ties that straddle the k-th place.
     wanted = min(count, 2 * k + 2)
-    _, candidates = index.search(vectors, wanted)
-    result: list[list[int]] = []
-    for start in range(0, count, RESCORE_CHUNK):
-        rows = np.arange(start, min(start + RESCORE_CHUNK, count))
-        result.extend(_best_others(vectors, rows, candidates[rows], k))
-    return result
-
-
-#: Rows re-scored at once (bounds the memory of the gathered candidate vectors).
-RESCORE_CHUNK = 4096
-
-
-def _best_others(vectors: np.ndarray, rows: np.ndarray, found: np.ndarray,
-                 k: int) -> list[list[int]]:
-    """Re-score each row's candidates exactly and keep the best k others, ties by row."""
-    unusable = (found < 0) | (found == rows[:, None])
-    safe = np.where(unusable, 0, found)
-    scores = np.einsum("cwd,cd->cw", vectors[safe].astype(np.float64),
-                       vectors[rows].astype(np.float64))
+    scores, found = _search_all(choose_index(kind, count), vectors, wanted)
+    unusable = (found < 0) | (found == np.arange(count)[:, None])
     scores = np.where(unusable, -np.inf, np.round(scores, SCORE_DECIMALS))
     tie_break = np.where(unusable, np.iinfo(np.int64).max, found)
     order = np.lexsort((tie_break, -scores), axis=-1)[:, :k]
