@@ -35,8 +35,7 @@ from .common import cache_dir_for, report_problems, sitedata_argument
 @click.option("--map", "map_method", type=click.Choice(MAP_METHODS),
               default="auto", show_default=True,
               help="Map projection; auto: UMAP from 100 papers, PCA below.")
-@click.option("--fp16", is_flag=True, help="Half precision on a GPU (faster, same neighbours "
-              "in practice); ignored on the CPU.")
+@click.option("--fp16", is_flag=True, help="Half precision on a GPU (faster); ignored on the CPU.")
 @click.option("--if-stale", is_flag=True,
               help="Do nothing (and load no model) when the outputs match the papers.")
 @click.option("--force", is_flag=True, help="Recompute the outputs even when they are current.")

@@ -256,12 +256,10 @@ def _asset_versions(folder: Path) -> dict[str, str]:
     return versions
 
 
-def page_urls(
-    conference: Conference, outputs: PipelineOutputs | None = None
-) -> Iterator[str]:
+def page_urls(conference: Conference) -> Iterator[str]:
     """Every page of the site, in a fixed order (the freezer's list)."""
     yield "/index.html"
-    if outputs is not None and outputs.current:  # the browser's "For you" vectors
+    if load_pipeline_outputs(conference).current:  # the browser's "For you" vectors
         yield "/vectors.json"
         yield "/vectors.bin"
     for simple in ("papers", "speakers", "workshops", "schedule", "help", "404"):

@@ -44,11 +44,9 @@ def url_to_file(url: str) -> str:
     return path + "index.html" if not path or path.endswith("/") else path
 
 
-def list_urls(
-    app: Flask, conference: Conference, outputs: PipelineOutputs | None = None
-) -> list[str]:
+def list_urls(app: Flask, conference: Conference) -> list[str]:
     freezer = Freezer(app, with_static_files=True, with_no_argument_rules=False, log_url_for=False)
-    freezer.register_generator(lambda: page_urls(conference, outputs))
+    freezer.register_generator(lambda: page_urls(conference))
     return sorted(set(freezer.all_urls()))
 
 
@@ -64,7 +62,7 @@ def freeze_site(
     if outputs is None:
         outputs = load_pipeline_outputs(conference)
     app = create_app(conference, outputs)
-    urls = list_urls(app, conference, outputs)
+    urls = list_urls(app, conference)
     staging = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
