@@ -6,6 +6,8 @@ import click
 
 from . import __version__
 from .commands import build, pipeline, serve, validate
+from .commands import import_ as import_command
+from .commands import linkcheck as linkcheck_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,6 +19,8 @@ def cli() -> None:
 cli.add_command(validate.command)
 cli.add_command(build.command)
 cli.add_command(serve.command)
+cli.add_command(import_command.command)
+cli.add_command(linkcheck_command.command)
 cli.add_command(pipeline.command)
 
 

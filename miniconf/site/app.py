@@ -24,6 +24,14 @@ from ..structure.conference import Conference
 from ..structure.models import Paper
 from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
 from .markup import render_inline, render_markdown
+from .media import (
+    install_media,
+    media_assets,
+    media_csp_sources,
+    paper_thumbnail_url,
+    thumbnail_urls,
+)
+from .schedule_exports import export_urls, register_routes
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 TEMPLATES_DIR = PROJECT_DIR / "templates"
@@ -43,7 +51,7 @@ def content_security_policy(conference: Conference) -> str:
 
 
 def csp_sources(conference: Conference) -> dict[str, set[str]]:
-    return {
+    sources = {
         "default-src": {"'self'"},
         "script-src": {"'self'"},
         "style-src": {"'self'"},
@@ -55,6 +63,8 @@ def csp_sources(conference: Conference) -> dict[str, set[str]]:
         "base-uri": {"'none'"},
         "form-action": {"'self'"},
     }
+    media_csp_sources(conference, sources)  # video players and framed local PDFs
+    return sources
 
 
 def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -> Flask:
@@ -101,6 +111,7 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
         return moment.astimezone(conference.config.zone)
 
     app.jinja_env.globals.update(link=link, zone_time=zone_time)
+    install_media(app, conference)  # thumbnails route, thumbnail_of() for templates
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
@@ -181,11 +192,13 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
         g.absolute_links = True
         return page("404.html"), 404
 
+    published_assets = site_assets(conference)  # once: media makes it a walk of all pages
+
     @app.route("/assets/<path:filename>")
     def asset(filename: str):
-        if filename not in site_assets(conference):
+        if filename not in published_assets:
             abort(404)
-        return send_from_directory(conference.root, filename)
+        return send_from_directory(conference.root.resolve(), filename)
 
     @app.route("/papers.json")
     def papers_json():
@@ -203,12 +216,15 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
             abort(404)
         return Response(outputs.vectors, mimetype="application/octet-stream")
 
+    register_routes(app, conference)  # schedule.ics/.json/.xml, sessions/<id>.ics
+
     return app
 
 
 def site_assets(conference: Conference) -> set[str]:
     """Files from sitedata that pages link to (only these are published)."""
-    return {conference.config.logo} if conference.config.logo else set()
+    assets = {conference.config.logo} if conference.config.logo else set()
+    return assets | media_assets(conference)
 
 
 def paper_record(
@@ -223,6 +239,7 @@ def paper_record(
         "track": paper.track,
         "sessions": [session.id for session in conference.sessions_of_paper(paper.id)],
         "url": f"papers/{paper.id}.html",
+        "thumbnail": paper_thumbnail_url(conference, paper),  # null when it has none
     }
     # The pipeline's similar papers (ids, best first) and map position, when current.
     if outputs is not None and outputs.current:
@@ -277,3 +294,5 @@ def page_urls(conference: Conference) -> Iterator[str]:
         yield f"/pages/{free.slug}.html"
     for filename in sorted(site_assets(conference)):
         yield f"/assets/{filename}"
+    yield from thumbnail_urls(conference)
+    yield from export_urls(conference)
