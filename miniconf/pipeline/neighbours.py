@@ -64,6 +64,7 @@ def _search_all(kind: str, vectors: np.ndarray, wanted: int) -> tuple[np.ndarray
     # The papers are also the queries: find each one's nearest clusters once, and use
     # that both to file it (its nearest cluster) and to search (all of them).
     centre_scores, centres = quantizer.search(vectors, probes)
+    # swig_ptr does not keep its array alive: both must be named until add_core returns.
     row_numbers = np.arange(count, dtype=np.int64)
     nearest_centre = np.ascontiguousarray(centres[:, 0], dtype=np.int64)
     index.add_core(count, faiss.swig_ptr(vectors), faiss.swig_ptr(row_numbers),
