@@ -184,3 +184,26 @@ def test_a_reader_follows_a_similar_paper_with_the_keyboard(page, demo_url, demo
     page.wait_for_url(f"**/papers/{expected}.html")
     assert page.locator("h1").inner_text() == demo_conference.paper_by_id[expected].title
     assert page.console_errors == []
+
+
+def test_freeze_and_if_stale_need_no_numpy_or_torch(tmp_path):
+    """Authors' pull requests install the site tools alone: the outputs must suffice."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "for name in ('numpy', 'torch', 'faiss', 'umap', 'sentence_transformers'):\n"
+        "    sys.modules[name] = None  # importing any of them now fails\n"
+        "from miniconf.cli import cli\n"
+        "cli(sys.argv[1:])\n"
+    )
+    sitedata = Path(__file__).resolve().parent.parent / "sitedata"
+    stale_check = subprocess.run([sys.executable, "-c", script, "pipeline", str(sitedata),
+                                  "--if-stale"], capture_output=True, text=True, timeout=120)
+    assert stale_check.returncode == 0 and "up to date" in stale_check.stdout, stale_check.stderr
+    out = tmp_path / "build"
+    frozen = subprocess.run([sys.executable, "-c", script, "freeze", str(sitedata), "--out",
+                             str(out), "-j", "1"], capture_output=True, text=True, timeout=120)
+    assert frozen.returncode == 0, frozen.stderr
+    assert (out / "vectors.bin").exists()
