@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from . import __version__
-from .commands import build, serve, validate
+from .commands import build, chat, serve, validate
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,6 +17,7 @@ def cli() -> None:
 cli.add_command(validate.command)
 cli.add_command(build.command)
 cli.add_command(serve.command)
+cli.add_command(chat.command)
 
 
 def main() -> None:

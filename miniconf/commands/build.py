@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from ..chat.rooms import ChatError
 from ..site.build import FreezeError, freeze_site
 from ..structure.loader import load_conference
 from .common import cache_dir_for, report_problems, sitedata_argument
@@ -34,7 +35,7 @@ def command(sitedata: Path, out: Path, jobs: int | None) -> None:
         sys.exit(1)
     try:
         report = freeze_site(conference, out, jobs=jobs)
-    except FreezeError as exc:
+    except (FreezeError, ChatError) as exc:
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(1)
     seconds = time.perf_counter() - started

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, g, render_template, request, send_from_directory, url_for
 
+from ..chat.links import ChatDirectory
 from ..structure.conference import Conference
 from ..structure.models import Paper
 from .markup import render_inline, render_markdown
@@ -42,7 +43,7 @@ def content_security_policy(conference: Conference) -> str:
 
 
 def csp_sources(conference: Conference) -> dict[str, set[str]]:
-    return {
+    sources = {
         "default-src": {"'self'"},
         "script-src": {"'self'"},
         "style-src": {"'self'"},
@@ -54,6 +55,10 @@ def csp_sources(conference: Conference) -> dict[str, set[str]]:
         "base-uri": {"'none'"},
         "form-action": {"'self'"},
     }
+    # Chat: the homeserver the live preview reads, the host of embedded rooms.
+    for directive, extra in ChatDirectory(conference).csp_sources().items():
+        sources[directive] = (sources[directive] - {"'none'"}) | extra
+    return sources
 
 
 def create_app(conference: Conference) -> Flask:
@@ -71,6 +76,7 @@ def create_app(conference: Conference) -> Flask:
         conference=conference,
         config=conference.config,
     )
+    app.jinja_env.globals["chat"] = ChatDirectory(conference)
     policy = content_security_policy(conference)
     app.jinja_env.globals["csp"] = policy
     asset_versions = _asset_versions(STATIC_DIR)
@@ -164,6 +170,10 @@ def create_app(conference: Conference) -> Flask:
         found = conference.page_by_slug.get(slug) or abort(404)
         return page("page.html", page=found)
 
+    @app.route("/chat.html")
+    def chat_page():
+        return page("chat.html") if conference.config.chat.provider != "none" else abort(404)
+
     @app.route("/404.html")
     def not_found_page():
         g.absolute_links = True
@@ -245,5 +255,7 @@ def page_urls(conference: Conference) -> Iterator[str]:
         yield f"/sessions/{session.id}.html"
     for free in conference.pages:
         yield f"/pages/{free.slug}.html"
+    if conference.config.chat.provider != "none":
+        yield "/chat.html"
     for filename in sorted(site_assets(conference)):
         yield f"/assets/{filename}"
