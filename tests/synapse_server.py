@@ -1,4 +1,4 @@
-"""A real Matrix homeserver (Synapse, from the test extra) for the chat tests.
+"""A real Matrix homeserver (Synapse, from the test extra) for the chat tests and bench.
 
 Started once per test session on 127.0.0.1 with SQLite, no federation, no key servers
 and a registration shared secret; stopped at the end. Synapse keeps its default rate
@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,28 +123,27 @@ def _write_config(folder: Path, port: int, secret: str) -> Path:
     return path
 
 
+class SynapseFailed(RuntimeError):
+    pass
+
+
 def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"Synapse exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+            tail = log.read_text()[-3000:]
+            raise SynapseFailed(f"Synapse exited with {process.returncode}:\n{tail}")
         try:
             with urllib.request.urlopen(f"{url}/_matrix/client/versions", timeout=2):
                 return
         except (urllib.error.URLError, OSError):
             time.sleep(0.3)
-    pytest.fail(f"Synapse did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
+    raise SynapseFailed(f"Synapse did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
-def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synapse]:
-    try:
-        import synapse as _  # noqa: F401
-    except ImportError:
-        if os.environ.get("MINICONF_REQUIRE_SYNAPSE") == "1":
-            pytest.fail("matrix-synapse is not installed (pip install -e '.[test]')")
-        pytest.skip("SYNAPSE TESTS SKIPPED: matrix-synapse is not installed")
-    folder = tmp_path_factory.mktemp("synapse")
+@contextmanager
+def running_synapse(folder: Path) -> Iterator[Synapse]:
+    """Start Synapse with its data in ``folder``; stop it on leaving (tests and benchmarks)."""
     port = _free_port()
     secret = secrets.token_hex(16)
     config = _write_config(folder, port, secret)
@@ -164,6 +164,21 @@ def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synapse]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synapse]:
+    try:
+        import synapse as _  # noqa: F401
+    except ImportError:
+        if os.environ.get("MINICONF_REQUIRE_SYNAPSE") == "1":
+            pytest.fail("matrix-synapse is not installed (pip install -e '.[test]')")
+        pytest.skip("SYNAPSE TESTS SKIPPED: matrix-synapse is not installed")
+    try:
+        with running_synapse(tmp_path_factory.mktemp("synapse")) as server:
+            yield server
+    except SynapseFailed as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")

@@ -237,3 +237,13 @@ def test_synapse_rate_limits_are_waited_out(synapse) -> None:
         client.set_topic(room_id, f"topic {number}")
     assert client.rate_limited >= 1 and waits and all(0 < wait <= 10 for wait in waits)
     assert client.topic(room_id) == "topic 12"
+
+
+def test_a_broken_rooms_file_stops_the_freeze_with_a_clear_error(sitedata_copy, tmp_path) -> None:
+    (sitedata_copy / "chat").mkdir()
+    (sitedata_copy / "chat" / "rooms.json").write_text('{"rooms": {"paper/h27-001": {}}}')
+    out = tmp_path / "build"
+    result = CliRunner().invoke(cli, ["freeze", str(sitedata_copy), "--out", str(out)])
+    assert result.exit_code == 1
+    assert "rooms.json: not a valid rooms file" in result.output
+    assert not out.exists()
