@@ -18,28 +18,120 @@ from pathlib import Path
 import yaml
 
 TRACKS = {
-    "language": ["language model", "translation", "dialogue", "tokenization", "summarization",
-                 "question answering", "syntax", "retrieval", "instruction tuning", "reasoning"],
-    "vision": ["image segmentation", "object detection", "video", "depth estimation",
-               "self-supervised pretraining", "diffusion", "point clouds", "optical flow",
-               "image generation", "scene understanding"],
-    "reinforcement": ["policy gradient", "exploration", "offline data", "reward shaping",
-                      "model-based planning", "multi-agent", "robot control", "bandits",
-                      "value functions", "imitation"],
-    "systems": ["quantization", "sparsity", "distributed training", "compilers", "memory",
-                "inference latency", "pipelines", "hardware accelerators", "scheduling",
-                "compression"],
-    "theory": ["generalization bounds", "convex optimization", "stochastic gradients",
-               "kernel methods", "sample complexity", "implicit bias", "convergence rates",
-               "overparameterization", "online learning", "PAC-Bayes"],
-    "health": ["protein structure", "medical imaging", "genomics", "clinical notes",
-               "drug discovery", "electronic health records", "molecules", "epidemiology",
-               "cell biology", "climate"],
+    "language": [
+        "language model",
+        "translation",
+        "dialogue",
+        "tokenization",
+        "summarization",
+        "question answering",
+        "syntax",
+        "retrieval",
+        "instruction tuning",
+        "reasoning",
+    ],
+    "vision": [
+        "image segmentation",
+        "object detection",
+        "video",
+        "depth estimation",
+        "self-supervised pretraining",
+        "diffusion",
+        "point clouds",
+        "optical flow",
+        "image generation",
+        "scene understanding",
+    ],
+    "reinforcement": [
+        "policy gradient",
+        "exploration",
+        "offline data",
+        "reward shaping",
+        "model-based planning",
+        "multi-agent",
+        "robot control",
+        "bandits",
+        "value functions",
+        "imitation",
+    ],
+    "systems": [
+        "quantization",
+        "sparsity",
+        "distributed training",
+        "compilers",
+        "memory",
+        "inference latency",
+        "pipelines",
+        "hardware accelerators",
+        "scheduling",
+        "compression",
+    ],
+    "theory": [
+        "generalization bounds",
+        "convex optimization",
+        "stochastic gradients",
+        "kernel methods",
+        "sample complexity",
+        "implicit bias",
+        "convergence rates",
+        "overparameterization",
+        "online learning",
+        "PAC-Bayes",
+    ],
+    "health": [
+        "protein structure",
+        "medical imaging",
+        "genomics",
+        "clinical notes",
+        "drug discovery",
+        "electronic health records",
+        "molecules",
+        "epidemiology",
+        "cell biology",
+        "climate",
+    ],
 }
-NAMES = ["Ada", "Björn", "Chen", "Dara", "Emeka", "Farah", "Giulia", "Hiro", "Ines", "Jonas",
-         "Kavya", "Lena", "Mateo", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tariq"]
-SURNAMES = ["Okafor", "Lindqvist", "Wei", "Moreau", "Ibáñez", "Haddad", "Rossi", "Tanaka",
-            "Costa", "Berg", "Iyer", "Novak", "Silva", "Kaur", "Schmidt", "Nguyen", "Adeyemi"]
+NAMES = [
+    "Ada",
+    "Björn",
+    "Chen",
+    "Dara",
+    "Emeka",
+    "Farah",
+    "Giulia",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kavya",
+    "Lena",
+    "Mateo",
+    "Nadia",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tariq",
+]
+SURNAMES = [
+    "Okafor",
+    "Lindqvist",
+    "Wei",
+    "Moreau",
+    "Ibáñez",
+    "Haddad",
+    "Rossi",
+    "Tanaka",
+    "Costa",
+    "Berg",
+    "Iyer",
+    "Novak",
+    "Silva",
+    "Kaur",
+    "Schmidt",
+    "Nguyen",
+    "Adeyemi",
+]
 VERBS = ["improves", "stabilizes", "accelerates", "explains", "scales", "regularizes"]
 
 
@@ -51,15 +143,18 @@ def paper(rng: random.Random, index: int, track: str) -> dict:
         f"We study {topic} through the lens of {method}.",
         f"Existing approaches to {topic} rely on {other}, which is costly and brittle.",
         f"Our method combines {method} with {rng.choice(words)} and a simple curriculum.",
-        f"On {rng.randint(3, 9)} benchmarks it improves accuracy by {rng.randint(1, 15)}.{rng.randint(0, 9)} points.",
-        f"Ablations show that {rng.choice(words)} matters most, while {rng.choice(words)} does not.",
+        f"On {rng.randint(3, 9)} benchmarks it gains {rng.randint(1, 15)}.{rng.randint(0, 9)} pt.",
+        f"Ablations show that {rng.choice(words)} matters, while {rng.choice(words)} does not.",
         f"Code and data for {topic} are released.",
     ]
     return {
         "id": f"p{index:05d}",
         "title": title,
         "authors": [
-            {"name": f"{rng.choice(NAMES)} {rng.choice(SURNAMES)}", "affiliation": "Synthetic University"}
+            {
+                "name": f"{rng.choice(NAMES)} {rng.choice(SURNAMES)}",
+                "affiliation": "Synthetic University",
+            }
             for _ in range(rng.randint(1, 5))
         ],
         "abstract": " ".join(sentences * 2),
@@ -94,10 +189,25 @@ def write_sitedata(out: Path, papers: int, seed: int = 0) -> None:
         ids.append(record["id"])
         dump(out / "papers" / f"{record['id']}.yml", record)
 
-    speakers = [{"id": f"speaker-{d}", "name": f"Keynote Speaker {d}", "talk_title": f"Talk {d}",
-                 "abstract": "A keynote.", "bio": "A speaker."} for d in range(1, days + 1)]
-    workshops = [{"id": f"ws-{w}", "title": f"Workshop {w}", "organizers": ["Org One"],
-                  "abstract": "A workshop."} for w in (1, 2)]
+    speakers = [
+        {
+            "id": f"speaker-{d}",
+            "name": f"Keynote Speaker {d}",
+            "talk_title": f"Talk {d}",
+            "abstract": "A keynote.",
+            "bio": "A speaker.",
+        }
+        for d in range(1, days + 1)
+    ]
+    workshops = [
+        {
+            "id": f"ws-{w}",
+            "title": f"Workshop {w}",
+            "organizers": ["Org One"],
+            "abstract": "A workshop.",
+        }
+        for w in (1, 2)
+    ]
     sessions = []
     per_session = 50
     slots = [(h, 2) for h in (9, 11, 14, 16)]
@@ -106,27 +216,48 @@ def write_sitedata(out: Path, papers: int, seed: int = 0) -> None:
     chunk_iter = iter(chunks)
     for day in range(days):
         date = datetime(2027, 6, 1 + day)
-        sessions.append({"id": f"d{day + 1}-keynote", "title": f"Keynote {day + 1}", "type": "keynote",
-                         "start": (date + timedelta(hours=8)).isoformat(timespec="minutes"),
-                         "end": (date + timedelta(hours=9)).isoformat(timespec="minutes"),
-                         "room": "Main", "speakers": [f"speaker-{day + 1}"]})
+        sessions.append(
+            {
+                "id": f"d{day + 1}-keynote",
+                "title": f"Keynote {day + 1}",
+                "type": "keynote",
+                "start": (date + timedelta(hours=8)).isoformat(timespec="minutes"),
+                "end": (date + timedelta(hours=9)).isoformat(timespec="minutes"),
+                "room": "Main",
+                "speakers": [f"speaker-{day + 1}"],
+            }
+        )
         for hour, length in slots:
             for room in range(rooms):
                 chunk = next(chunk_iter, None)
                 if chunk is None:
                     break
-                sessions.append({
-                    "id": f"d{day + 1}-s{hour}-r{room}", "title": f"Poster session {day + 1}.{hour}.{room}",
-                    "type": "poster",
-                    "start": (date + timedelta(hours=hour)).isoformat(timespec="minutes"),
-                    "end": (date + timedelta(hours=hour + length)).isoformat(timespec="minutes"),
-                    "room": f"Hall {room}", "papers": chunk})
+                sessions.append(
+                    {
+                        "id": f"d{day + 1}-s{hour}-r{room}",
+                        "title": f"Poster session {day + 1}.{hour}.{room}",
+                        "type": "poster",
+                        "start": (date + timedelta(hours=hour)).isoformat(timespec="minutes"),
+                        "end": (date + timedelta(hours=hour + length)).isoformat(
+                            timespec="minutes"
+                        ),
+                        "room": f"Hall {room}",
+                        "papers": chunk,
+                    }
+                )
     for w, workshop in enumerate(workshops):
         date = datetime(2027, 6, days)
-        sessions.append({"id": f"{workshop['id']}-session", "title": workshop["title"], "type": "workshop",
-                         "start": (date + timedelta(hours=18)).isoformat(timespec="minutes"),
-                         "end": (date + timedelta(hours=20)).isoformat(timespec="minutes"),
-                         "room": f"Workshop room {w}", "workshop": workshop["id"]})
+        sessions.append(
+            {
+                "id": f"{workshop['id']}-session",
+                "title": workshop["title"],
+                "type": "workshop",
+                "start": (date + timedelta(hours=18)).isoformat(timespec="minutes"),
+                "end": (date + timedelta(hours=20)).isoformat(timespec="minutes"),
+                "room": f"Workshop room {w}",
+                "workshop": workshop["id"],
+            }
+        )
     dump(out / "config.yml", config)
     dump(out / "speakers.yml", speakers)
     dump(out / "workshops.yml", workshops)

@@ -31,7 +31,8 @@ def command(sitedata: Path, out: Path, jobs: int | None) -> None:
     conference, problems = load_conference(sitedata, cache_dir_for(sitedata))
     errors = report_problems(problems)
     if conference is None:
-        click.secho(f"{errors} error(s); the previous build was left untouched.", fg="red", err=True)
+        message = f"{errors} error(s); the previous build was left untouched."
+        click.secho(message, fg="red", err=True)
         sys.exit(1)
     try:
         report = freeze_site(conference, out, jobs=jobs)

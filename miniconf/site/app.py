@@ -139,7 +139,8 @@ def create_app(conference: Conference) -> Flask:
     @app.route("/speakers/<speaker_id>.html")
     def speaker(speaker_id: str):
         found = conference.speaker_by_id.get(speaker_id) or abort(404)
-        return page("speaker.html", speaker=found, sessions=conference.sessions_of_speaker(found.id))
+        sessions = conference.sessions_of_speaker(found.id)
+        return page("speaker.html", speaker=found, sessions=sessions)
 
     @app.route("/workshops.html")
     def workshops():

@@ -9,6 +9,7 @@ once every page rendered, so a failed freeze leaves the previous build untouched
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import sys
@@ -76,38 +77,43 @@ def _render_all(app: Flask, urls: list[str], dest: Path, jobs: int) -> None:
         return
     children = []
     for worker in range(1, jobs):
+        read_end, write_end = os.pipe()
         pid = os.fork()
-        if pid == 0:  # child: render every jobs-th URL, report failure by exit status
+        if pid == 0:  # child: render every jobs-th URL; a failure goes back through the pipe
+            os.close(read_end)
             code = 1
             try:
                 _render(app, urls[worker::jobs], dest)
                 code = 0
-            except FreezeError as exc:
-                print(f"error: {exc}", file=sys.stderr)
-            except BaseException:
-                traceback.print_exc()
+            except BaseException as exc:  # noqa: BLE001 - reported to the parent
+                message = str(exc) if isinstance(exc, FreezeError) else traceback.format_exc()
+                os.write(write_end, message.encode()[:65536])
             finally:
                 os._exit(code)
-        children.append(pid)
-    failure = None
+        os.close(write_end)
+        children.append((pid, read_end))
+    failures = []
     try:
         _render(app, urls[0::jobs], dest)
     except FreezeError as exc:
-        failure = exc
-    for pid in children:
+        failures.append(str(exc))
+    for pid, read_end in children:
+        with os.fdopen(read_end, "rb") as pipe:
+            message = pipe.read().decode(errors="replace")
         _, status = os.waitpid(pid, 0)
-        if status != 0 and failure is None:
-            failure = FreezeError("a rendering worker failed (see above)")
-    if failure:
-        raise failure
+        if status != 0:
+            failures.append(message or f"rendering worker {pid} failed")
+    if failures:
+        raise FreezeError("; ".join(failures))
 
 
 def _render(app: Flask, urls: list[str], dest: Path) -> None:
-    # The same request cycle as Frozen-Flask's test client (URL matching, views, error
-    # handlers, after-request hooks) without building a WSGI environ per page twice.
+    # The request cycle Frozen-Flask's test client runs (URL matching, views, error
+    # handlers, after-request hooks), minus werkzeug's EnvironBuilder, which costs more
+    # than rendering a page: a GET needs only this small WSGI environ.
     made: set[Path] = set()
     for url in urls:
-        with app.test_request_context(url):
+        with app.request_context(_environ(url)):
             response = app.full_dispatch_request()
             if response.status_code != 200:
                 raise FreezeError(f"{url} answered {response.status_code}")
@@ -119,6 +125,26 @@ def _render(app: Flask, urls: list[str], dest: Path) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             made.add(target.parent)
         target.write_bytes(body)
+
+
+def _environ(url: str) -> dict:
+    path, _, query = url.partition("?")
+    return {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "localhost",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
 
 
 def _measure(folder: Path) -> FreezeReport:

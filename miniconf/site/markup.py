@@ -46,6 +46,7 @@ def render_markdown(text: str) -> Markup:
     return Markup(sanitize(html))
 
 
+@lru_cache(maxsize=4096)
 def render_inline(text: str) -> Markup:
     """Markdown without block elements (one-line fields such as a TL;DR)."""
     if not text:

@@ -95,6 +95,11 @@ class Conference:
             by_day[session.start.astimezone(zone).date()].append(session)
         return tuple((day, tuple(by_day[day])) for day in sorted(by_day))
 
+    def track_color(self, track_id: str | None) -> int:
+        """A stable colour number 1-6 for a track, by its position in config.yml."""
+        ids = [track.id for track in self.config.tracks]
+        return ids.index(track_id) % 6 + 1 if track_id in ids else 1
+
     def track_name(self, track_id: str | None) -> str | None:
         if track_id is None:
             return None

@@ -307,7 +307,8 @@ def _load_paper_files(files: list[Path], out: _Collector) -> list[Loaded[Paper]]
         if raw is _UNREADABLE:
             continue
         if not isinstance(raw, dict):
-            out.add(path, line_of(raw, ()), "", "a paper file must be a mapping (id: ..., title: ...)")
+            message = "a paper file must be a mapping (id: ..., title: ...)"
+            out.add(path, line_of(raw, ()), "", message)
             continue
         paper = out.validate(Paper, raw, path)
         if paper is None:
@@ -370,7 +371,8 @@ def _load_pages(folder: Path, out: _Collector) -> Iterator[Loaded[Page]]:
             out.add(path, 1 + line_of(meta, (key,)), key, "unknown field; pages take only 'title'")
         if unknown:
             continue
-        page = out.validate(Page, {"slug": file.stem, "title": meta.get("title"), "body": body}, path)
+        fields = {"slug": file.stem, "title": meta.get("title"), "body": body}
+        page = out.validate(Page, fields, path)
         if page is not None:
             yield Loaded(page, path, meta)
 
@@ -403,8 +405,9 @@ def _check_references(
     if tracks:
         for paper in papers:
             if paper.item.track is not None and paper.item.track not in tracks:
+                known = ", ".join(sorted(tracks))
                 out.add(paper.path, paper.line("track"), "track",
-                        f"unknown track '{paper.item.track}' (config.yml lists: {', '.join(sorted(tracks))})")
+                        f"unknown track '{paper.item.track}' (config.yml lists: {known})")
 
     scheduled: set[str] = set()
     sessions: list[Loaded[Session]] = lists["sessions.yml"]
@@ -434,5 +437,5 @@ def _check_references(
     if sessions:
         for paper in papers:
             if paper.item.id not in scheduled:
-                out.add(paper.path, paper.line("id"), "id",
-                        "paper is in no session (add it to a session in sessions.yml)", warning=True)
+                message = "paper is in no session (add it to a session in sessions.yml)"
+                out.add(paper.path, paper.line("id"), "id", message, warning=True)

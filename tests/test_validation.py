@@ -1,0 +1,190 @@
+"""Validation: every kind of mistake is reported with its file, line and field."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from miniconf.structure.loader import load_conference
+from miniconf.structure.problems import Severity
+
+
+def problems_of(root: Path) -> list[str]:
+    conference, problems = load_conference(root)
+    errors = [str(p) for p in problems if p.severity is Severity.ERROR]
+    assert conference is None, "expected the conference to be rejected"
+    return errors
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+PAPER = """\
+id: {id}
+title: A paper about things
+authors:
+  - name: Ada Lovelace
+abstract: Something substantial.
+track: language
+"""
+
+
+def test_demo_is_valid(demo_conference):
+    assert len(demo_conference.papers) >= 40
+    assert len({paper.track for paper in demo_conference.papers}) >= 5
+    assert len(demo_conference.speakers) >= 3
+    assert len(demo_conference.workshops) >= 2
+
+
+def test_unknown_field_is_an_error_with_a_suggestion(sitedata_copy):
+    paper = sitedata_copy / "papers" / "h27-001.yml"
+    text = paper.read_text().replace("title:", "titel:", 1)
+    write(paper, text)
+    lines = text.splitlines()
+    line = lines.index(next(entry for entry in lines if entry.startswith("titel:"))) + 1
+    errors = problems_of(sitedata_copy)
+    expected = (
+        f"sitedata/papers/h27-001.yml:{line}: titel: unknown field 'titel'; did you mean 'title'?"
+    )
+    assert any(e.endswith(expected) for e in errors), errors
+    assert any(e.endswith("title: required field is missing") for e in errors)
+
+
+def test_missing_field_and_wrong_type(sitedata_copy):
+    write(sitedata_copy / "papers" / "zz-1.yml", "id: zz-1\ntitle: T\nauthors: Ada\n")
+    errors = problems_of(sitedata_copy)
+    assert any("papers/zz-1.yml:3: authors: Input should be a valid list" in e for e in errors)
+
+
+def test_nested_field_error_points_at_its_line(sitedata_copy):
+    write(
+        sitedata_copy / "papers" / "zz-2.yml",
+        "id: zz-2\ntitle: T\nauthors:\n  - name: Ada\n  - affiliation: Nowhere\n",
+    )
+    errors = problems_of(sitedata_copy)
+    assert any("papers/zz-2.yml:5: authors[1].name: required field is missing" in e for e in errors)
+
+
+def test_all_problems_are_reported_at_once(sitedata_copy):
+    write(sitedata_copy / "papers" / "zz-3.yml", "id: zz-3\ntitle: T\n")
+    write(sitedata_copy / "papers" / "zz-4.yml", "id: zz-4\nauthors: []\n")
+    errors = problems_of(sitedata_copy)
+    assert any("zz-3.yml" in e for e in errors) and any("zz-4.yml" in e for e in errors)
+
+
+def test_id_must_match_file_name(sitedata_copy):
+    write(sitedata_copy / "papers" / "zz-5.yml", PAPER.format(id="zz-6"))
+    assert any(
+        "zz-5.yml:1: id: 'zz-6' does not match the file name" in e
+        for e in problems_of(sitedata_copy)
+    )
+
+
+@pytest.mark.parametrize("bad_id", ["../etc", "a/b", "has space", ".hidden", "é-accent", "x" * 101])
+def test_ids_unsafe_as_file_names_are_refused(sitedata_copy, bad_id):
+    sessions = sitedata_copy / "speakers.yml"
+    text = sessions.read_text()
+    first_id = text.split("id: ", 1)[1].split("\n", 1)[0]
+    write(sessions, text.replace(f"id: {first_id}", f"id: {bad_id!r}", 1))
+    errors = problems_of(sitedata_copy)
+    assert any("speakers.yml:" in e and "[0].id: String should match pattern" in e for e in errors)
+
+
+def test_duplicate_ids_name_both_places(sitedata_copy):
+    speakers = sitedata_copy / "speakers.yml"
+    text = speakers.read_text()
+    first_id = text.split("id: ", 1)[1].split("\n", 1)[0]
+    second_id = text.split("id: ")[2].split("\n", 1)[0]
+    write(speakers, text.replace(f"id: {second_id}", f"id: {first_id}"))
+    errors = problems_of(sitedata_copy)
+    assert any(f"duplicate speaker id '{first_id}' (also at" in e for e in errors)
+
+
+def test_ids_differing_only_in_case_collide(sitedata_copy):
+    write(sitedata_copy / "papers" / "Dup-1.yml", PAPER.format(id="Dup-1"))
+    write(sitedata_copy / "papers" / "dup-1.yml", PAPER.format(id="dup-1"))
+    assert any("duplicate paper id" in e for e in problems_of(sitedata_copy))
+
+
+def test_dangling_references(sitedata_copy):
+    sessions = sitedata_copy / "sessions.yml"
+    text = sessions.read_text()
+    text = text.replace("h27-001", "h27-999", 1)
+    speaker_line = next(line for line in text.splitlines() if "speakers: [" in line)
+    text = text.replace(speaker_line, speaker_line.split("[")[0] + "[nobody]", 1)
+    lines = text.splitlines()
+    workshop_line = next(entry for entry in lines if entry.strip().startswith("workshop: "))
+    text = text.replace(workshop_line, workshop_line.split(":")[0] + ": no-such-workshop", 1)
+    write(sessions, text)
+    errors = problems_of(sitedata_copy)
+    lines = text.splitlines()
+    paper_line = next(i for i, line in enumerate(lines, 1) if "h27-999" in line)
+    assert any(
+        f"sessions.yml:{paper_line}:" in e and "no paper with id 'h27-999'" in e for e in errors
+    )
+    assert any("no speaker with id 'nobody'" in e for e in errors)
+    assert any("no workshop with id 'no-such-workshop'" in e for e in errors)
+
+
+def test_unknown_track(sitedata_copy):
+    paper = sitedata_copy / "papers" / "h27-001.yml"
+    text = paper.read_text()
+    track_line = next(line for line in text.splitlines() if line.startswith("track:"))
+    write(paper, text.replace(track_line, "track: astrology"))
+    line = text.splitlines().index(track_line) + 1
+    assert any(
+        f"h27-001.yml:{line}: track: unknown track 'astrology'" in e
+        for e in problems_of(sitedata_copy)
+    )
+
+
+def test_yaml_syntax_error_and_duplicate_key_have_lines(sitedata_copy):
+    write(sitedata_copy / "papers" / "zz-7.yml", "id: zz-7\ntitle: [unclosed\nauthors: []\n")
+    write(sitedata_copy / "papers" / "zz-8.yml", "id: zz-8\ntitle: A\ntitle: B\n")
+    errors = problems_of(sitedata_copy)
+    assert any("zz-7.yml:" in e and "invalid YAML" in e for e in errors)
+    assert any("zz-8.yml:3: key 'title' given twice (first on line 2)" in e for e in errors)
+
+
+def test_session_ending_before_it_starts(sitedata_copy):
+    sessions = sitedata_copy / "sessions.yml"
+    text = sessions.read_text()
+    start = next(line for line in text.splitlines() if line.strip().startswith("start:"))
+    end = next(line for line in text.splitlines() if line.strip().startswith("end:"))
+    write(sessions, text.replace(end, end.split(":")[0] + ": 2027-05-10T08:00", 1))
+    errors = problems_of(sitedata_copy)
+    assert any("sessions.yml:" in e and "before it starts" in e for e in errors), errors
+    assert start
+
+
+def test_paper_in_no_session_is_a_warning(sitedata_copy):
+    write(sitedata_copy / "papers" / "zz-9.yml", PAPER.format(id="zz-9"))
+    conference, problems = load_conference(sitedata_copy)
+    assert conference is not None
+    warnings = [str(p) for p in problems if p.severity is Severity.WARNING]
+    assert any("zz-9.yml:1: warning: id: paper is in no session" in w for w in warnings)
+
+
+def test_cli_validate_reports_path_line_and_exits_nonzero(sitedata_copy, tmp_path):
+    write(sitedata_copy / "papers" / "zz-10.yml", "id: zz-10\ntitle: T\nauthors: []\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "miniconf", "validate", "sitedata"],
+        cwd=sitedata_copy.parent,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert "sitedata/papers/zz-10.yml:3: authors: List should have at least 1 item" in result.stderr
+    ok = subprocess.run(
+        [sys.executable, "-m", "miniconf", "validate", str(Path("sitedata"))],
+        cwd=Path(__file__).parent.parent,
+        capture_output=True,
+        text=True,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("OK: ")
