@@ -243,10 +243,36 @@ def _apply(client: MatrixClient, step: Step, rooms_file: RoomsFile) -> str:
             if room_id is None:
                 raise
             outcome = "adopted"
-            if client.topic(room_id) != step.topic:
+            if _adopted_topic(client, room_id, step.alias) != step.topic:
                 client.set_topic(room_id, step.topic)
     rooms_file.rooms[key] = MappedRoom(room_id=room_id, alias=step.alias, topic=step.topic)
     return outcome
+
+
+#: How long to wait for the server to finish a room a killed run was creating.
+ADOPT_PATIENCE_SECONDS = 15
+
+
+def _adopted_topic(client: MatrixClient, room_id: str, alias: str) -> str:
+    """The topic of a room found by its alias, once this account may read it.
+
+    A run killed in the middle of creating a room leaves the server finishing it: the
+    alias can exist a moment before the creator has joined. After a short wait, a room
+    still closed to us belongs to someone else.
+    """
+    deadline = time.monotonic() + ADOPT_PATIENCE_SECONDS
+    while True:
+        try:
+            return client.topic(room_id)
+        except MatrixError as exc:
+            if exc.status != 403 or time.monotonic() > deadline:
+                if exc.status == 403:
+                    raise MatrixError(
+                        f"{alias} is the alias of a room this account is not in: change "
+                        "chat.rooms in config.yml or ask the homeserver's admin"
+                    ) from None
+                raise
+            time.sleep(0.5)
 
 
 def _check_server_name(client: MatrixClient, server_name: str) -> None:
