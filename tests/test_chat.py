@@ -21,7 +21,7 @@ from miniconf.chat.mapping import read_rooms_file
 from miniconf.chat.matrix import TOKEN_VARIABLE, MatrixClient, _retry_after
 from miniconf.chat.rooms import plan_rooms
 from miniconf.cli import cli
-from miniconf.site.app import content_security_policy
+from miniconf.site.app import content_security_policy, create_app
 from miniconf.structure.loader import load_conference
 from tests.conftest import load_ok
 
@@ -251,3 +251,17 @@ def test_a_broken_rooms_file_stops_the_freeze_with_a_clear_error(sitedata_copy, 
     assert result.exit_code == 1
     assert "rooms.json: not a valid rooms file" in result.output
     assert not out.exists()
+
+
+def test_pages_embed_the_room_where_the_provider_allows_it(sitedata_copy: Path) -> None:
+    set_chat(sitedata_copy, provider="rocketchat", server="https://rc.example.org", embed=True)
+    client = create_app(load_ok(sitedata_copy)).test_client()
+    paper = client.get("/papers/h27-001.html").get_data(as_text=True)
+    assert ('<iframe class="chat-embed" '
+            'src="https://rc.example.org/channel/paper-h27-001?layout=embedded"') in paper
+    assert "chat-preview" not in paper  # the live preview reads Matrix only
+    session = client.get("/sessions/d1-keynote.html").get_data(as_text=True)
+    assert 'href="https://rc.example.org/channel/session-d1-keynote"' in session
+    speaker = client.get("/speakers/ada-okafor.html").get_data(as_text=True)
+    assert 'href="https://rc.example.org/channel/speaker-ada-okafor"' in speaker
+    assert client.get("/sessions/d1-break.html").get_data(as_text=True).count("chat-room") == 0
