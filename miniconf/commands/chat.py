@@ -63,7 +63,9 @@ def provision_command(sitedata: Path, dry_run: bool, quiet: bool) -> None:
         report = provision(conference, client, rooms_path, dry_run=dry_run, progress=done)
     except ChatError as exc:
         click.secho(f"error: {exc}", fg="red", err=True)
-        click.echo(f"Rooms done so far are saved in {rooms_path}; re-run to continue.", err=True)
+        if rooms_path.exists():
+            click.echo(f"Rooms done so far are saved in {rooms_path}; re-run to continue.",
+                       err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo(f"\nInterrupted. Rooms done so far are saved in {rooms_path}; "
