@@ -40,3 +40,24 @@ lint: install
 
 clean:
 	rm -rf $(OUT) .miniconf-cache bench/out .pytest_cache .ruff_cache
+
+# --- Authors' pull requests: the site tools alone, without the pipeline (no torch).
+# The pipeline's outputs are committed and freeze never imports torch, so the pull-request
+# check and the GitHub Pages deploy (.github/workflows/) install just this.
+.PHONY: install-site check-site
+FORMAT ?= text
+
+install-site: $(VENV)/.installed-site
+
+$(VENV)/.installed-site: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+# What a pull request must pass: validate (FORMAT=github: annotations on the diff),
+# freeze, and no broken internal link or asset in the build.
+check-site: install-site
+	$(BIN)/miniconf validate $(SITEDATA) --format $(FORMAT)
+	$(BIN)/miniconf freeze $(SITEDATA) --out $(OUT)
+	$(BIN)/miniconf linkcheck $(OUT) --sitedata $(SITEDATA) --format $(FORMAT)

@@ -5,7 +5,10 @@ from __future__ import annotations
 import click
 
 from . import __version__
-from .commands import build, chat, serve, validate
+from .commands import build, serve, validate
+from .commands import chat as chat_command
+from .commands import import_ as import_command
+from .commands import linkcheck as linkcheck_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -17,7 +20,9 @@ def cli() -> None:
 cli.add_command(validate.command)
 cli.add_command(build.command)
 cli.add_command(serve.command)
-cli.add_command(chat.command)
+cli.add_command(import_command.command)
+cli.add_command(linkcheck_command.command)
+cli.add_command(chat_command.command)
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import gc
 import os
+import re
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -209,6 +210,8 @@ def _load_conference(root: Path, cache: PaperCache) -> tuple[Conference | None, 
     elif config_raw is not _UNREADABLE:
         out.add(display_path(config_file), 1, "", "config.yml must be a mapping (name: ...)")
     context = {"timezone": config.timezone if config else "UTC"}
+    if config is not None and config.logo:
+        _check_logo(out, root, config.logo, config_raw, display_path(config_file))
 
     papers = _load_papers(root, out, cache)
     lists: dict[str, list[Loaded]] = {}
@@ -246,6 +249,22 @@ def _load_conference(root: Path, cache: PaperCache) -> tuple[Conference | None, 
         paper_files={p.item.id: f"papers/{Path(p.path).name}" for p in papers},
     )
     return conference, sorted(out.problems)
+
+
+def _check_logo(out: _Collector, root: Path, logo: str, raw: Any, path: str) -> None:
+    """The logo is published as is: it must be a file inside sitedata (not a symlink out)."""
+    file = root / logo
+    inside = file.resolve().is_relative_to(root.resolve())
+    if not file.is_file() or not inside:
+        where = "is not a file inside sitedata/" if file.exists() else "not found in sitedata/"
+        out.add(path, line_of(raw, ("logo",)), "logo", f"'{logo}' {where}")
+    elif file.suffix.lower() == ".svg" and _SVG_ACTIVE.search(file.read_bytes()):
+        # Opened directly (not through <img>), an SVG runs its scripts on the site's origin.
+        out.add(path, line_of(raw, ("logo",)), "logo",
+                f"'{logo}' contains script, event handlers or embedded HTML; use a plain SVG")
+
+
+_SVG_ACTIVE = re.compile(rb"<script|<foreignObject|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
 
 
 def load_or_raise(root: Path) -> tuple[Conference, list[Problem]]:
@@ -352,7 +371,7 @@ def _load_pages(folder: Path, out: _Collector) -> Iterator[Loaded[Page]]:
         return
     for file in sorted(folder.glob("*.md")):
         path = display_path(file)
-        if not SLUG_RE.match(file.stem):
+        if not SLUG_RE.fullmatch(file.stem):
             out.add(path, 1, "", "page file names may use only letters, digits, '-' and '_'")
             continue
         try:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -29,9 +30,34 @@ from pydantic import (
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"
 
+
+
+def _explain_bad_id(value: object) -> object:
+    """Name the character that makes an id unsafe; the pattern alone only says "no match".
+
+    Authors meet this on their pull request, e.g. for a Cyrillic 'һ' that looks like 'h'.
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if not text:
+        raise ValueError("id must not be empty")
+    if len(text) > 100:
+        raise ValueError(f"id is {len(text)} characters long; the limit is 100")
+    for position, char in enumerate(text):
+        allowed = char.isascii() and (char.isalnum() or (position > 0 and char in "-_"))
+        if not allowed:
+            name = unicodedata.name(char, "a control character")
+            raise ValueError(
+                f"id may use only ASCII letters, digits, '-' and '_' and must start with a "
+                f"letter or digit; character {position + 1} is {name} (U+{ord(char):04X})"
+            )
+    return value
+
+
 #: An identifier that becomes a file name and a URL segment: ASCII letters, digits,
 #: ``-`` and ``_``, starting with a letter or digit. No dots, slashes or look-alikes.
-Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN), BeforeValidator(_explain_bad_id)]
 
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -44,6 +70,18 @@ def _no_control_chars(value: str) -> str:
     return value
 
 
+def _at_most(limit: int) -> AfterValidator:
+    """A length limit with a message that says how long the text is (first, so that a
+    huge value is refused before any other work on it)."""
+
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise ValueError(f"is {len(value):,} characters long; the limit is {limit:,}")
+        return value
+
+    return AfterValidator(check)
+
+
 def _one_line(value: str) -> str:
     value = " ".join(value.split())
     if not value:
@@ -54,12 +92,15 @@ def _one_line(value: str) -> str:
 #: One line of plain text (titles, names): whitespace collapsed, never empty.
 Line = Annotated[
     str,
+    _at_most(500),
     AfterValidator(_no_control_chars),
     AfterValidator(_one_line),
     StringConstraints(max_length=500),
 ]
 #: Markdown text (abstracts, bios, answers): rendered, then sanitized, on pages.
-Markdown = Annotated[str, AfterValidator(_no_control_chars), StringConstraints(max_length=20_000)]
+Markdown = Annotated[
+    str, _at_most(20_000), AfterValidator(_no_control_chars), StringConstraints(max_length=20_000)
+]
 
 SAFE_URL_SCHEMES = ("http", "https", "mailto")
 
@@ -266,7 +307,9 @@ class PaperLinks(Model):
         return [(label, url) for key, label in labels.items() if (url := getattr(self, key))]
 
 
-Keyword = Annotated[str, AfterValidator(_no_control_chars), StringConstraints(max_length=80)]
+Keyword = Annotated[
+    str, _at_most(80), AfterValidator(_no_control_chars), StringConstraints(max_length=80)
+]
 
 
 class Paper(Model):
@@ -274,7 +317,9 @@ class Paper(Model):
     title: Line
     authors: list[Author] = Field(min_length=1, max_length=200)
     abstract: Markdown = ""
-    tldr: Annotated[str, AfterValidator(_no_control_chars), StringConstraints(max_length=1000)] = ""
+    tldr: Annotated[
+        str, _at_most(1000), AfterValidator(_no_control_chars), StringConstraints(max_length=1000)
+    ] = ""
     keywords: list[Annotated[Keyword, AfterValidator(_one_line)]] = Field(
         default_factory=list, max_length=30
     )

@@ -27,10 +27,24 @@ class Problem:
         return f"{where}: {prefix}{what}"
 
     def github_annotation(self) -> str:
-        """GitHub Actions workflow command, so the problem shows on the PR's diff."""
+        """GitHub Actions workflow command, so the problem shows on the PR's diff.
+
+        GitHub's escaping rules: the message escapes '%', CR and LF; property values
+        (file, line, title) also ',' and ':', which would otherwise end the property.
+        """
         kind = "warning" if self.severity is Severity.WARNING else "error"
-        message = str(self).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        return f"::{kind} file={self.path},line={self.line}::{message}"
+        title = f"{self.field}" if self.field else "sitedata"
+        properties = f"file={_escape_property(self.path)},line={max(self.line, 1)}"
+        properties += f",title={_escape_property(title)}"
+        return f"::{kind} {properties}::{_escape_data(str(self))}"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def display_path(path: Path) -> str:

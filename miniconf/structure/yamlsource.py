@@ -9,6 +9,7 @@ PyYAML's safe loader, with three changes:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,13 @@ _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_ALIASES = 100
 MAX_FILE_BYTES = 2_000_000
+#: Collections nested deeper than this are refused before parsing: libyaml's C composer
+#: recurses without a limit and crashes the process near 50,000 levels, which a 100 kB
+#: file of ``[[[[...`` or ``- - - - ...`` reaches. (Nesting by indentation cannot get
+#: that deep within MAX_FILE_BYTES; Python's recursion limit catches it.)
+MAX_FLOW_DEPTH = 100
+_BRACKETS = re.compile(r"[\[\]{}]")
+_COMPACT_NESTING = re.compile(rf"(?:[-?][ \t]+){{{MAX_FLOW_DEPTH},}}")
 
 
 class YamlProblem(Exception):
@@ -101,8 +109,28 @@ def read_text(path: Path) -> str:
         raise YamlProblem(line, f"not valid UTF-8 (byte {exc.start})") from None
 
 
+def _check_nesting(text: str) -> None:
+    """Refuse absurd nesting. Brackets and dashes inside text count too, which is
+    harmless: no real file has a hundred unclosed brackets or ``- `` in a row."""
+    # Cheap counts first: most files cannot reach the limit at all.
+    markers = sum(text.count(marker) for marker in ("- ", "? ", "-\t", "?\t"))
+    compact = _COMPACT_NESTING.search(text) if markers >= MAX_FLOW_DEPTH else None
+    if compact:
+        line = text.count("\n", 0, compact.start()) + 1
+        raise YamlProblem(line, f"invalid YAML: nested more than {MAX_FLOW_DEPTH} levels deep")
+    if text.count("[") + text.count("{") <= MAX_FLOW_DEPTH:
+        return
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > MAX_FLOW_DEPTH:
+            line = text.count("\n", 0, match.start()) + 1
+            raise YamlProblem(line, f"invalid YAML: nested more than {MAX_FLOW_DEPTH} levels deep")
+
+
 def parse_yaml(text: str) -> Any:
     """Parse YAML text into LineDict/LineList values; raises YamlProblem with a line."""
+    _check_nesting(text)
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except YamlProblem:

@@ -1,0 +1,47 @@
+"""The GitHub workflows run the Makefile's commands, without torch and without secrets."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+WORKFLOWS = REPO / ".github" / "workflows"
+
+
+def _steps(name: str) -> tuple[dict, list[dict]]:
+    workflow = yaml.safe_load((WORKFLOWS / name).read_text())
+    steps = [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+    return workflow, steps
+
+
+def _make_targets() -> set[str]:
+    text = (REPO / "Makefile").read_text()
+    return set(re.findall(r"^([a-z][a-z-]*):", text, flags=re.MULTILINE))
+
+
+def test_pull_request_check_runs_make_targets_without_torch():
+    workflow, steps = _steps("pr.yml")
+    assert "pull_request" in workflow[True]  # YAML 1.1 reads the key "on" as True
+    assert "pull_request_target" not in workflow[True]
+    runs = [step["run"] for step in steps if "run" in step]
+    assert runs == ["make install-site", "make check-site FORMAT=github"]
+    assert {"install-site", "check-site"} <= _make_targets()
+    makefile = (REPO / "Makefile").read_text()
+    site_install = makefile.split("$(VENV)/.installed-site:", 1)[1].split("\n\n", 1)[0]
+    assert "torch" not in site_install and "pipeline" not in site_install
+    check = makefile.split("check-site: install-site", 1)[1].split("\n\n", 1)[0]
+    for command in ("validate $(SITEDATA) --format $(FORMAT)", "freeze", "linkcheck"):
+        assert command in check
+
+
+def test_deploy_publishes_the_checked_build_from_main():
+    workflow, steps = _steps("deploy.yml")
+    assert workflow[True]["push"]["branches"] == ["main"]
+    runs = [step["run"] for step in steps if "run" in step]
+    assert runs == ["make install-site", "make check-site FORMAT=github"]
+    uploads = [step for step in steps if "upload-pages-artifact" in step.get("uses", "")]
+    assert uploads and uploads[0]["with"]["path"] == "build"
+    assert workflow["permissions"]["pages"] == "write"
