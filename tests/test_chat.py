@@ -19,10 +19,11 @@ from synapse_server import SERVER_NAME, matrix_admin, synapse  # noqa: F401 - fi
 from miniconf.chat.links import ChatDirectory, zulip_hash
 from miniconf.chat.mapping import read_rooms_file
 from miniconf.chat.matrix import TOKEN_VARIABLE, MatrixClient, _retry_after
-from miniconf.chat.rooms import plan_rooms
+from miniconf.chat.rooms import plan_rooms, room_name
 from miniconf.cli import cli
 from miniconf.site.app import content_security_policy, create_app
 from miniconf.structure.loader import load_conference
+from miniconf.structure.models import ChatConfig
 from tests.conftest import load_ok
 
 BASE_URL = "https://helios-conf.example.org/"
@@ -186,8 +187,8 @@ def test_dry_run_prints_the_plan_and_sends_nothing(synapse, matrix_admin, siteda
 def test_bad_room_names_stop_provisioning_before_any_room(
     synapse, matrix_admin, sitedata_copy
 ) -> None:
-    # Valid for short ids, too long (over 80 characters) for the longer ones.
-    long_prefix = "p" * 75 + "-{id}"
+    # Valid for short ids, too long (over 200 characters) for the longer ones.
+    long_prefix = "p" * 195 + "-{id}"
     set_chat(sitedata_copy, **matrix_chat(synapse.url, rooms={"paper": long_prefix}))
     before = room_count(synapse, matrix_admin)
     result = provision(sitedata_copy, matrix_admin)
@@ -265,3 +266,12 @@ def test_pages_embed_the_room_where_the_provider_allows_it(sitedata_copy: Path) 
     speaker = client.get("/speakers/ada-okafor.html").get_data(as_text=True)
     assert 'href="https://rc.example.org/channel/speaker-ada-okafor"' in speaker
     assert client.get("/sessions/d1-break.html").get_data(as_text=True).count("chat-room") == 0
+
+
+def test_names_keep_the_ids_case_except_where_the_provider_wants_lowercase() -> None:
+    # Mini-Conf's own Rocket.Chat channels are named after ICLR ids as they are.
+    rooms = {"paper": "paper_{id}"}
+    rocket = ChatConfig(provider="rocketchat", server="https://rc.example.org", rooms=rooms)
+    slack = ChatConfig(provider="slack", server="https://iclr.slack.com", rooms=rooms)
+    assert room_name(rocket, "paper", "ryxnY3NYPS") == "paper_ryxnY3NYPS"
+    assert room_name(slack, "paper", "ryxnY3NYPS") == "paper_ryxny3nyps"

@@ -1,8 +1,10 @@
 """The rooms a conference has: one per paper, session, workshop and keynote speaker.
 
-Names come from the templates in ``chat.rooms`` (``paper-{id}`` ...). Ids are lowercased
-in names because Slack, Rocket.Chat and Matrix aliases fold or refuse uppercase; ids are
-unique ignoring case (the loader checks), so lowercasing never merges two rooms.
+Names come from the templates in ``chat.rooms`` (``paper-{id}`` ...). They keep the id's
+case (Matrix aliases and Rocket.Chat channels are case-sensitive, and channels made by
+the original Mini-Conf use the ids as they are), except for Slack and Discord, which
+allow lowercase names only; ids are unique ignoring case (the loader checks), so
+lowercasing never merges two rooms.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..structure.conference import Conference
-from ..structure.models import ROOM_NAME_RE, ChatConfig, SessionType
+from ..structure.models import ROOM_NAME_RE, ChatConfig, ChatProvider, SessionType
 
 #: The kinds of rooms, in the order the chat page lists them.
 KINDS = ("paper", "session", "workshop", "speaker")
@@ -20,6 +22,16 @@ KIND_LABELS = {
     "workshop": "Workshops",
     "speaker": "Keynotes",
 }
+#: The longest room name each provider takes: Matrix aliases are at most 255 bytes with
+#: the server name; Zulip streams and topics 60 characters; Slack channels 80; Discord 100.
+NAME_LIMITS = {
+    ChatProvider.MATRIX: 200,
+    ChatProvider.ROCKETCHAT: 200,
+    ChatProvider.ZULIP: 60,
+    ChatProvider.SLACK: 80,
+    ChatProvider.DISCORD: 100,
+}
+LOWERCASE_ONLY = (ChatProvider.SLACK, ChatProvider.DISCORD)
 #: Sessions of these types get no room (nobody discusses a coffee break).
 SESSIONS_WITHOUT_ROOM = (SessionType.BREAK,)
 
@@ -63,8 +75,8 @@ PAGE_PATHS = {
 
 
 def room_name(chat: ChatConfig, kind: str, item_id: str) -> str:
-    template = getattr(chat.rooms, kind)
-    return template.replace("{id}", item_id.lower())
+    name = getattr(chat.rooms, kind).replace("{id}", item_id)
+    return name.lower() if chat.provider in LOWERCASE_ONLY else name
 
 
 def plan_rooms(conference: Conference) -> list[ChatRoom]:
@@ -84,17 +96,20 @@ def plan_rooms(conference: Conference) -> list[ChatRoom]:
     rooms = []
     problems = []
     owners: dict[str, str] = {}
+    limit = NAME_LIMITS.get(chat.provider, 80)
     for kind, item_id, title in items:
         name = room_name(chat, kind, item_id)
         key = f"{kind}/{item_id}"
-        if not ROOM_NAME_RE.match(name):
+        if not ROOM_NAME_RE.match(name) or len(name) > limit:
             problems.append(
                 f"{key}: room name {name!r} from template {getattr(chat.rooms, kind)!r} is "
-                "invalid (at most 80 lowercase letters, digits, '-', '_', '.', '=')"
+                f"invalid for {chat.provider} (at most {limit} letters, digits, "
+                "'-', '_', '.', '=')"
             )
-        elif name in owners:
-            problems.append(f"{key}: room name {name!r} is also the name of {owners[name]}")
-        owners.setdefault(name, key)
+        elif name.lower() in owners:
+            problems.append(f"{key}: room name {name!r} is also the name of "
+                            f"{owners[name.lower()]}")
+        owners.setdefault(name.lower(), key)
         rooms.append(ChatRoom(kind, item_id, title, name, PAGE_PATHS[kind].format(item_id)))
     if problems:
         raise ChatPlanError(

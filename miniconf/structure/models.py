@@ -162,8 +162,9 @@ class ChatProvider(StrEnum):
 
 
 #: A room name after ``{id}`` is filled in: safe as a Matrix alias localpart, a Slack or
-#: Rocket.Chat channel name and a Zulip stream or topic (lowercase, no spaces, no ':').
-ROOM_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._=-]{0,79}$")
+#: Rocket.Chat channel name and a Zulip stream or topic (no spaces, no ':', no '#').
+#: Each provider's length limit is checked in miniconf/chat/rooms.py.
+ROOM_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=-]*$")
 #: Providers whose rooms can be shown in an iframe (the others forbid framing).
 EMBEDDABLE_PROVIDERS = ("matrix", "rocketchat")
 
@@ -176,7 +177,7 @@ def _room_template(value: str) -> str:
     if not ROOM_NAME_RE.match(sample):
         raise ValueError(
             f"room-name template {value!r} gives invalid room names such as {sample!r}: "
-            "use lowercase letters, digits, '-', '_', '.' or '=' around {id}"
+            "use letters, digits, '-', '_', '.' or '=' around {id}"
         )
     return value
 
@@ -185,7 +186,7 @@ RoomTemplate = Annotated[str, AfterValidator(_room_template)]
 
 
 class ChatRoomNames(Model):
-    """Room-name templates per kind of page; ``{id}`` is the page's id, lowercased."""
+    """Room-name templates per kind of page; ``{id}`` is the page's id."""
 
     paper: RoomTemplate = "paper-{id}"
     session: RoomTemplate = "session-{id}"
