@@ -24,6 +24,7 @@ from ..chat.links import ChatDirectory
 from ..structure.conference import Conference
 from ..structure.models import Paper
 from .markup import render_inline, render_markdown
+from .schedule_exports import export_urls, register_routes
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 TEMPLATES_DIR = PROJECT_DIR / "templates"
@@ -195,6 +196,8 @@ def create_app(conference: Conference) -> Flask:
     def papers_json():
         return Response(papers_json_text(conference), mimetype="application/json")
 
+    register_routes(app, conference)  # schedule.ics/.json/.xml, sessions/<id>.ics
+
     return app
 
 
@@ -260,3 +263,4 @@ def page_urls(conference: Conference) -> Iterator[str]:
         yield "/chat.html"
     for filename in sorted(site_assets(conference)):
         yield f"/assets/{filename}"
+    yield from export_urls(conference)
