@@ -61,8 +61,10 @@ def room_link(chat: ChatConfig, room: ChatRoom, rooms_file: RoomsFile) -> RoomLi
             else:
                 url = f"https://matrix.to/#/{quote(alias, safe='')}"
             return RoomLink(
-                room, url, alias, url if chat.embed else None,
-                mapped.room_id if mapped else None, alias,
+                room, url, alias,
+                embed_url=url if chat.embed else None,
+                room_id=mapped.room_id if mapped else None,
+                alias=alias,
             )
         case ChatProvider.ROCKETCHAT:
             url = f"{server}/channel/{quote(name)}"
