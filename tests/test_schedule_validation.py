@@ -100,3 +100,4 @@ def test_unknown_session_type_is_an_error_with_its_line(sitedata_copy: Path):
     line = session_line(sitedata_copy, "d1-keynote", "type")
     errors = errors_of(sitedata_copy)
     assert any(e.startswith(f"sessions.yml:{line}: [1].type:") for e in errors), errors
+

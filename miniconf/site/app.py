@@ -24,6 +24,13 @@ from ..chat.links import ChatDirectory
 from ..structure.conference import Conference
 from ..structure.models import Paper
 from .markup import render_inline, render_markdown
+from .media import (
+    install_media,
+    media_assets,
+    media_csp_sources,
+    paper_thumbnail_url,
+    thumbnail_urls,
+)
 from .schedule_exports import export_urls, register_routes
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
@@ -56,6 +63,7 @@ def csp_sources(conference: Conference) -> dict[str, set[str]]:
         "base-uri": {"'none'"},
         "form-action": {"'self'"},
     }
+    media_csp_sources(conference, sources)  # video players and framed local PDFs
     # Chat: the homeserver the live preview reads, the host of embedded rooms.
     for directive, extra in ChatDirectory(conference).csp_sources().items():
         sources[directive] = (sources[directive] - {"'none'"}) | extra
@@ -104,6 +112,7 @@ def create_app(conference: Conference) -> Flask:
         return moment.astimezone(conference.config.zone)
 
     app.jinja_env.globals.update(link=link, zone_time=zone_time)
+    install_media(app, conference)  # thumbnails route, thumbnail_of() for templates
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
@@ -186,11 +195,13 @@ def create_app(conference: Conference) -> Flask:
         g.absolute_links = True
         return page("404.html"), 404
 
+    published_assets = site_assets(conference)  # once: media makes it a walk of all pages
+
     @app.route("/assets/<path:filename>")
     def asset(filename: str):
-        if filename not in site_assets(conference):
+        if filename not in published_assets:
             abort(404)
-        return send_from_directory(conference.root, filename)
+        return send_from_directory(conference.root.resolve(), filename)
 
     @app.route("/papers.json")
     def papers_json():
@@ -203,7 +214,8 @@ def create_app(conference: Conference) -> Flask:
 
 def site_assets(conference: Conference) -> set[str]:
     """Files from sitedata that pages link to (only these are published)."""
-    return {conference.config.logo} if conference.config.logo else set()
+    assets = {conference.config.logo} if conference.config.logo else set()
+    return assets | media_assets(conference)
 
 
 def paper_record(conference: Conference, paper: Paper) -> dict:
@@ -216,6 +228,7 @@ def paper_record(conference: Conference, paper: Paper) -> dict:
         "track": paper.track,
         "sessions": [session.id for session in conference.sessions_of_paper(paper.id)],
         "url": f"papers/{paper.id}.html",
+        "thumbnail": paper_thumbnail_url(conference, paper),  # null when it has none
     }
 
 
@@ -263,4 +276,5 @@ def page_urls(conference: Conference) -> Iterator[str]:
         yield "/chat.html"
     for filename in sorted(site_assets(conference)):
         yield f"/assets/{filename}"
+    yield from thumbnail_urls(conference)
     yield from export_urls(conference)

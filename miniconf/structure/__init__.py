@@ -12,4 +12,6 @@ def loader_version() -> str:
     from .papercache import code_fingerprint
 
     here = Path(__file__).parent
-    return code_fingerprint(here / "models.py", here / "yamlsource.py", here / "loader.py")
+    return code_fingerprint(
+        here / "models.py", here / "media.py", here / "yamlsource.py", here / "loader.py"
+    )

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import combinations
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
@@ -28,6 +29,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .conference import Conference
+from .media import media_file_problems
 from .models import (
     SLUG_RE,
     CommitteeMember,
@@ -226,6 +228,7 @@ def _load_conference(root: Path, cache: PaperCache) -> tuple[Conference | None, 
     for name in ("speakers.yml", "workshops.yml", "sessions.yml"):
         _check_ids(out, lists[name], name.removesuffix("s.yml"))
     _check_references(out, config, papers, lists)
+    _check_media_files(out, root, [*papers, *(e for name in lists for e in lists[name])])
 
     cache.save()
     errors = [p for p in out.problems if p.severity is Severity.ERROR]
@@ -446,9 +449,15 @@ def _check_references(
             out.add(entry.path, entry.line("workshop"), f"{where}.workshop",
                     f"no workshop with id '{session.workshop}' in workshops.yml")
 
+    # Compare instants in UTC: aware datetimes sharing one zone compare by wall clock,
+    # which is wrong in the repeated hour when the clocks go back.
+    def utc(moment: datetime) -> datetime:
+        return moment.astimezone(UTC)
+
     for first, second in combinations(sessions, 2):
         a, b = first.item, second.item
-        if a.room and a.room == b.room and a.start < b.end and b.start < a.end:
+        overlapping = utc(a.start) < utc(b.end) and utc(b.start) < utc(a.end)
+        if a.room and a.room == b.room and overlapping:
             out.add(second.path, second.line("start"), f"[{second.loc[0]}].start",
                     f"overlaps session '{a.id}' in room '{a.room}' "
                     f"(line {first.line('start')})")
@@ -458,3 +467,28 @@ def _check_references(
             if paper.item.id not in scheduled:
                 message = "paper is in no session (add it to a session in sessions.yml)"
                 out.add(paper.path, paper.line("id"), "id", message, warning=True)
+
+
+def _check_media_files(out: _Collector, root: Path, entries: list[Loaded]) -> None:
+    """Local media files must exist inside sitedata/ and be small enough to publish.
+
+    Run on every load (papers come from the cache, their files may have changed since).
+    """
+    for entry in entries:
+        media = getattr(entry.item, "media", None)
+        if media is None:
+            continue
+        for problem in media_file_problems(root, media):
+            field = _dotted((*entry.loc, *problem.loc))
+            out.add(entry.path, _media_line(entry, problem.loc), field, problem.message)
+
+
+def _media_line(entry: Loaded, loc: tuple[str, ...]) -> int:
+    """The line of a media field; a cached paper kept only its top-level lines, so its
+    file is parsed again (only when there is a problem to report)."""
+    if entry.loc or not isinstance(entry.raw, LineDict) or entry.raw.get("media") is not None:
+        return entry.line(*loc)
+    try:
+        return line_of(parse_yaml(read_text(Path(entry.path))), loc)
+    except (OSError, YamlProblem):
+        return entry.line(*loc[:1])

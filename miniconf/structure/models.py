@@ -28,6 +28,8 @@ from pydantic import (
     model_validator,
 )
 
+from .media import Media
+
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"
 
 
@@ -326,6 +328,7 @@ class Paper(Model):
     )
     track: Id | None = None
     links: PaperLinks = PaperLinks()
+    media: Media | None = None
 
     @property
     def author_names(self) -> list[str]:
@@ -344,6 +347,7 @@ class Speaker(Model):
     bio: Markdown = ""
     photo: Url | None = None
     homepage: Url | None = None
+    media: Media | None = None
 
 
 class Workshop(Model):
@@ -352,6 +356,7 @@ class Workshop(Model):
     organizers: list[Line] = Field(default_factory=list)
     abstract: Markdown = ""
     url: Url | None = None
+    media: Media | None = None
 
 
 class SessionType(StrEnum):
@@ -385,6 +390,7 @@ class Session(Model):
     speakers: list[Id] = Field(default_factory=list)
     workshop: Id | None = None
     description: Markdown = ""
+    media: Media | None = None
 
     _start_aware = field_validator("start", "end")(_aware)
 
