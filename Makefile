@@ -29,14 +29,14 @@ run: install
 	$(BIN)/miniconf run $(SITEDATA) --port $(PORT)
 
 test: install
-	$(BIN)/ruff check miniconf tests bench
+	$(BIN)/ruff check miniconf tests bench scripts
 	$(BIN)/python -m pytest -q -ra
 
 bench: install
 	$(BIN)/python bench/run.py
 
 lint: install
-	$(BIN)/ruff check miniconf tests bench
+	$(BIN)/ruff check miniconf tests bench scripts
 
 clean:
 	rm -rf $(OUT) .miniconf-cache bench/out .pytest_cache .ruff_cache
