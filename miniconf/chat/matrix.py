@@ -236,10 +236,12 @@ def _apply(client: MatrixClient, step: Step, rooms_file: RoomsFile) -> str:
             room_id = client.create_room(step.room.name, step.room.title, step.topic)
             outcome = "created"
         except MatrixError as exc:
-            if exc.errcode != "M_ROOM_IN_USE":
+            # The alias is taken: 400 M_ROOM_IN_USE, or 409 when the server is still
+            # creating that room for a run killed a moment ago.
+            if exc.errcode != "M_ROOM_IN_USE" and exc.status != 409:
                 raise
             # Created by a run that stopped before saving the rooms file: adopt it.
-            room_id = client.resolve_alias(step.alias)
+            room_id = _resolve_soon(client, step.alias)
             if room_id is None:
                 raise
             outcome = "adopted"
@@ -251,6 +253,14 @@ def _apply(client: MatrixClient, step: Step, rooms_file: RoomsFile) -> str:
 
 #: How long to wait for the server to finish a room a killed run was creating.
 ADOPT_PATIENCE_SECONDS = 15
+
+
+def _resolve_soon(client: MatrixClient, alias: str) -> str | None:
+    """The room of a taken alias; a room still being created may take a moment to show."""
+    deadline = time.monotonic() + ADOPT_PATIENCE_SECONDS
+    while (room_id := client.resolve_alias(alias)) is None and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return room_id
 
 
 def _adopted_topic(client: MatrixClient, room_id: str, alias: str) -> str:
