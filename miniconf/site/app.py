@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, g, render_template, request, send_from_directory, url_for
 
+from ..chat.links import ChatDirectory
 from ..structure.conference import Conference
 from ..structure.models import Paper
 from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
@@ -64,6 +65,9 @@ def csp_sources(conference: Conference) -> dict[str, set[str]]:
         "form-action": {"'self'"},
     }
     media_csp_sources(conference, sources)  # video players and framed local PDFs
+    # Chat: the homeserver the live preview reads, the host of embedded rooms.
+    for directive, extra in ChatDirectory(conference).csp_sources().items():
+        sources[directive] = (sources[directive] - {"'none'"}) | extra
     return sources
 
 
@@ -85,6 +89,7 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
         conference=conference,
         config=conference.config,
     )
+    app.jinja_env.globals["chat"] = ChatDirectory(conference)
     policy = content_security_policy(conference)
     app.jinja_env.globals["csp"] = policy
     asset_versions = _asset_versions(STATIC_DIR)
@@ -181,6 +186,10 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
     def free_page(slug: str):
         found = conference.page_by_slug.get(slug) or abort(404)
         return page("page.html", page=found)
+
+    @app.route("/chat.html")
+    def chat_page():
+        return page("chat.html") if conference.config.chat.provider != "none" else abort(404)
 
     @app.route("/404.html")
     def not_found_page():
@@ -292,6 +301,8 @@ def page_urls(conference: Conference) -> Iterator[str]:
         yield f"/sessions/{session.id}.html"
     for free in conference.pages:
         yield f"/pages/{free.slug}.html"
+    if conference.config.chat.provider != "none":
+        yield "/chat.html"
     for filename in sorted(site_assets(conference)):
         yield f"/assets/{filename}"
     yield from thumbnail_urls(conference)
