@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from . import __version__
-from .commands import build, serve, validate
+from .commands import build, pipeline, serve, validate
+from .commands import chat as chat_command
 from .commands import import_ as import_command
 from .commands import linkcheck as linkcheck_command
 
@@ -21,6 +22,8 @@ cli.add_command(build.command)
 cli.add_command(serve.command)
 cli.add_command(import_command.command)
 cli.add_command(linkcheck_command.command)
+cli.add_command(chat_command.command)
+cli.add_command(pipeline.command)
 
 
 def main() -> None:

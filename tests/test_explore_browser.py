@@ -247,7 +247,7 @@ def test_papers_page_without_javascript_lists_every_paper(browser, site, papers)
 
 
 def test_no_console_errors_on_any_page(page, site, frozen_demo, serve_folder):
-    """Every page of the demo build (no pipeline outputs), then the explore pages with them."""
+    """Every page of the demo build, then the explore pages with stand-in outputs."""
     plain = serve_folder(frozen_demo)
     pages = sorted(path.relative_to(frozen_demo).as_posix() for path in frozen_demo.rglob("*.html"))
     assert len(pages) > 60
@@ -268,4 +268,23 @@ def test_starred_papers_reach_the_schedule_agenda(page, site):
     assert page.evaluate("JSON.parse(localStorage.getItem('miniconf.bookmarks'))") == ["h27-001"]
     page.goto(f"{site}schedule.html")
     page.wait_for_function("document.body.innerText.includes('1 bookmarked paper')")
+    assert page.console_errors == []
+
+
+def test_without_pipeline_outputs_the_map_says_how_to_make_one(page, sitedata_copy, serve_folder):
+    import shutil
+
+    shutil.rmtree(sitedata_copy / "pipeline", ignore_errors=True)
+    out = sitedata_copy.parent / "build"
+    freeze_site(load_ok(sitedata_copy), out)
+    base = serve_folder(out)
+    page.goto(f"{base}map.html")
+    page.wait_for_selector("#paper-map[data-ready]")
+    assert page.locator("#map-empty").is_visible()
+    page.goto(f"{base}papers/h27-001.html")
+    page.locator(".paper [data-star]").click()
+    page.goto(f"{base}my-papers.html")
+    page.wait_for_selector("#my-papers[data-ready]")
+    assert page.locator("#my-papers-list .paper-card").count() == 1
+    assert page.locator("#for-you").is_hidden()  # no vectors to rank with
     assert page.console_errors == []

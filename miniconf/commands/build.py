@@ -8,9 +8,10 @@ from pathlib import Path
 
 import click
 
+from ..chat.rooms import ChatError
 from ..site.build import FreezeError, freeze_site
-from ..site.explore import pipeline_outputs
 from ..structure.loader import load_conference
+from ..structure.pipeline_outputs import load_pipeline_outputs
 from .common import cache_dir_for, report_problems, sitedata_argument
 
 
@@ -34,11 +35,12 @@ def command(sitedata: Path, out: Path, jobs: int | None) -> None:
         message = f"{errors} error(s); the previous build was left untouched."
         click.secho(message, fg="red", err=True)
         sys.exit(1)
-    for warning in pipeline_outputs(conference).warnings():
-        click.secho(f"warning: {warning}; building without it", fg="yellow", err=True)
+    outputs = load_pipeline_outputs(conference)
+    if not outputs.current:  # still build: pages just go without similar papers
+        click.secho(f"warning: {outputs.message}", fg="yellow", err=True)
     try:
-        report = freeze_site(conference, out, jobs=jobs)
-    except FreezeError as exc:
+        report = freeze_site(conference, out, jobs=jobs, outputs=outputs)
+    except (FreezeError, ChatError) as exc:
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(1)
     seconds = time.perf_counter() - started

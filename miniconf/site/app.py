@@ -20,9 +20,11 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, g, render_template, request, send_from_directory, url_for
 
+from ..chat.links import ChatDirectory
 from ..structure.conference import Conference
 from ..structure.models import Paper
-from .explore import explore_json_text, pipeline_outputs, search_json_text
+from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
+from .explore import explore_json_text, search_json_text
 from .markup import render_inline, render_markdown
 from .media import (
     install_media,
@@ -64,10 +66,16 @@ def csp_sources(conference: Conference) -> dict[str, set[str]]:
         "form-action": {"'self'"},
     }
     media_csp_sources(conference, sources)  # video players and framed local PDFs
+    # Chat: the homeserver the live preview reads, the host of embedded rooms.
+    for directive, extra in ChatDirectory(conference).csp_sources().items():
+        sources[directive] = (sources[directive] - {"'none'"}) | extra
     return sources
 
 
-def create_app(conference: Conference) -> Flask:
+def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -> Flask:
+    """The site; ``outputs``: the pipeline's (read from sitedata/pipeline/ when None)."""
+    if outputs is None:
+        outputs = load_pipeline_outputs(conference)
     app = Flask(
         "miniconf",
         template_folder=str(TEMPLATES_DIR),
@@ -82,6 +90,7 @@ def create_app(conference: Conference) -> Flask:
         conference=conference,
         config=conference.config,
     )
+    app.jinja_env.globals["chat"] = ChatDirectory(conference)
     policy = content_security_policy(conference)
     app.jinja_env.globals["csp"] = policy
     asset_versions = _asset_versions(STATIC_DIR)
@@ -136,6 +145,8 @@ def create_app(conference: Conference) -> Flask:
             paper=found,
             sessions=conference.sessions_of_paper(found.id),
             edit_url=_edit_url(conference, conference.paper_files.get(found.id)),
+            similar_papers=[conference.paper_by_id[other]
+                            for other in outputs.similar.get(found.id, ())],
         )
 
     @app.route("/speakers.html")
@@ -177,6 +188,10 @@ def create_app(conference: Conference) -> Flask:
         found = conference.page_by_slug.get(slug) or abort(404)
         return page("page.html", page=found)
 
+    @app.route("/chat.html")
+    def chat_page():
+        return page("chat.html") if conference.config.chat.provider != "none" else abort(404)
+
     @app.route("/404.html")
     def not_found_page():
         g.absolute_links = True
@@ -197,7 +212,19 @@ def create_app(conference: Conference) -> Flask:
 
     @app.route("/papers.json")
     def papers_json():
-        return Response(papers_json_text(conference), mimetype="application/json")
+        return Response(papers_json_text(conference, outputs), mimetype="application/json")
+
+    @app.route("/vectors.json")
+    def vectors_json():
+        if outputs.vectors_meta is None:
+            abort(404)
+        return Response(outputs.vectors_meta, mimetype="application/json")
+
+    @app.route("/vectors.bin")
+    def vectors_bin():
+        if outputs.vectors is None:
+            abort(404)
+        return Response(outputs.vectors, mimetype="application/octet-stream")
 
     # Exploring the program (miniconf/site/explore.py): map, "My papers", browser data.
     @app.route("/map.html")
@@ -210,19 +237,12 @@ def create_app(conference: Conference) -> Flask:
 
     @app.route("/explore.json")
     def explore_json():
-        return Response(explore_json_text(conference), mimetype="application/json")
+        has_vectors = outputs.current and outputs.vectors is not None
+        return Response(explore_json_text(conference, has_vectors), mimetype="application/json")
 
     @app.route("/search.json")
     def search_json():
         return Response(search_json_text(conference), mimetype="application/json")
-
-    @app.route("/vectors.json")
-    @app.route("/vectors.bin")
-    def vectors_file():
-        vectors = pipeline_outputs(conference).vectors or abort(404)
-        if request.path.endswith(".bin"):
-            return Response(vectors[1], mimetype="application/octet-stream")
-        return Response(vectors[0], mimetype="application/json")
 
     register_routes(app, conference)  # schedule.ics/.json/.xml, sessions/<id>.ics
 
@@ -235,9 +255,11 @@ def site_assets(conference: Conference) -> set[str]:
     return assets | media_assets(conference)
 
 
-def paper_record(conference: Conference, paper: Paper) -> dict:
+def paper_record(
+    conference: Conference, paper: Paper, outputs: PipelineOutputs | None = None
+) -> dict:
     """One paper in papers.json: what the browser needs to list, search and link it."""
-    return {
+    record = {
         "id": paper.id,
         "title": paper.title,
         "authors": paper.author_names,
@@ -248,16 +270,16 @@ def paper_record(conference: Conference, paper: Paper) -> dict:
         "thumbnail": paper_thumbnail_url(conference, paper),  # null when it has none
         "tldr": paper.tldr,
     }
+    # The pipeline's similar papers (ids, best first) and map position, when current.
+    if outputs is not None and outputs.current:
+        record["similar"] = list(outputs.similar.get(paper.id, ()))
+        if paper.id in outputs.positions:
+            record["pos"] = list(outputs.positions[paper.id])
+    return record
 
 
-def papers_json_text(conference: Conference) -> str:
-    records = [paper_record(conference, paper) for paper in conference.papers]
-    outputs = pipeline_outputs(conference)  # the pipeline's similar papers and map layout
-    for record in records:
-        if record["id"] in outputs.similar:
-            record["similar"] = outputs.similar[record["id"]]
-        if record["id"] in outputs.positions:
-            record["pos"] = outputs.positions[record["id"]]
+def papers_json_text(conference: Conference, outputs: PipelineOutputs | None = None) -> str:
+    records = [paper_record(conference, paper, outputs) for paper in conference.papers]
     return json.dumps(records, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
@@ -283,12 +305,13 @@ def _asset_versions(folder: Path) -> dict[str, str]:
 def page_urls(conference: Conference) -> Iterator[str]:
     """Every page of the site, in a fixed order (the freezer's list)."""
     yield "/index.html"
+    if load_pipeline_outputs(conference).current:  # the browser's "For you" vectors
+        yield "/vectors.json"
+        yield "/vectors.bin"
     for simple in ("papers", "speakers", "workshops", "schedule", "help", "404"):
         yield f"/{simple}.html"
     yield "/papers.json"
     yield from ("/map.html", "/my-papers.html", "/explore.json", "/search.json")
-    if pipeline_outputs(conference).vectors:
-        yield from ("/vectors.json", "/vectors.bin")
     for paper in conference.papers:
         yield f"/papers/{paper.id}.html"
     for speaker in conference.speakers:
@@ -299,6 +322,8 @@ def page_urls(conference: Conference) -> Iterator[str]:
         yield f"/sessions/{session.id}.html"
     for free in conference.pages:
         yield f"/pages/{free.slug}.html"
+    if conference.config.chat.provider != "none":
+        yield "/chat.html"
     for filename in sorted(site_assets(conference)):
         yield f"/assets/{filename}"
     yield from thumbnail_urls(conference)

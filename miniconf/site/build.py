@@ -21,6 +21,7 @@ from flask import Flask
 from flask_frozen import Freezer
 
 from ..structure.conference import Conference
+from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
 from .app import create_app, page_urls
 
 #: Marks a folder as a MiniConf build, so that freeze never deletes anything else.
@@ -49,10 +50,18 @@ def list_urls(app: Flask, conference: Conference) -> list[str]:
     return sorted(set(freezer.all_urls()))
 
 
-def freeze_site(conference: Conference, out: Path, jobs: int | None = None) -> FreezeReport:
+def freeze_site(
+    conference: Conference,
+    out: Path,
+    jobs: int | None = None,
+    outputs: PipelineOutputs | None = None,
+) -> FreezeReport:
+    """``outputs``: the pipeline's, published only when current (read when None)."""
     out = Path(out).resolve()
     _refuse_dangerous_output(out, conference.root.resolve())
-    app = create_app(conference)
+    if outputs is None:
+        outputs = load_pipeline_outputs(conference)
+    app = create_app(conference, outputs)
     urls = list_urls(app, conference)
     staging = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)

@@ -163,9 +163,81 @@ class ChatProvider(StrEnum):
     DISCORD = "discord"
 
 
+#: A room name after ``{id}`` is filled in: safe as a Matrix alias localpart, a Slack or
+#: Rocket.Chat channel name and a Zulip stream or topic (no spaces, no ':', no '#').
+#: Each provider's length limit is checked in miniconf/chat/rooms.py.
+ROOM_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=-]*$")
+#: Providers whose rooms can be shown in an iframe (the others forbid framing).
+EMBEDDABLE_PROVIDERS = ("matrix", "rocketchat")
+
+
+def _room_template(value: str) -> str:
+    """``paper-{id}``: exactly one ``{id}``, and a valid room name for any id."""
+    if value.count("{id}") != 1:
+        raise ValueError(f"room-name template {value!r} must contain '{{id}}' exactly once")
+    sample = value.replace("{id}", "a")
+    if not ROOM_NAME_RE.match(sample):
+        raise ValueError(
+            f"room-name template {value!r} gives invalid room names such as {sample!r}: "
+            "use letters, digits, '-', '_', '.' or '=' around {id}"
+        )
+    return value
+
+
+RoomTemplate = Annotated[str, AfterValidator(_room_template)]
+
+
+class ChatRoomNames(Model):
+    """Room-name templates per kind of page; ``{id}`` is the page's id."""
+
+    paper: RoomTemplate = "paper-{id}"
+    session: RoomTemplate = "session-{id}"
+    workshop: RoomTemplate = "workshop-{id}"
+    speaker: RoomTemplate = "speaker-{id}"
+
+
 class ChatConfig(Model):
+    """``chat:`` in config.yml: where each page's discussion room lives (see miniconf/chat/)."""
+
     provider: ChatProvider = ChatProvider.NONE
+    #: Matrix homeserver, Rocket.Chat or Zulip server, Slack workspace or Discord invite URL.
     server: Url | None = None
+    #: Matrix: the name in aliases (#paper-1:NAME); default: the host of ``server``.
+    server_name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$")
+    #: Matrix: link to rooms in this Element web app instead of matrix.to.
+    element_url: Url | None = None
+    #: Zulip: rooms are topics of this stream; without it, each room is a stream.
+    zulip_stream: Line | None = None
+    rooms: ChatRoomNames = ChatRoomNames()
+    #: Show the room in an iframe on its page (Rocket.Chat, or Matrix with element_url).
+    embed: bool = False
+    #: Matrix: show the room's latest messages on paper pages, read in the browser as a guest.
+    preview: bool = True
+    #: Room ids and aliases written by ``miniconf chat provision``, relative to sitedata.
+    rooms_file: str = Field(
+        default="chat/rooms.json", pattern=r"^[A-Za-z0-9_][A-Za-z0-9_./-]*\.json$"
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> ChatConfig:
+        if self.provider is ChatProvider.NONE:
+            return self
+        if not self.server or urlsplit(self.server).scheme not in ("http", "https"):
+            raise ValueError(f"chat provider '{self.provider}' needs server: an https:// URL")
+        if ".." in self.rooms_file.split("/"):
+            raise ValueError("rooms_file must be a path inside sitedata/")
+        if self.embed and self.provider not in EMBEDDABLE_PROVIDERS:
+            raise ValueError(
+                f"{self.provider} does not allow its rooms in an iframe; set embed: false "
+                f"(embedding works with {', '.join(EMBEDDABLE_PROVIDERS)})"
+            )
+        if self.embed and self.provider is ChatProvider.MATRIX and not self.element_url:
+            raise ValueError("embedding Matrix rooms needs element_url (an Element web app)")
+        return self
+
+    @property
+    def matrix_server_name(self) -> str:
+        return self.server_name or urlsplit(self.server or "").netloc
 
 
 class Config(Model):

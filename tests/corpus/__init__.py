@@ -116,9 +116,11 @@ ERROR_CASES = [
         "- id: s1\n  title: S\n  type: social\n  start: 2027-05-11T10:00\n"
         "  end: 2027-05-11T11:00\n  stream_url: javascript:alert(1)\n")},
         "sessions.yml", 6, r"stream_url: URL scheme 'javascript:'"),
+    # A whole config.yml: the demo's own has a chat: section already.
     ErrorCase("javascript: chat server in config", {"config.yml": (
+        "name: Evil\nstart_date: 2027-05-11\nend_date: 2027-05-11\n"
         "chat:\n  provider: matrix\n  server: javascript:alert(1)\n")},
-        "config.yml", 3, r"chat\.server: URL scheme 'javascript:'", append=True),
+        "config.yml", 6, r"chat\.server: URL scheme 'javascript:'"),
     ErrorCase("typo in a config key", {"config.yml": "nav2: x\n"},
         "config.yml", 1, r"unknown field 'nav2'; did you mean 'nav'", append=True),
     ErrorCase("https: without a host", {"workshops.yml": (

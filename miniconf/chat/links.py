@@ -1,0 +1,133 @@
+"""Where each room is, for every provider: the link on its page, and an iframe URL where
+the provider allows framing. Pages get these through ``ChatDirectory``.
+
+Matrix      matrix.to (any client) or the configured Element web app; aliases
+            ``#<name>:<server_name>``; room ids from the rooms file for the live preview
+Rocket.Chat ``<server>/channel/<name>``; embedded layout ``?layout=embedded``
+Zulip       narrow links ``#narrow/stream/<stream>/topic/<name>`` (or a stream per room)
+Slack       ``<workspace>/app_redirect?channel=<name>``
+Discord     channels have numeric ids only Discord knows: every room links the invite URL
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from ..structure.conference import Conference
+from ..structure.models import ChatConfig, ChatProvider
+from .mapping import RoomsFile, read_rooms_file
+from .rooms import KIND_LABELS, KINDS, ChatRoom, plan_rooms
+
+PROVIDER_NAMES = {
+    ChatProvider.MATRIX: "Matrix",
+    ChatProvider.ROCKETCHAT: "Rocket.Chat",
+    ChatProvider.ZULIP: "Zulip",
+    ChatProvider.SLACK: "Slack",
+    ChatProvider.DISCORD: "Discord",
+}
+
+
+@dataclass(frozen=True)
+class RoomLink:
+    room: ChatRoom
+    #: What the "Join the discussion" button opens.
+    url: str
+    #: How the room is called in its chat app: ``#paper-1:example.org``, ``#paper-1``.
+    label: str
+    #: An iframe URL, only where the provider allows framing and embed is on.
+    embed_url: str | None = None
+    #: Matrix: the room id for the live preview (from the rooms file), else None.
+    room_id: str | None = None
+    alias: str | None = None
+
+
+def zulip_hash(text: str) -> str:
+    """Zulip's encoding of stream and topic names in narrow links (hash_util.ts)."""
+    encoded = quote(text, safe="")
+    return "".join({"%": ".", "(": ".28", ")": ".29", ".": ".2E"}.get(c, c) for c in encoded)
+
+
+def room_link(chat: ChatConfig, room: ChatRoom, rooms_file: RoomsFile) -> RoomLink:
+    server = (chat.server or "").rstrip("/")
+    name = room.name
+    match chat.provider:
+        case ChatProvider.MATRIX:
+            mapped = rooms_file.rooms.get(room.key)
+            alias = mapped.alias if mapped else f"#{name}:{chat.matrix_server_name}"
+            if chat.element_url:
+                url = f"{chat.element_url.rstrip('/')}/#/room/{quote(alias, safe='')}"
+            else:
+                url = f"https://matrix.to/#/{quote(alias, safe='')}"
+            return RoomLink(
+                room, url, alias,
+                embed_url=url if chat.embed else None,
+                room_id=mapped.room_id if mapped else None,
+                alias=alias,
+            )
+        case ChatProvider.ROCKETCHAT:
+            url = f"{server}/channel/{quote(name)}"
+            return RoomLink(room, url, f"#{name}", f"{url}?layout=embedded" if chat.embed else None)
+        case ChatProvider.ZULIP:
+            if chat.zulip_stream:
+                stream = zulip_hash(chat.zulip_stream)
+                url = f"{server}/#narrow/stream/{stream}/topic/{zulip_hash(name)}"
+                return RoomLink(room, url, f"#{chat.zulip_stream} > {name}")
+            return RoomLink(room, f"{server}/#narrow/stream/{zulip_hash(name)}", f"#{name}")
+        case ChatProvider.SLACK:
+            return RoomLink(room, f"{server}/app_redirect?channel={quote(name)}", f"#{name}")
+        case ChatProvider.DISCORD:
+            return RoomLink(room, server, f"#{name}")
+    raise ValueError(f"no links for chat provider {chat.provider}")
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+class ChatDirectory:
+    """The conference's rooms with their links, as templates use them (``chat`` global)."""
+
+    def __init__(self, conference: Conference):
+        self.config = conference.config.chat
+        self.enabled = self.config.provider is not ChatProvider.NONE
+        self.rooms_file = RoomsFile()
+        self._links: dict[str, RoomLink] = {}
+        if self.enabled:
+            # Eager, so a bad rooms file or clashing names stop the freeze before any page.
+            self.rooms_file = read_rooms_file(Path(conference.root) / self.config.rooms_file)
+            for room in plan_rooms(conference):
+                self._links[room.key] = room_link(self.config, room, self.rooms_file)
+
+    @property
+    def provider_name(self) -> str:
+        return PROVIDER_NAMES.get(self.config.provider, "")
+
+    @property
+    def preview(self) -> bool:
+        """Whether pages read the latest messages from the homeserver in the browser."""
+        return self.config.provider is ChatProvider.MATRIX and self.config.preview
+
+    def room(self, kind: str, item_id: str) -> RoomLink | None:
+        return self._links.get(f"{kind}/{item_id}")
+
+    def by_kind(self) -> list[tuple[str, list[RoomLink]]]:
+        """Rooms grouped for the chat page, in KINDS order; empty groups left out."""
+        groups = {kind: [] for kind in KINDS}
+        for link in self._links.values():
+            groups[link.room.kind].append(link)
+        return [(KIND_LABELS[kind], links) for kind, links in groups.items() if links]
+
+    def csp_sources(self) -> dict[str, set[str]]:
+        """Origins pages need: the homeserver for the preview, the embed host for frames."""
+        sources: dict[str, set[str]] = {}
+        if not self.enabled:
+            return sources
+        if self.preview:
+            sources["connect-src"] = {origin(self.config.server)}
+        if self.config.embed:
+            host = self.config.element_url if self.config.element_url else self.config.server
+            sources["frame-src"] = {origin(host)}
+        return sources
