@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import click
 
 from . import __version__
@@ -26,5 +29,21 @@ cli.add_command(chat_command.command)
 cli.add_command(pipeline.command)
 
 
+#: Commands that hold a whole conference in memory and have written everything when
+#: they return. Python's teardown would then free 10,000 papers' objects one by one
+#: (~0.4 s); the process ends at once instead.
+FAST_EXIT_COMMANDS = {"validate", "freeze"}
+
+
 def main() -> None:
-    cli()
+    try:
+        cli()
+    except SystemExit as done:
+        if len(sys.argv) > 1 and sys.argv[1] in FAST_EXIT_COMMANDS:
+            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+            if not isinstance(done.code, int | None):
+                print(done.code, file=sys.stderr)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        raise

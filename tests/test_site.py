@@ -17,6 +17,8 @@ from miniconf.site.app import create_app, page_urls
 from miniconf.site.build import FreezeError, freeze_site
 from miniconf.site.linkcheck import check_links
 from miniconf.structure.loader import load_conference
+from miniconf.structure.pipeline_outputs import load_pipeline_outputs
+from tests.conftest import load_ok
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -219,3 +221,43 @@ def test_run_serves_the_site_on_loopback(sitedata_copy):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_refreeze_reuses_unchanged_paper_pages_and_renders_changed_ones(sitedata_copy, tmp_path):
+    conference = load_ok(sitedata_copy)
+    out = tmp_path / "build"
+    freeze_site(conference, out)
+    outputs = load_pipeline_outputs(conference)
+    edited = conference.papers[0]
+    citing = next(p.id for p in conference.papers if edited.id in outputs.similar.get(p.id, ()))
+    unrelated = next(
+        p.id
+        for p in conference.papers
+        if p.id != edited.id and edited.id not in outputs.similar.get(p.id, ())
+    )
+
+    def inode(paper_id: str) -> int:
+        return (out / "papers" / f"{paper_id}.html").stat().st_ino
+
+    before = {paper_id: inode(paper_id) for paper_id in (edited.id, citing, unrelated)}
+    paper_file = sitedata_copy / "papers" / f"{edited.id}.yml"
+    paper_file.write_text(
+        paper_file.read_text(encoding="utf-8").replace("- name: ", "- name: Renamed ", 1),
+        encoding="utf-8",
+    )
+    conference = load_ok(sitedata_copy)
+    assert load_pipeline_outputs(conference) is not None, "authors are not embedded"
+    freeze_site(conference, out)
+    assert inode(unrelated) == before[unrelated], "an unchanged page was rendered again"
+    assert inode(edited.id) != before[edited.id] and inode(citing) != before[citing]
+    assert "Renamed " in (out / "papers" / f"{edited.id}.html").read_text(encoding="utf-8")
+    assert "Renamed " in (out / "papers" / f"{citing}.html").read_text(encoding="utf-8")
+
+    # A change outside papers/ (here the conference's name) re-renders every page.
+    config = sitedata_copy / "config.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("name: ", "name: Renamed ", 1), encoding="utf-8"
+    )
+    conference, _ = load_conference(sitedata_copy)
+    freeze_site(conference, out, outputs=outputs)
+    assert "Renamed" in (out / "papers" / f"{unrelated}.html").read_text(encoding="utf-8")

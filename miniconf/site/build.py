@@ -5,6 +5,8 @@ them one by one through its test client is the slow part for thousands of papers
 so the list is split between forked worker processes, each with the same app. The
 site is written to a temporary folder beside the output and only moved into place
 once every page rendered, so a failed freeze leaves the previous build untouched.
+Paper pages whose inputs did not change since the previous build are hard-linked from
+it rather than rendered again (see incremental.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import shutil
 import sys
 import traceback
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 
 from flask import Flask
@@ -22,7 +25,8 @@ from flask_frozen import Freezer
 
 from ..structure.conference import Conference
 from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
-from .app import create_app, page_urls
+from .app import STATIC_DIR, TEMPLATES_DIR, create_app, page_urls
+from .incremental import manifest_text, paper_page_keys, read_manifest
 
 #: Marks a folder as a MiniConf build, so that freeze never deletes anything else.
 BUILD_MARKER = ".miniconf-build"
@@ -67,9 +71,11 @@ def freeze_site(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
+        keys = paper_page_keys(conference, outputs, [TEMPLATES_DIR, STATIC_DIR])
+        reused = _reuse_unchanged_pages(out, staging, keys)
         jobs = max(1, min(jobs or os.cpu_count() or 1, 8))
-        _render_all(app, urls, staging, jobs)
-        (staging / BUILD_MARKER).write_text("Built by MiniConf; `miniconf freeze` replaces it.\n")
+        _render_all(app, [url for url in urls if url not in reused], staging, jobs)
+        (staging / BUILD_MARKER).write_text(manifest_text(keys))
         # GitHub Pages would otherwise run Jekyll, which drops files starting with '_'.
         (staging / ".nojekyll").write_text("")
         report = _measure(staging)
@@ -80,19 +86,49 @@ def freeze_site(
     return report
 
 
+def _reuse_unchanged_pages(out: Path, staging: Path, keys: dict[str, str]) -> set[str]:
+    """Hard-link the previous build's paper pages whose inputs did not change."""
+    previous = read_manifest(out / BUILD_MARKER)
+    reused = set()
+    made: set[Path] = set()
+    for url, key in keys.items():
+        old = out / url_to_file(url)
+        if previous.get(url) != key or not old.is_file():
+            continue
+        target = staging / url_to_file(url)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        try:
+            os.link(old, target)
+        except OSError:  # another file system, or links not allowed: copy instead
+            shutil.copy2(old, target)
+        reused.add(url)
+    return reused
+
+
+#: URLs a worker takes at a time from the shared list.
+BATCH = 16
+
+
 def _render_all(app: Flask, urls: list[str], dest: Path, jobs: int) -> None:
     if jobs == 1 or not hasattr(os, "fork"):
         _render(app, urls, dest)
         return
+    # Workers take batches from one list through a shared counter, so a worker that
+    # drew the big exports (schedule.xml, papers.json, ...) is not left finishing alone;
+    # listing pages other than papers first hands those out early.
+    urls = sorted(urls, key=lambda url: url.startswith(("/papers/", "/static/")))
+    taken = get_context("fork").Value("q", 0)
     children = []
-    for worker in range(1, jobs):
+    for _worker in range(1, jobs):
         read_end, write_end = os.pipe()
         pid = os.fork()
-        if pid == 0:  # child: render every jobs-th URL; a failure goes back through the pipe
+        if pid == 0:  # child: render batches; a failure goes back through the pipe
             os.close(read_end)
             code = 1
             try:
-                _render(app, urls[worker::jobs], dest)
+                _render_batches(app, urls, dest, taken)
                 code = 0
             except BaseException as exc:  # noqa: BLE001 - reported to the parent
                 message = str(exc) if isinstance(exc, FreezeError) else traceback.format_exc()
@@ -103,7 +139,7 @@ def _render_all(app: Flask, urls: list[str], dest: Path, jobs: int) -> None:
         children.append((pid, read_end))
     failures = []
     try:
-        _render(app, urls[0::jobs], dest)
+        _render_batches(app, urls, dest, taken)
     except FreezeError as exc:
         failures.append(str(exc))
     for pid, read_end in children:
@@ -114,6 +150,16 @@ def _render_all(app: Flask, urls: list[str], dest: Path, jobs: int) -> None:
             failures.append(message or f"rendering worker {pid} failed")
     if failures:
         raise FreezeError("; ".join(failures))
+
+
+def _render_batches(app: Flask, urls: list[str], dest: Path, taken) -> None:
+    while True:
+        with taken.get_lock():
+            start = taken.value
+            taken.value = start + BATCH
+        if start >= len(urls):
+            return
+        _render(app, urls[start : start + BATCH], dest)
 
 
 def _render(app: Flask, urls: list[str], dest: Path) -> None:
@@ -157,8 +203,12 @@ def _environ(url: str) -> dict:
 
 
 def _measure(folder: Path) -> FreezeReport:
-    files = [f for f in folder.rglob("*") if f.is_file()]
-    return FreezeReport(files=len(files), bytes=sum(f.stat().st_size for f in files))
+    files = total = 0
+    for directory, _subdirectories, names in os.walk(folder):
+        for name in names:
+            files += 1
+            total += os.stat(os.path.join(directory, name)).st_size
+    return FreezeReport(files=files, bytes=total)
 
 
 def _refuse_dangerous_output(out: Path, sitedata: Path) -> None:

@@ -1,0 +1,90 @@
+"""Which paper pages of the previous build can be reused as they are.
+
+Re-rendering 10,000 paper pages after an author fixed one typo is most of a freeze.
+A paper's page is a function of: its own YAML file; the YAML files of the papers it
+lists as similar (their titles and authors); and everything else the site reads —
+config, sessions, speakers, chat rooms, media files, the pipeline's outputs, the
+templates, the static files, MiniConf's code and the rendering libraries. Each paper
+page gets a key hashing exactly that; a page whose key equals the one recorded in
+the previous build is hard-linked from it instead of rendered. Every other page is
+always rendered. Any change outside papers/ changes every key, so the rule errs only
+towards rendering more.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from importlib import metadata
+from pathlib import Path
+
+from ..structure.conference import Conference
+from ..structure.pipeline_outputs import PipelineOutputs
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+RENDERING_LIBRARIES = ("flask", "jinja2", "markupsafe", "markdown-it-py", "nh3", "pydantic")
+
+
+def paper_page_keys(
+    conference: Conference, outputs: PipelineOutputs | None, template_dirs: list[Path]
+) -> dict[str, str]:
+    """URL of each paper page → a hash of everything that page shows."""
+    root = conference.root.resolve()
+    papers_dir = root / "papers"
+    shared = hashlib.sha256()
+    shared.update(b"pipeline outputs published" if outputs is not None else b"no outputs")
+    for library in RENDERING_LIBRARIES:
+        shared.update(f"{library}=={_version(library)}\n".encode())
+    for folder in (PACKAGE_DIR, *template_dirs, root):
+        for file in _files_outside(folder, skip={papers_dir, PACKAGE_DIR / "__pycache__"}):
+            shared.update(str(file.relative_to(folder)).encode() + b"\0")
+            shared.update(hashlib.sha256(file.read_bytes()).digest())
+    shared_digest = shared.digest()
+
+    paper_bytes = {
+        paper_id: (root / relative).read_bytes()
+        for paper_id, relative in conference.paper_files.items()
+    }
+    keys = {}
+    for paper in conference.papers:
+        key = hashlib.sha256(shared_digest)
+        key.update(paper_bytes[paper.id])
+        for other in (outputs.similar.get(paper.id, ()) if outputs else ()):
+            key.update(b"\0" + other.encode() + b"\0" + paper_bytes.get(other, b""))
+        keys[f"/papers/{paper.id}.html"] = key.hexdigest()[:32]
+    return keys
+
+
+def _files_outside(folder: Path, skip: set[Path]) -> list[Path]:
+    """Every file under ``folder`` in a fixed order, not descending into ``skip``
+    (papers/ is hashed per page) nor into caches of compiled Python."""
+    found = []
+    for directory, subdirectories, files in os.walk(folder):
+        subdirectories[:] = sorted(
+            name for name in subdirectories
+            if name != "__pycache__" and Path(directory, name) not in skip
+        )
+        found.extend(Path(directory, name) for name in sorted(files))
+    return found
+
+
+def read_manifest(marker: Path) -> dict[str, str]:
+    """The page keys a previous build recorded in its marker file ({} if none)."""
+    try:
+        recorded = json.loads(marker.read_text(encoding="utf-8"))
+        return dict(recorded.get("pages", {}))
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def manifest_text(keys: dict[str, str]) -> str:
+    note = "Built by MiniConf; `miniconf freeze` replaces this folder."
+    return json.dumps({"note": note, "pages": keys}, sort_keys=True, separators=(",", ":"))
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "absent"
