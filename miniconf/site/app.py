@@ -40,6 +40,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 TEMPLATES_DIR = PROJECT_DIR / "templates"
 STATIC_DIR = PROJECT_DIR / "static"
 
+
 def content_security_policy(conference: Conference) -> str:
     """The Content-Security-Policy of every page.
 
