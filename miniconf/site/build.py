@@ -90,15 +90,12 @@ def _reuse_unchanged_pages(out: Path, staging: Path, keys: dict[str, str]) -> se
     """Hard-link the previous build's paper pages whose inputs did not change."""
     previous = read_manifest(out / BUILD_MARKER)
     reused = set()
-    made: set[Path] = set()
+    folders: set[Path] = set()
     for url, key in keys.items():
         old = out / url_to_file(url)
         if previous.get(url) != key or not old.is_file():
             continue
-        target = staging / url_to_file(url)
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
+        target = _file_for(staging, url, folders)
         try:
             os.link(old, target)
         except OSError:  # another file system, or links not allowed: copy instead
@@ -166,7 +163,7 @@ def _render(app: Flask, urls: list[str], dest: Path) -> None:
     # The request cycle Frozen-Flask's test client runs (URL matching, views, error
     # handlers, after-request hooks), minus werkzeug's EnvironBuilder, which costs more
     # than rendering a page: a GET needs only this small WSGI environ.
-    made: set[Path] = set()
+    folders: set[Path] = set()
     for url in urls:
         with app.request_context(_environ(url)):
             response = app.full_dispatch_request()
@@ -175,11 +172,16 @@ def _render(app: Flask, urls: list[str], dest: Path) -> None:
             response.direct_passthrough = False
             body = response.get_data()
             response.close()
-        target = dest / url_to_file(url)
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        target.write_bytes(body)
+        _file_for(dest, url, folders).write_bytes(body)
+
+
+def _file_for(dest: Path, url: str, folders: set[Path]) -> Path:
+    """The file a URL is written to, its folder made once (``folders`` remembers)."""
+    target = dest / url_to_file(url)
+    if target.parent not in folders:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        folders.add(target.parent)
+    return target
 
 
 def _environ(url: str) -> dict:
