@@ -322,10 +322,9 @@ class _Importer:
         for row in rows:
             v = row.values
             uid = v.get("UID", "").strip()
-            speaker_id = uid if _ID_RE.fullmatch(uid) else slugify(v.get("speaker", uid))
             where = f"speakers.csv:{row.line}"
-            if speaker_id.lower() in seen:
-                self.skip(where, f"duplicate speaker id '{speaker_id}'; speaker left out")
+            speaker_id = self.unique_id(uid, v.get("speaker", uid), seen, where, "speaker")
+            if speaker_id is None:
                 continue
             speaker: dict[str, Any] = {"id": speaker_id, "name": v.get("speaker", "")}
             for column, key in (("institution", "affiliation"), ("title", "talk_title"),
@@ -338,6 +337,17 @@ class _Importer:
                 speaker["_uid"] = uid
                 self.speakers.append(speaker)
 
+    def unique_id(
+        self, uid: str, name: str, seen: set[str], where: str, kind: str
+    ) -> str | None:
+        """A record's id: its UID where that is a valid id, else a slug of its name.
+        None (and reported) when an earlier record took the same id, ignoring case."""
+        record_id = uid if _ID_RE.fullmatch(uid) else slugify(name)
+        if record_id.lower() in seen:
+            self.skip(where, f"duplicate {kind} id '{record_id}'; {kind} left out")
+            return None
+        return record_id
+
     def read_workshops(self) -> None:
         file = self.source / "workshops.csv"
         if not file.is_file():
@@ -348,10 +358,9 @@ class _Importer:
         for row in rows:
             v = row.values
             uid = v.get("UID", "").strip()
-            workshop_id = uid if _ID_RE.fullmatch(uid) else slugify(v.get("title", uid))
             where = f"workshops.csv:{row.line}"
-            if workshop_id.lower() in seen:
-                self.skip(where, f"duplicate workshop id '{workshop_id}'; workshop left out")
+            workshop_id = self.unique_id(uid, v.get("title", uid), seen, where, "workshop")
+            if workshop_id is None:
                 continue
             workshop: dict[str, Any] = {"id": workshop_id, "title": v.get("title", "")}
             if organizers := split_list(v.get("authors")):
