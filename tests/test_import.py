@@ -257,3 +257,21 @@ def test_invalid_utf8_csv_is_a_clear_error(fork_dir: Path, tmp_path: Path):
 ])
 def test_slugify_gives_valid_stable_ids(name: str, slug: str):
     assert slugify(name) == slug
+
+
+def test_duplicate_speaker_and_workshop_ids_are_left_out_and_reported(
+    fork_dir: Path, tmp_path: Path
+):
+    (fork_dir / "workshops.csv").write_text(
+        "UID,title,authors,abstract\n,Trust Workshop,Ann,One\nTRUST-workshop,Again,Bob,Two\n"
+    )
+    with (fork_dir / "speakers.csv").open("a") as speakers:
+        speakers.write(",,Talk again,,Bea Example,,,\n")
+    summary = import_miniconf(fork_dir, tmp_path / "out")
+    text = "\n".join(summary.lines())
+    assert "workshops.csv:3: duplicate workshop id 'TRUST-workshop'; workshop left out" in text
+    assert "duplicate speaker id 'bea-example'; speaker left out" in text
+    conference, problems = load_conference(tmp_path / "out")
+    assert conference is not None, problems
+    assert [w.id for w in conference.workshops] == ["trust-workshop"]
+    assert [s.id for s in conference.speakers].count("bea-example") == 1
