@@ -167,7 +167,9 @@ def test_render_failure_mid_build_leaves_previous_build(demo_conference, tmp_pat
     broken = demo_conference.papers[-1].id
     monkeypatch.setattr(
         "miniconf.site.build.page_urls",
-        lambda conference: [*page_urls(conference), f"/papers/{broken}-missing.html"],
+        lambda conference, outputs: [
+            *page_urls(conference, outputs), f"/papers/{broken}-missing.html"
+        ],
     )
     with pytest.raises(FreezeError, match="answered 404"):
         freeze_site(demo_conference, out)

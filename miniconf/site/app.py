@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import posixpath
 from collections.abc import Iterator
-from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, g, render_template, request, send_from_directory, url_for
+from flask import Flask, Response, abort, g, request, send_from_directory
 from markupsafe import Markup
 
 from ..chat.links import ChatDirectory
@@ -26,6 +23,7 @@ from ..structure.conference import Conference
 from ..structure.models import Paper
 from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
 from .explore import explore_json_text, search_json_text
+from .links import Here, Links, current_page, rendering
 from .markup import render_inline, render_markdown
 from .media import (
     install_media,
@@ -84,39 +82,27 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
         static_folder=str(STATIC_DIR),
         static_url_path="/static",
     )
-    app.jinja_env.trim_blocks = True
-    app.jinja_env.lstrip_blocks = True
-    app.jinja_env.filters["markdown"] = render_markdown
-    app.jinja_env.filters["markdown_inline"] = render_inline
-    app.jinja_env.globals.update(
+    env = app.jinja_env
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+    env.filters["markdown"] = render_markdown
+    env.filters["markdown_inline"] = render_inline
+    base_path = urlsplit(conference.config.base_url or "/").path or "/"
+    policy = content_security_policy(conference)
+    env.globals.update(
         conference=conference,
         config=conference.config,
+        chat=ChatDirectory(conference),
+        csp=policy,
+        link=Links(app.url_map, _asset_versions(STATIC_DIR), base_path),
+        zone_time=lambda moment: moment.astimezone(conference.config.zone),
     )
-    app.jinja_env.globals["chat"] = ChatDirectory(conference)
-    policy = content_security_policy(conference)
-    app.jinja_env.globals["csp"] = policy
-    asset_versions = _asset_versions(STATIC_DIR)
-    base_path = urlsplit(conference.config.base_url or "/").path or "/"
-    if not base_path.endswith("/"):
-        base_path += "/"
 
-    @lru_cache(maxsize=65536)
-    def _link(endpoint: str, values: tuple, from_dir: str | None) -> str:
-        target = url_for(endpoint, **dict(values))
-        if endpoint == "static":
-            version = asset_versions.get(dict(values).get("filename", ""))
-            target += f"?v={version}" if version else ""
-        if from_dir is None:
-            return base_path + target.lstrip("/")
-        return posixpath.relpath(target, from_dir)
-
-    def link(endpoint: str, **values) -> str:
-        """A URL relative to the page being rendered (absolute under base_url on 404)."""
-        from_dir = None if g.get("absolute_links") else posixpath.dirname(request.path)
-        return _link(endpoint, tuple(sorted(values.items())), from_dir)
-
-    def zone_time(moment: datetime) -> datetime:
-        return moment.astimezone(conference.config.zone)
+    def render(template: str, **context) -> str:
+        """A template rendered for the current page (see links.current_page). Not
+        Flask's render_template: pages must render the same without a request, which is
+        how the freezer writes most of them."""
+        return env.get_template(template).render(here=current_page.get(), **context)
 
     fragments: dict[tuple, Markup] = {}
 
@@ -125,21 +111,45 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
         header, the footer, a session's line in a list) is rendered once per (kind,
         folder, values), not once per page: for 10,000 paper pages that saves a
         good part of the freeze. Such templates may depend only on the values given
-        (each keyed by its ``id``), the endpoint, the folder (through link()) and
-        g.absolute_links."""
+        (each keyed by its ``id``) and on ``here`` (the endpoint and folder)."""
+        here = current_page.get()
         key = (
             template,
-            request.endpoint,
-            posixpath.dirname(request.path),
-            bool(g.get("absolute_links")),
+            here.endpoint,
+            here.folder,
+            here.absolute_links,
             tuple((name, getattr(value, "id", value)) for name, value in sorted(values.items())),
         )
-        if key not in fragments:
-            fragments[key] = Markup(render_template(template, **values))
-        return fragments[key]
+        found = fragments.get(key)
+        if found is None:
+            found = fragments[key] = Markup(render(template, **values))
+        return found
 
-    app.jinja_env.globals.update(link=link, zone_time=zone_time, shared_fragment=shared_fragment)
+    env.globals["shared_fragment"] = shared_fragment
     install_media(app, conference)  # thumbnails route, thumbnail_of() for templates
+
+    # Pages render without a request (the freezer calls them directly, see
+    # build.py); under ``miniconf run`` each request says which page it is.
+    without_request: set[str] = set()
+    app.extensions["miniconf.pages"] = without_request
+
+    def page_route(*rules: str):
+        """Register a view that needs no request: it returns the page's text."""
+        def register(view):
+            for rule in rules:
+                app.add_url_rule(rule, view.__name__, view)
+            without_request.add(view.__name__)
+            return view
+        return register
+
+    @app.before_request
+    def _enter_page() -> None:
+        g.page_token = current_page.set(Here(request.endpoint, request.path))
+
+    @app.teardown_request
+    def _leave_page(_error: BaseException | None) -> None:
+        if "page_token" in g:
+            current_page.reset(g.page_token)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
@@ -147,22 +157,18 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
-    def page(template: str, **context) -> str:
-        return render_template(template, **context)
-
-    @app.route("/index.html")
-    @app.route("/")
+    @page_route("/", "/index.html")
     def home():
-        return page("index.html")
+        return render("index.html")
 
-    @app.route("/papers.html")
+    @page_route("/papers.html")
     def papers():
-        return page("papers.html")
+        return render("papers.html")
 
-    @app.route("/papers/<paper_id>.html")
+    @page_route("/papers/<paper_id>.html")
     def paper(paper_id: str):
         found = conference.paper_by_id.get(paper_id) or abort(404)
-        return page(
+        return render(
             "paper.html",
             paper=found,
             sessions=conference.sessions_of_paper(found.id),
@@ -171,58 +177,58 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
                             for other in outputs.similar.get(found.id, ())],
         )
 
-    @app.route("/speakers.html")
+    @page_route("/speakers.html")
     def speakers():
-        return page("speakers.html")
+        return render("speakers.html")
 
-    @app.route("/speakers/<speaker_id>.html")
+    @page_route("/speakers/<speaker_id>.html")
     def speaker(speaker_id: str):
         found = conference.speaker_by_id.get(speaker_id) or abort(404)
         sessions = conference.sessions_of_speaker(found.id)
-        return page("speaker.html", speaker=found, sessions=sessions)
+        return render("speaker.html", speaker=found, sessions=sessions)
 
-    @app.route("/workshops.html")
+    @page_route("/workshops.html")
     def workshops():
-        return page("workshops.html")
+        return render("workshops.html")
 
-    @app.route("/workshops/<workshop_id>.html")
+    @page_route("/workshops/<workshop_id>.html")
     def workshop(workshop_id: str):
         found = conference.workshop_by_id.get(workshop_id) or abort(404)
-        return page(
+        return render(
             "workshop.html", workshop=found, sessions=conference.sessions_of_workshop(found.id)
         )
 
-    @app.route("/schedule.html")
+    @page_route("/schedule.html")
     def schedule():
-        return page("schedule.html")
+        return render("schedule.html")
 
-    @app.route("/sessions/<session_id>.html")
+    @page_route("/sessions/<session_id>.html")
     def session(session_id: str):
         found = conference.session_by_id.get(session_id) or abort(404)
-        return page("session.html", session=found)
+        return render("session.html", session=found)
 
-    @app.route("/help.html")
+    @page_route("/help.html")
     def help_page():
-        return page("help.html")
+        return render("help.html")
 
-    @app.route("/pages/<slug>.html")
+    @page_route("/pages/<slug>.html")
     def free_page(slug: str):
         found = conference.page_by_slug.get(slug) or abort(404)
-        return page("page.html", page=found)
+        return render("page.html", page=found)
 
-    @app.route("/chat.html")
+    @page_route("/chat.html")
     def chat_page():
-        return page("chat.html") if conference.config.chat.provider != "none" else abort(404)
+        return render("chat.html") if conference.config.chat.provider != "none" else abort(404)
 
-    @app.route("/404.html")
+    @page_route("/404.html")
     def not_found_page():
-        g.absolute_links = True
-        return page("404.html")
+        with rendering(Here("not_found_page", "/404.html", absolute_links=True)):
+            return render("404.html")
 
     @app.errorhandler(404)
     def not_found(_error):
-        g.absolute_links = True
-        return page("404.html"), 404
+        with rendering(Here("not_found_page", request.path, absolute_links=True)):
+            return render("404.html"), 404
 
     published_assets = site_assets(conference)  # once: media makes it a walk of all pages
 
@@ -232,37 +238,37 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
             abort(404)
         return send_from_directory(conference.root.resolve(), filename)
 
-    @app.route("/papers.json")
+    @page_route("/papers.json")
     def papers_json():
         return Response(papers_json_text(conference, outputs), mimetype="application/json")
 
-    @app.route("/vectors.json")
+    @page_route("/vectors.json")
     def vectors_json():
         if outputs.vectors_meta is None:
             abort(404)
         return Response(outputs.vectors_meta, mimetype="application/json")
 
-    @app.route("/vectors.bin")
+    @page_route("/vectors.bin")
     def vectors_bin():
         if outputs.vectors is None:
             abort(404)
         return Response(outputs.vectors, mimetype="application/octet-stream")
 
     # Exploring the program (miniconf/site/explore.py): map, "My papers", browser data.
-    @app.route("/map.html")
+    @page_route("/map.html")
     def paper_map():
-        return page("map.html")
+        return render("map.html")
 
-    @app.route("/my-papers.html")
+    @page_route("/my-papers.html")
     def my_papers():
-        return page("my_papers.html")
+        return render("my_papers.html")
 
-    @app.route("/explore.json")
+    @page_route("/explore.json")
     def explore_json():
         has_vectors = outputs.current and outputs.vectors is not None
         return Response(explore_json_text(conference, has_vectors), mimetype="application/json")
 
-    @app.route("/search.json")
+    @page_route("/search.json")
     def search_json():
         return Response(search_json_text(conference), mimetype="application/json")
 
@@ -324,10 +330,12 @@ def _asset_versions(folder: Path) -> dict[str, str]:
     return versions
 
 
-def page_urls(conference: Conference) -> Iterator[str]:
+def page_urls(conference: Conference, outputs: PipelineOutputs | None = None) -> Iterator[str]:
     """Every page of the site, in a fixed order (the freezer's list)."""
+    if outputs is None:
+        outputs = load_pipeline_outputs(conference)
     yield "/index.html"
-    if load_pipeline_outputs(conference).current:  # the browser's "For you" vectors
+    if outputs.current:  # the browser's "For you" vectors
         yield "/vectors.json"
         yield "/vectors.bin"
     for simple in ("papers", "speakers", "workshops", "schedule", "help", "404"):

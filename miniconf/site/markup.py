@@ -7,6 +7,7 @@ mailto and relative links, so no author text can run script on a page.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import nh3
@@ -36,13 +37,41 @@ def sanitize(html: str) -> str:
     )
 
 
+#: Plain prose: text with none of these has no Markdown in it. Outside the allowed
+#: characters (letters, digits, spaces, ``.,;:'"?%/()!$@+=-`` and typographic dashes and
+#: quotes) anything could start
+#: emphasis, a link, code, an entity or HTML; at a line's start ``-``, ``+``, ``=`` and
+#: ``1.`` start lists and headings; a space at a line's start or end makes code blocks
+#: and line breaks. (Most abstracts are such plain prose.)
+_NOT_PLAIN = re.compile(
+    r"[^\w \n.,;:'\"?%/()!$@+=\-–—‘’“”…]|_|^[-+=]|^\d+[.)]|^ | $", re.MULTILINE
+)
+
+
+def _plain_paragraphs(text: str) -> str | None:
+    """What markdown-it makes of plain prose: its paragraphs, escaped; None for any text
+    that could hold Markdown (which then goes through the parser). Much faster than the
+    parser, which matters for 10,000 abstracts; tests check both give the same HTML."""
+    if _NOT_PLAIN.search(text):
+        return None
+    paragraphs = [part.strip("\n") for part in _escape_quotes(text).split("\n\n")]
+    return "".join(f"<p>{part}</p>\n" for part in paragraphs if part)
+
+
+def _escape_quotes(text: str) -> str:
+    """markdown-it's escaping of text that holds no '&', '<' or '>'."""
+    return text.replace('"', "&quot;")
+
+
 @lru_cache(maxsize=4096)
 def render_markdown(text: str) -> Markup:
     """Markdown → sanitized HTML, safe to insert into a page as is."""
     if not text:
         return Markup("")
-    # Headings inside a paper's abstract must not outrank the page's own <h1>.
-    html = _markdown.render(text).replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    html = _plain_paragraphs(text)
+    if html is None:
+        # Headings inside a paper's abstract must not outrank the page's own <h1>.
+        html = _markdown.render(text).replace("<h1>", "<h2>").replace("</h1>", "</h2>")
     return Markup(sanitize(html))
 
 
@@ -51,4 +80,6 @@ def render_inline(text: str) -> Markup:
     """Markdown without block elements (one-line fields such as a TL;DR)."""
     if not text:
         return Markup("")
-    return Markup(sanitize(_markdown.renderInline(text)))
+    plain = "\n" not in text and _plain_paragraphs(text) is not None
+    html = _escape_quotes(text) if plain else _markdown.renderInline(text)
+    return Markup(sanitize(html))
