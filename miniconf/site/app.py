@@ -127,6 +127,9 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
 
     env.globals["shared_fragment"] = shared_fragment
     install_media(app, conference)  # thumbnails route, thumbnail_of() for templates
+    # The shared macros, imported once for every template as ``ui`` (an import in
+    # base.html would run again for each of 10,000 pages).
+    env.globals["ui"] = env.get_template("macros.html").module
 
     # Pages render without a request (the freezer calls them directly, see
     # build.py); under ``miniconf run`` each request says which page it is.
