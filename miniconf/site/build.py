@@ -11,6 +11,7 @@ it rather than rendered again (see incremental.py).
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 import shutil
@@ -119,6 +120,10 @@ def _render_all(app: Flask, urls: list[str], dest: Path, jobs: int) -> None:
     # listing pages other than papers first hands those out early.
     urls = sorted(urls, key=lambda url: url.startswith(("/papers/", "/static/")))
     taken = get_context("fork").Value("q", 0)
+    # The conference's objects live as long as the workers: out of the collector's
+    # reach, collections neither rescan them nor copy every page they sit on into
+    # each forked worker.
+    gc.freeze()
     children = []
     for _worker in range(1, jobs):
         read_end, write_end = os.pipe()
