@@ -146,12 +146,14 @@ def _render_all(app: Flask, urls: list[str], dest: Path, jobs: int) -> None:
         _render_batches(app, urls, dest, taken)
     except FreezeError as exc:
         failures.append(str(exc))
-    for pid, read_end in children:
-        with os.fdopen(read_end, "rb") as pipe:
-            message = pipe.read().decode(errors="replace")
-        _, status = os.waitpid(pid, 0)
-        if status != 0:
-            failures.append(message or f"rendering worker {pid} failed")
+    finally:  # whatever happened here, the workers end before the staging folder goes
+        for pid, read_end in children:
+            with os.fdopen(read_end, "rb") as pipe:
+                message = pipe.read().decode(errors="replace")
+            _, status = os.waitpid(pid, 0)
+            if status != 0:
+                failures.append(message or f"rendering worker {pid} failed")
+        gc.unfreeze()
     if failures:
         raise FreezeError("; ".join(failures))
 
