@@ -17,9 +17,11 @@ import os
 import shutil
 import sys
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from typing import TypeVar
 
 from flask import Flask
 from flask_frozen import Freezer
@@ -30,6 +32,8 @@ from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
 from .app import STATIC_DIR, TEMPLATES_DIR, create_app, page_urls
 from .incremental import manifest_text, paper_page_keys, read_manifest
 from .links import Here, rendering
+
+T = TypeVar("T")
 
 #: Marks a folder as a MiniConf build, so that freeze never deletes anything else.
 BUILD_MARKER = ".miniconf-build"
@@ -73,11 +77,17 @@ def freeze_site(
     staging = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
+    def page_keys() -> dict[str, str]:
+        return paper_page_keys(conference, outputs, [TEMPLATES_DIR, STATIC_DIR])
+
     try:
-        keys = paper_page_keys(conference, outputs, [TEMPLATES_DIR, STATIC_DIR])
-        reused = _reuse_unchanged_pages(out, staging, keys)
         jobs = max(1, min(jobs or os.cpu_count() or 1, 8))
-        _render_all(app, [url for url in urls if url not in reused], staging, jobs)
+        if read_manifest(out / BUILD_MARKER):  # pages to reuse: find them first
+            keys = page_keys()
+            reused = _reuse_unchanged_pages(out, staging, keys)
+            _render_all(app, [url for url in urls if url not in reused], staging, jobs)
+        else:  # a first build: the keys (for the next one) are made while workers render
+            keys = _render_all(app, urls, staging, jobs, meanwhile=page_keys)
         (staging / BUILD_MARKER).write_text(manifest_text(keys))
         # GitHub Pages would otherwise run Jekyll, which drops files starting with '_'.
         (staging / ".nojekyll").write_text("")
@@ -111,10 +121,15 @@ def _reuse_unchanged_pages(out: Path, staging: Path, keys: dict[str, str]) -> se
 BATCH = 16
 
 
-def _render_all(app: Flask, urls: list[str], dest: Path, jobs: int) -> None:
+def _render_all(
+    app: Flask, urls: list[str], dest: Path, jobs: int, meanwhile: Callable[[], T] = lambda: None
+) -> T:
+    """Render ``urls`` into ``dest`` with ``jobs`` processes; returns what ``meanwhile``
+    returns, a task this process does before taking its share of the pages."""
     if jobs == 1 or not hasattr(os, "fork"):
+        result = meanwhile()
         _render(app, urls, dest)
-        return
+        return result
     # Workers take batches from one list through a shared counter, so a worker that
     # drew the big exports (schedule.xml, papers.json, ...) is not left finishing alone;
     # listing pages other than papers first hands those out early.
@@ -143,6 +158,7 @@ def _render_all(app: Flask, urls: list[str], dest: Path, jobs: int) -> None:
         children.append((pid, read_end))
     failures = []
     try:
+        result = meanwhile()
         _render_batches(app, urls, dest, taken)
     except FreezeError as exc:
         failures.append(str(exc))
@@ -156,6 +172,7 @@ def _render_all(app: Flask, urls: list[str], dest: Path, jobs: int) -> None:
         gc.unfreeze()
     if failures:
         raise FreezeError("; ".join(failures))
+    return result
 
 
 def _render_batches(app: Flask, urls: list[str], dest: Path, taken) -> None:
