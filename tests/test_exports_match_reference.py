@@ -25,7 +25,7 @@ from markupsafe import escape
 
 from miniconf.site import schedule_exports as exports
 from miniconf.site.app import create_app
-from miniconf.site.explore import html_escape, paper_record, papers_json_text
+from miniconf.site.explore import _json_positions, html_escape, paper_record, papers_json_text
 from miniconf.structure.conference import Conference
 from miniconf.structure.pipeline_outputs import load_pipeline_outputs
 
@@ -288,3 +288,12 @@ def test_exports_are_the_same_through_the_app(sitedata_copy: Path):
     session = conference.session_by_id["awkward-stream"]
     assert client.get("/sessions/awkward-stream.ics").data == exports.session_ics(
         conference, session)
+
+
+def test_map_positions_are_written_as_json_dumps_writes_them():
+    positions = {"a": (0.1, 1.0), "b": (0.0, 0.30000000000000004), "c": (1e-05, 0.5)}
+    written = _json_positions(positions)
+    assert written == {key: json.dumps(list(xy), separators=(",", ":"))
+                       for key, xy in positions.items()}
+    odd = {"a": (float("nan"), float("inf")), "b": (0.5, 0.25)}
+    assert _json_positions(odd) == {"a": "[NaN,Infinity]", "b": "[0.5,0.25]"}

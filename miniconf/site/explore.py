@@ -22,6 +22,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
+from itertools import chain
 from json.encoder import encode_basestring as json_string
 
 from markupsafe import Markup
@@ -33,27 +34,30 @@ from .media import paper_thumbnail_url
 
 _WORD = re.compile(r"[\w][\w'-]*")
 
-#: For ASCII text: every byte that cannot be in a _WORD (all but [0-9A-Za-z_'-]) → space.
-_ASCII_NON_WORD_TO_SPACE = bytes(
-    byte if byte < 128 and (chr(byte).isalnum() or chr(byte) in "_'-") else ord(" ")
+#: For ASCII text: A-Z to a-z (what lower() does there), and every byte that cannot be
+#: in a _WORD (all but [0-9A-Za-z_'-]) to a space.
+_ASCII_WORD_BYTES = bytes(
+    byte + 32 if 65 <= byte <= 90  # A-Z
+    else byte if byte < 128 and (chr(byte).isalnum() or chr(byte) in "_'-")
+    else ord(" ")
     for byte in range(256)
 )
 
 
 def search_words(*texts: str) -> str:
     """The distinct lowercase words of some texts, in first-seen order (a compact index)."""
-    text = " ".join(texts).lower()
+    text = " ".join(texts)
     if not text.isascii():
         return _search_words_by_regex(texts)
-    # The same words as _WORD.findall, without the regex engine (4 times faster on
-    # 10,000 abstracts): in ASCII a word character is [0-9a-z_], so mapping every
-    # other byte but ' and - to a space leaves runs of [\w'-] that split() cuts out;
-    # a _WORD is such a run less any ' and - it starts with.
-    spaced = text.encode().translate(_ASCII_NON_WORD_TO_SPACE).decode()
+    # The same words as _WORD.findall(text.lower()), without the regex engine (twice
+    # as fast on 10,000 abstracts): in ASCII a word character is [0-9a-z_] once
+    # lowered, so mapping every other byte but ' and - to a space leaves runs of
+    # [\w'-] that split() cuts out; a _WORD is such a run less any ' and - it starts with.
+    spaced = text.encode().translate(_ASCII_WORD_BYTES)
     words = dict.fromkeys(spaced.split())
-    if spaced.startswith(("'", "-")) or " '" in spaced or " -" in spaced:
-        words = dict.fromkeys(word for run in words if (word := run.lstrip("'-")))
-    return " ".join(words)
+    if spaced.startswith((b"'", b"-")) or b" '" in spaced or b" -" in spaced:
+        words = dict.fromkeys(word for run in words if (word := run.lstrip(b"'-")))
+    return b" ".join(words).decode()
 
 
 def _search_words_by_regex(texts: tuple[str, ...]) -> str:
@@ -96,6 +100,7 @@ def papers_json_text(conference: Conference, outputs: PipelineOutputs | None = N
     record at a time with json's own string encoder: building and sorting 10,000 small
     dicts took three times longer."""
     pipeline = outputs if outputs is not None and outputs.current else None
+    positions = _json_positions(pipeline.positions) if pipeline is not None else {}
     sessions_of: dict[str, list[str]] = {}
     for session in conference.sessions:
         for paper_id in session.papers:
@@ -107,8 +112,8 @@ def papers_json_text(conference: Conference, outputs: PipelineOutputs | None = N
         similar = pos = ""
         if pipeline is not None:  # keys in sorted order: pos before sessions, similar after
             similar = f'"similar":{_json_strings(pipeline.similar.get(paper_id, ()))},'
-            if paper_id in pipeline.positions:
-                pos = f'"pos":[{",".join(map(_json_number, pipeline.positions[paper_id]))}],'
+            if paper_id in positions:
+                pos = f'"pos":{positions[paper_id]},'
         records.append(
             f'{{"authors":{_json_strings(paper.author_names)},"id":{json_string(paper_id)},'
             f'"keywords":{_json_strings(paper.keywords)},{pos}'
@@ -128,9 +133,16 @@ def _json_optional(value: str | None) -> str:
     return "null" if value is None else json_string(value)
 
 
-def _json_number(value: float) -> str:
-    # What json.dumps writes for a float (NaN and infinities cannot come from map.json).
-    return repr(value) if math.isfinite(value) else json.dumps(value)
+def _json_positions(positions: dict[str, tuple[float, float]]) -> dict[str, str]:
+    """Each map position as json.dumps writes it: repr() of each number, unless one is
+    not finite (map.json's cannot be; json.dumps writes NaN where repr writes nan)."""
+    if all(map(math.isfinite, chain.from_iterable(positions.values()))):
+        return {paper_id: f"[{','.join(map(repr, xy))}]" for paper_id, xy in positions.items()}
+    return {paper_id: _compact_json(list(xy)) for paper_id, xy in positions.items()}
+
+
+def _compact_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def explore_json_text(conference: Conference, has_vectors: bool) -> str:
