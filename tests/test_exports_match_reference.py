@@ -297,3 +297,15 @@ def test_map_positions_are_written_as_json_dumps_writes_them():
                        for key, xy in positions.items()}
     odd = {"a": (float("nan"), float("inf")), "b": (0.5, 0.25)}
     assert _json_positions(odd) == {"a": "[NaN,Infinity]", "b": "[0.5,0.25]"}
+
+
+def test_schedule_page_links_sessions_where_link_points(sitedata_copy: Path):
+    """schedule.html writes its session links out; they are the ones link() makes."""
+    conference = awkward(sitedata_copy)
+    app = create_app(conference)
+    page = app.test_client().get("/schedule.html").data.decode()
+    with app.test_request_context("/schedule.html"):
+        link = app.jinja_env.globals["link"]
+        for session in conference.sessions:
+            assert f'href="{link("session", session_id=session.id)}"' in page
+            assert f'href="{link("session_ics", session_id=session.id)}" download' in page

@@ -11,6 +11,10 @@ browser on small JSON files written at freeze time:
   one entry per other page (speakers, workshops, sessions, free pages, help), for
   full-text search without a server.
 
+Without JavaScript the papers page is a plain list of every paper (paper_index_html).
+At 10,000 papers these files are megabytes, so they are written with care for speed;
+tests/test_exports_match_reference.py holds the plain ways they must equal.
+
 The pipeline's outputs (``<sitedata>/pipeline/``, read by
 ``structure/pipeline_outputs.py``) reach the browser through papers.json and the
 vectors files, published only while current.
@@ -61,6 +65,7 @@ def search_words(*texts: str) -> str:
 
 
 def _search_words_by_regex(texts: tuple[str, ...]) -> str:
+    """search_words for any text (the definition the ASCII path must agree with)."""
     seen: dict[str, None] = {}
     for text in texts:
         seen.update(dict.fromkeys(_WORD.findall(text.lower())))

@@ -247,7 +247,7 @@ def _vevent_lines(
     """The session's VEVENT as icalendar writes an Event with these properties (in its
     canonical order, values encoded by icalendar's types), without building the Event:
     that took a quarter of a millisecond per session, most of a 10,000-paper
-    schedule.ics. tests/test_schedule_exports.py builds the Event it must equal."""
+    schedule.ics. tests/test_exports_match_reference.py builds the Event it must equal."""
     papers = _session_papers(conference, session, ICS_MAX_PAPERS)
     description = _plain_description(conference, session, papers)
     page = absolute_url(conference, f"sessions/{session.id}.html")
@@ -275,9 +275,8 @@ def _vevent_lines(
 
 
 def component_ical(component: icalendar.Component) -> bytes:
-    """``component.to_ical()``, the same bytes, with a faster line folding: icalendar
-    folds character by character, which was most of the time of a 10,000-paper
-    schedule.ics. Content lines (what to write, escaped) still come from icalendar."""
+    """``component.to_ical()``, the same bytes, folded by fold_line (icalendar folds a
+    character at a time, which was most of the time of a 10,000-paper schedule.ics)."""
     return b"".join(fold_line(line) + b"\r\n" for line in component.content_lines() if line)
 
 
