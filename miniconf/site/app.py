@@ -10,7 +10,6 @@ uses the path of ``base_url``.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -22,16 +21,14 @@ from markupsafe import Markup
 
 from ..chat.links import ChatDirectory
 from ..structure.conference import Conference
-from ..structure.models import Paper
 from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
-from .explore import explore_json_text, search_json_text
+from .explore import explore_json_text, papers_json_text, search_json_text
 from .links import Here, Links, current_page, rendering
 from .markup import render_inline, render_markdown
 from .media import (
     install_media,
     media_assets,
     media_csp_sources,
-    paper_thumbnail_url,
     thumbnail_urls,
 )
 from .schedule_exports import export_urls, register_routes
@@ -297,34 +294,6 @@ def site_assets(conference: Conference) -> set[str]:
     """Files from sitedata that pages link to (only these are published)."""
     assets = {conference.config.logo} if conference.config.logo else set()
     return assets | media_assets(conference)
-
-
-def paper_record(
-    conference: Conference, paper: Paper, outputs: PipelineOutputs | None = None
-) -> dict:
-    """One paper in papers.json: what the browser needs to list, search and link it."""
-    record = {
-        "id": paper.id,
-        "title": paper.title,
-        "authors": paper.author_names,
-        "keywords": paper.keywords,
-        "track": paper.track,
-        "sessions": [session.id for session in conference.sessions_of_paper(paper.id)],
-        "url": f"papers/{paper.id}.html",
-        "thumbnail": paper_thumbnail_url(conference, paper),  # null when it has none
-        "tldr": paper.tldr,
-    }
-    # The pipeline's similar papers (ids, best first) and map position, when current.
-    if outputs is not None and outputs.current:
-        record["similar"] = list(outputs.similar.get(paper.id, ()))
-        if paper.id in outputs.positions:
-            record["pos"] = list(outputs.positions[paper.id])
-    return record
-
-
-def papers_json_text(conference: Conference, outputs: PipelineOutputs | None = None) -> str:
-    records = [paper_record(conference, paper, outputs) for paper in conference.papers]
-    return json.dumps(records, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 def _edit_url(conference: Conference, relative_file: str | None) -> str | None:
