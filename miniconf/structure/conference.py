@@ -97,8 +97,11 @@ class Conference:
 
     def track_color(self, track_id: str | None) -> int:
         """A stable colour number 1-6 for a track, by its position in config.yml."""
-        ids = [track.id for track in self.config.tracks]
-        return ids.index(track_id) % 6 + 1 if track_id in ids else 1
+        return self._track_colors.get(track_id, 1)
+
+    @cached_property
+    def _track_colors(self) -> dict[str, int]:
+        return {track.id: index % 6 + 1 for index, track in enumerate(self.config.tracks)}
 
     def track_name(self, track_id: str | None) -> str | None:
         if track_id is None:
