@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 from miniconf.structure.loader import load_conference
+from miniconf.structure.models import _has_space_or_control
 from miniconf.structure.problems import Severity
 
 
@@ -191,3 +193,15 @@ def test_cli_validate_reports_path_line_and_exits_nonzero(sitedata_copy, tmp_pat
     )
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("OK: ")
+
+
+def test_url_check_reads_ascii_as_the_per_character_rule_does():
+    """models._has_space_or_control takes a regex for ASCII text; same answer per character."""
+    for code in range(128):
+        char = chr(code)
+        expected = char.isspace() or unicodedata.category(char) == "Cc"
+        for text in (char, f"https://a.example/{char}x"):
+            assert _has_space_or_control(text) == expected, code
+    assert _has_space_or_control("https://é.example/\u00a0") is True  # no-break space
+    assert _has_space_or_control("https://é.example/\u0085") is True  # NEL, a control
+    assert _has_space_or_control("https://é.example/ok") is False

@@ -302,3 +302,4 @@ def test_plain_documents_take_the_fast_path(monkeypatch):
     assert calls == []
     parse_yaml("a: &x 1\nb: *x\n")
     assert len(calls) == 1
+
