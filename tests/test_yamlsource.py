@@ -27,14 +27,26 @@ sys.path.insert(0, str(REPO / "bench"))
 from synth import write_sitedata  # noqa: E402
 
 
-def _general_only(node, loader, seen, depth=0):
+def _not_plain(text):
     raise yamlsource._NotPlain
 
 
+def _needs_constructor(node, loader, seen, depth=0):
+    raise yamlsource._NeedsConstructor
+
+
 def parse_general(text: str, monkeypatch: pytest.MonkeyPatch):
-    """``parse_yaml`` with the fast builder switched off."""
+    """``parse_yaml`` with the fast layers switched off: libyaml and PyYAML's constructor."""
     with monkeypatch.context() as patch:
-        patch.setattr(yamlsource, "_build_plain", _general_only)
+        patch.setattr(yamlsource, "_read_plain", _not_plain)
+        patch.setattr(yamlsource, "_build_untagged", _needs_constructor)
+        return outcome(text)
+
+
+def parse_without_plain_reader(text: str, monkeypatch: pytest.MonkeyPatch):
+    """``parse_yaml`` with libyaml and the untagged builder (the plain reader switched off)."""
+    with monkeypatch.context() as patch:
+        patch.setattr(yamlsource, "_read_plain", _not_plain)
         return outcome(text)
 
 
@@ -71,13 +83,14 @@ def same(a, b) -> bool:
 
 
 def assert_same_both_ways(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    fast = outcome(text)
+    """Every layer gives what PyYAML's general constructor gives (value or error)."""
     general = parse_general(text, monkeypatch)
-    assert fast[0] == general[0], (text, fast, general)
-    if fast[0] == "value":
-        assert same(fast[1], general[1]), (text, fast, general)
-    else:
-        assert fast == general
+    for fast in (outcome(text), parse_without_plain_reader(text, monkeypatch)):
+        assert fast[0] == general[0], (text, fast, general)
+        if fast[0] == "value":
+            assert same(fast[1], general[1]), (text, fast, general)
+        else:
+            assert fast == general
 
 
 TRICKY = [
@@ -291,8 +304,12 @@ def test_random_documents_build_the_same_both_ways(monkeypatch):
             assert_same_both_ways("".join(lines[:index] + lines[index + 1:]), monkeypatch)
 
 
-def test_plain_documents_take_the_fast_path(monkeypatch):
-    """Guard the speed-up itself: a typical paper file never needs the general constructor."""
+def test_typical_files_take_the_fast_paths(tmp_path, monkeypatch):
+    """Guard the speed-up itself: synthetic papers are plain YAML; the demo's papers (with
+    quotes, flow lists and block scalars) never need the general constructor."""
+    write_sitedata(tmp_path / "synth", papers=20)
+    for file in sorted((tmp_path / "synth" / "papers").glob("*.yml")):
+        assert isinstance(yamlsource._read_plain(read_text(file)), LineDict), file
     calls = []
     construct = yamlsource._LineLoader.construct_document
     monkeypatch.setattr(yamlsource._LineLoader, "construct_document",
@@ -303,3 +320,82 @@ def test_plain_documents_take_the_fast_path(monkeypatch):
     parse_yaml("a: &x 1\nb: *x\n")
     assert len(calls) == 1
 
+
+
+#: Keys and values for random_plain_text: most read as plain text, some do not.
+PLAIN_KEYS = ["id", "title", "name", "authors", "x", "_k", "a-b", "Key9", "y", "n", "tldr"]
+ODD_KEYS = ["no", "Yes", "on", "null", "true", "k" * 101, "2x", "é", "a b", "-k", "k:", "<<"]
+PLAIN_VALUES = [
+    "text", "Two words", "trailing   ", "a  b", "a:b", "a#b", "x-", "x]", "{y}x", "a, b",
+    "...", "Tariq", "Tom", "Nope", "on the way", "é à", "q'", 'd"q', "a*b", "nb\u00a0sp",
+    "http://a.example/x?y=z#f", "C++ & C#", "100%", "3D shapes", "1 2 3", ".x", "~x",
+]
+ODD_VALUES = [
+    "a: b", "x:", "a #b", "a # b", "-x", "- x", "[x", "12", "-3", "1.5", ".5", "---",
+    "2027-05-11", "yes", "No", "null", "~", "'q'", '"dq"', "!t", "&a", "*a", "%p", "@a", "`b",
+    "|", ">", "?x", ",x", "=", "<<", "a\tb", "x\u2028y", "x\x85y", "zw\u200bsp", "\u202ertl",
+    "ctl\x07", "bom\ufeff", "x\ry", "",
+]
+
+
+def random_plain_text(rng: random.Random) -> str:
+    """Text close to plain block YAML, with edge cases: odd indentation, blank lines,
+    folded lines, trailing spaces, comments, typed or special values and keys."""
+    lines: list[str] = []
+
+    def value() -> str:
+        choice = rng.choice(ODD_VALUES if rng.random() < 0.03 else PLAIN_VALUES)
+        return choice + rng.choice(["", "", "", " ", "  "])
+
+    def key() -> str:
+        return rng.choice(ODD_KEYS if rng.random() < 0.03 else PLAIN_KEYS)
+
+    def continuation(column: int) -> None:
+        for _ in range(rng.choice([0, 0, 0, 1, 2, 3])):
+            if rng.random() < 0.2:
+                lines.append(" " * rng.randint(0, column + 3))  # blank, maybe with spaces
+            indent = column + rng.choice([1, 1, 2, 4, 1, 2, 0, -1])
+            lines.append(" " * max(indent, 0) + value())
+
+    def block(column: int, depth: int, items: bool) -> None:
+        for _ in range(rng.randint(1, 4)):
+            if rng.random() < 0.02:
+                lines.append(" " * column + "# a comment")
+            if rng.random() < 0.1:
+                lines.append("")
+            if items:
+                if depth < 3 and rng.random() < 0.3:
+                    lines.append(" " * column + "- " + key() + ": " + value())
+                    block(column + 2, depth + 1, items=False)
+                else:
+                    lines.append(" " * column + "- " + value())
+                    continuation(column)
+                continue
+            name = key()
+            if depth < 3 and rng.random() < 0.35:
+                lines.append(" " * column + name + ":" + rng.choice(["", "", " ", "   "]))
+                nested_items = rng.random() < 0.5
+                step = rng.choice([0, 2, 2, 4, 1]) if nested_items else rng.choice([2, 2, 4, 1, 0])
+                block(column + step, depth + 1, nested_items)
+            else:
+                lines.append(" " * column + name + ":" + rng.choice([" ", " ", "  "]) + value())
+                continuation(column)
+
+    block(0 if rng.random() < 0.97 else 1, 0, items=rng.random() < 0.2)
+    if rng.random() < 0.03:
+        lines.insert(rng.randrange(len(lines) + 1), rng.choice(["---", "...", "%YAML 1.1"]))
+    return "\n".join(lines) + rng.choice(["\n", "", "\n\n", "\n  \n"])
+
+
+def test_random_plain_texts_read_the_same_every_way(monkeypatch):
+    rng = random.Random(7)
+    plain = 0
+    for _ in range(3000):
+        text = random_plain_text(rng)
+        assert_same_both_ways(text, monkeypatch)
+        try:
+            yamlsource._read_plain(text)
+            plain += 1
+        except yamlsource._NotPlain:
+            pass
+    assert plain > 300  # the plain reader itself was exercised, not only its refusals

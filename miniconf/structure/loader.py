@@ -15,7 +15,9 @@ from __future__ import annotations
 import difflib
 import gc
 import os
+import pickle
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -42,7 +44,7 @@ from .models import (
     Sponsor,
     Workshop,
 )
-from .papercache import PaperCache
+from .papercache import PaperCache, Stamp, dumps, file_stamp
 from .problems import Problem, Severity, SitedataError, display_path
 from .yamlsource import LineDict, LineList, YamlProblem, line_of, parse_yaml, read_text
 
@@ -82,13 +84,14 @@ class _Collector:
         severity = Severity.WARNING if warning else Severity.ERROR
         self.problems.append(Problem(path, line, field, message, severity))
 
-    def read(self, file: Path) -> Any:
+    def read(self, file: Path | str, path: str | None = None) -> Any:
+        """The file's YAML; ``path``: how problems name it (default: its display path)."""
         try:
             return parse_yaml(read_text(file))
         except YamlProblem as exc:
-            self.add(display_path(file), exc.line, "", exc.message)
+            self.add(path or display_path(Path(file)), exc.line, "", exc.message)
         except OSError as exc:
-            self.add(display_path(file), 1, "", f"cannot read: {exc.strerror}")
+            self.add(path or display_path(Path(file)), 1, "", f"cannot read: {exc.strerror}")
         return _UNREADABLE
 
     def validate(
@@ -249,7 +252,7 @@ def _load_conference(root: Path, cache: PaperCache) -> tuple[Conference | None, 
         committee=items("committee.yml"),
         sponsors=items("sponsors.yml"),
         pages=tuple(sorted((p.item for p in pages), key=lambda page: page.slug)),
-        paper_files={p.item.id: f"papers/{Path(p.path).name}" for p in papers},
+        paper_files={p.item.id: f"papers/{p.path.rpartition('/')[2]}" for p in papers},
     )
     return conference, sorted(out.problems)
 
@@ -282,50 +285,87 @@ def load_or_raise(root: Path) -> tuple[Conference, list[Problem]]:
 PARALLEL_THRESHOLD = 400
 
 
+#: A validated paper file: its name in papers/, its stamp, the paper and the lines of its
+#: top-level keys (all that later checks need). Workers send these back pickled.
+PaperRecord = tuple[str, Stamp, Paper, LineDict]
+
+
 def _load_papers(root: Path, out: _Collector, cache: PaperCache) -> list[Loaded[Paper]]:
     folder = root / "papers"
     if not folder.is_dir():
         return []
-    files = sorted(
-        file for file in folder.iterdir()
-        if file.suffix in (".yml", ".yaml") and not file.name.startswith(".")
-    )
-    loaded: list[Loaded[Paper]] = []
+    shown = display_path(folder)
+    prefix = "" if shown == "." else f"{shown}/"  # display_path(folder / name) is prefix + name
+    found: dict[str, tuple[Paper, LineDict]] = {}
     changed = []
-    for file in files:
-        hit = cache.get(file)
+    for name, stamp in _paper_files(folder):
+        hit = cache.get(stamp) if stamp else None
         if hit is None:
-            changed.append(file)
+            changed.append((name, stamp))
         else:
-            loaded.append(hit)
-    jobs = min(os.cpu_count() or 1, 8)
-    if len(changed) < PARALLEL_THRESHOLD or jobs == 1 or "fork" not in get_all_start_methods():
-        fresh = _load_paper_files(changed, out)
-    else:
-        chunks = [changed[worker::jobs] for worker in range(jobs)]
-        with ProcessPoolExecutor(jobs, mp_context=get_context("fork")) as pool:
-            results = list(pool.map(_load_paper_chunk, chunks))
-        fresh = []
-        for papers, problems in results:
-            fresh.extend(papers)
-            out.problems.extend(problems)
-    by_path = {display_path(file): file for file in changed}
-    for entry in fresh:
-        cache.put(by_path[entry.path], entry)
-    loaded.extend(fresh)
-    return sorted(loaded, key=lambda entry: entry.path)
-
-
-def _load_paper_chunk(files: list[Path]) -> tuple[list[Loaded[Paper]], list[Problem]]:
-    out = _Collector()
-    return _load_paper_files(files, out), out.problems
-
-
-def _load_paper_files(files: list[Path], out: _Collector) -> list[Loaded[Paper]]:
+            found[name] = hit
+    for name, stamp, paper, lines in _load_changed_papers(str(folder), prefix, changed, out):
+        found[name] = paper, lines
+        if stamp:
+            cache.put(stamp, (paper, lines))
     loaded = []
-    for file in files:
-        path = display_path(file)
-        raw = out.read(file)
+    for name in sorted(found):
+        paper, lines = found[name]
+        loaded.append(Loaded(paper, prefix + name, lines))
+    return loaded
+
+
+def _paper_files(folder: Path) -> list[tuple[str, Stamp | None]]:
+    """(name, stamp) of each paper file, by name; the stamp is None if the file cannot be
+    examined (a dangling link: reading it reports the problem)."""
+    real_folder = os.path.realpath(folder)
+    files = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith(".") or not entry.name.endswith((".yml", ".yaml")):
+                continue
+            try:
+                stamp = file_stamp(entry, real_folder)
+            except OSError:
+                stamp = None
+            files.append((entry.name, stamp))
+    return sorted(files)
+
+
+def _load_changed_papers(
+    folder: str, prefix: str, files: list[tuple[str, Stamp | None]], out: _Collector
+) -> list[PaperRecord]:
+    jobs = min(os.cpu_count() or 1, 8)
+    if len(files) < PARALLEL_THRESHOLD or jobs == 1 or "fork" not in get_all_start_methods():
+        return _load_paper_files(folder, prefix, files, out)
+    # This process loads one share itself while forked workers load the others: no
+    # process idles, and its own share needs no pickling back.
+    shares = [files[index::jobs] for index in range(jobs)]
+    with ProcessPoolExecutor(jobs - 1, mp_context=get_context("fork")) as pool:
+        futures = [pool.submit(_load_paper_share, folder, prefix, share) for share in shares[1:]]
+        records = _load_paper_files(folder, prefix, shares[0], out)
+        for future in futures:
+            pickled, problems = future.result()
+            records.extend(pickle.loads(pickled))  # noqa: S301 - from our own worker
+            out.problems.extend(problems)
+    return records
+
+
+def _load_paper_share(
+    folder: str, prefix: str, files: list[tuple[str, Stamp | None]]
+) -> tuple[bytes, list[Problem]]:
+    """A worker's share, pickled here with papercache.dumps (faster to unpickle)."""
+    out = _Collector()
+    return dumps(_load_paper_files(folder, prefix, files, out)), out.problems
+
+
+def _load_paper_files(
+    folder: str, prefix: str, files: list[tuple[str, Stamp | None]], out: _Collector
+) -> list[PaperRecord]:
+    records = []
+    for name, stamp in files:
+        path = prefix + name
+        raw = out.read(f"{folder}/{name}", path)
         if raw is _UNREADABLE:
             continue
         if not isinstance(raw, dict):
@@ -335,18 +375,20 @@ def _load_paper_files(files: list[Path], out: _Collector) -> list[Loaded[Paper]]
         paper = out.validate(Paper, raw, path)
         if paper is None:
             continue
-        if paper.id != file.stem:
+        if paper.id != os.path.splitext(name)[0]:
             out.add(path, line_of(raw, ("id",)), "id",
-                    f"'{paper.id}' does not match the file name '{file.name}'")
+                    f"'{paper.id}' does not match the file name '{name}'")
             continue
-        loaded.append(Loaded(paper, path, _top_level_lines(raw)))
-    return loaded
+        records.append((name, stamp, paper, _top_level_lines(raw)))
+    return records
 
 
 def _top_level_lines(raw: LineDict) -> LineDict:
-    """Only the line of each top-level key: all that later checks of a paper need."""
-    lines = LineDict.fromkeys(raw)
-    lines.line, lines.key_lines = raw.line, raw.key_lines
+    """Only the line of each top-level key: all that later checks of a paper need. (The
+    keys are the paper's field names: interned, they pickle once per batch of papers.)"""
+    lines = LineDict.fromkeys(map(sys.intern, raw))
+    lines.line = raw.line
+    lines.key_lines = {sys.intern(key): line for key, line in raw.key_lines.items()}
     return lines
 
 
