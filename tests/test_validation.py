@@ -205,3 +205,29 @@ def test_url_check_reads_ascii_as_the_per_character_rule_does():
     assert _has_space_or_control("https://é.example/\u00a0") is True  # no-break space
     assert _has_space_or_control("https://é.example/\u0085") is True  # NEL, a control
     assert _has_space_or_control("https://é.example/ok") is False
+
+
+def test_every_overlap_in_a_room_is_reported_once(sitedata_copy):
+    """Sessions are compared room by room: each overlapping pair in one room, named from
+    the later entry, and none across rooms or without a room."""
+    def session(name: str, start: str, end: str, room: str | None) -> str:
+        where = f"  room: {room}\n" if room else ""
+        return (f"- id: {name}\n  title: {name}\n  type: social\n"
+                f"  start: 2027-05-11T{start}\n  end: 2027-05-11T{end}\n{where}")
+
+    (sitedata_copy / "sessions.yml").write_text("".join([
+        session("a1", "09:00", "11:00", "A"),
+        session("b1", "09:00", "10:00", "B"),
+        session("a2", "10:00", "12:00", "A"),   # overlaps a1
+        session("n1", "09:00", "12:00", None),  # no room: overlaps nothing
+        session("b2", "10:00", "11:00", "B"),   # touches b1 only
+        session("a3", "10:30", "10:45", "A"),   # overlaps a1 and a2
+        session("c1", "09:00", "12:00", "C"),
+    ]), encoding="utf-8")
+    conference, problems = load_conference(sitedata_copy)
+    overlaps = sorted((p.line, p.field, p.message) for p in problems if "overlaps" in p.message)
+    assert overlaps == [
+        (16, "[2].start", "overlaps session 'a1' in room 'A' (line 4)"),
+        (33, "[5].start", "overlaps session 'a1' in room 'A' (line 4)"),
+        (33, "[5].start", "overlaps session 'a2' in room 'A' (line 16)"),
+    ]

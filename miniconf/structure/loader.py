@@ -15,7 +15,6 @@ from __future__ import annotations
 import difflib
 import gc
 import os
-import pickle
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -286,8 +285,9 @@ PARALLEL_THRESHOLD = 400
 
 
 #: A validated paper file: its name in papers/, its stamp, the paper and the lines of its
-#: top-level keys (all that later checks need). Workers send these back pickled.
-PaperRecord = tuple[str, Stamp, Paper, LineDict]
+#: top-level keys (all that later checks need). What the cache keeps, and what workers
+#: send back (pickled).
+PaperRecord = tuple[str, Stamp | None, Paper, LineDict]
 
 
 def _load_papers(root: Path, out: _Collector, cache: PaperCache) -> list[Loaded[Paper]]:
@@ -296,22 +296,22 @@ def _load_papers(root: Path, out: _Collector, cache: PaperCache) -> list[Loaded[
         return []
     shown = display_path(folder)
     prefix = "" if shown == "." else f"{shown}/"  # display_path(folder / name) is prefix + name
-    found: dict[str, tuple[Paper, LineDict]] = {}
+    files = _paper_files(folder)
+    found: dict[str, PaperRecord] = {}
     changed = []
-    for name, stamp in _paper_files(folder):
-        hit = cache.get(stamp) if stamp else None
-        if hit is None:
+    for name, stamp in files:
+        record = cache.get(stamp) if stamp else None
+        if record is None:
             changed.append((name, stamp))
         else:
-            found[name] = hit
-    for name, stamp, paper, lines in _load_changed_papers(str(folder), prefix, changed, out):
-        found[name] = paper, lines
-        if stamp:
-            cache.put(stamp, (paper, lines))
+            found[name] = record
+    for record in _load_changed_papers(str(folder), prefix, changed, out, cache):
+        found[record[0]] = record
     loaded = []
-    for name in sorted(found):
-        paper, lines = found[name]
-        loaded.append(Loaded(paper, prefix + name, lines))
+    for name, _ in files:
+        record = found.get(name)
+        if record is not None:
+            loaded.append(Loaded(record[2], prefix + name, record[3]))
     return loaded
 
 
@@ -333,28 +333,54 @@ def _paper_files(folder: Path) -> list[tuple[str, Stamp | None]]:
 
 
 def _load_changed_papers(
-    folder: str, prefix: str, files: list[tuple[str, Stamp | None]], out: _Collector
+    folder: str, prefix: str, files: list[tuple[str, Stamp | None]], out: _Collector,
+    cache: PaperCache,
 ) -> list[PaperRecord]:
-    jobs = min(os.cpu_count() or 1, 8)
+    """Records of the files not in the cache (which they are added to)."""
+    jobs = _usable_cpus()
     if len(files) < PARALLEL_THRESHOLD or jobs == 1 or "fork" not in get_all_start_methods():
-        return _load_paper_files(folder, prefix, files, out)
+        return _load_own_share(folder, prefix, files, out, cache)
     # This process loads one share itself while forked workers load the others: no
-    # process idles, and its own share needs no pickling back.
-    shares = [files[index::jobs] for index in range(jobs)]
-    with ProcessPoolExecutor(jobs - 1, mp_context=get_context("fork")) as pool:
-        futures = [pool.submit(_load_paper_share, folder, prefix, share) for share in shares[1:]]
-        records = _load_paper_files(folder, prefix, shares[0], out)
+    # process idles, and its own share needs no pickling back. (A file without a stamp,
+    # which cannot be cached, stays here.)
+    stamped = [file for file in files if file[1]]
+    shares = [stamped[index::jobs] for index in range(jobs)]
+    own = shares.pop(0) + [file for file in files if not file[1]]
+    with ProcessPoolExecutor(len(shares), mp_context=get_context("fork")) as pool:
+        futures = [pool.submit(_load_paper_share, folder, prefix, share) for share in shares]
+        records = _load_own_share(folder, prefix, own, out, cache)
         for future in futures:
             pickled, problems = future.result()
-            records.extend(pickle.loads(pickled))  # noqa: S301 - from our own worker
+            records.extend(cache.put_pickled(pickled))
             out.problems.extend(problems)
     return records
+
+
+def _load_own_share(
+    folder: str, prefix: str, files: list[tuple[str, Stamp | None]], out: _Collector,
+    cache: PaperCache,
+) -> list[PaperRecord]:
+    records = _load_paper_files(folder, prefix, files, out)
+    for record in records:
+        if record[1]:
+            cache.put(record)
+    return records
+
+
+def _usable_cpus() -> int:
+    """CPUs this process may run on (not all the machine's, under taskset or cgroups)."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        count = os.cpu_count() or 1
+    return min(count, 8)
 
 
 def _load_paper_share(
     folder: str, prefix: str, files: list[tuple[str, Stamp | None]]
 ) -> tuple[bytes, list[Problem]]:
-    """A worker's share, pickled here with papercache.dumps (faster to unpickle)."""
+    """A worker's share, pickled here with papercache.dumps (faster to unpickle, and
+    written to the cache as it is)."""
     out = _Collector()
     return dumps(_load_paper_files(folder, prefix, files, out)), out.problems
 
@@ -492,17 +518,20 @@ def _check_references(
                     f"no workshop with id '{session.workshop}' in workshops.yml")
 
     # Compare instants in UTC: aware datetimes sharing one zone compare by wall clock,
-    # which is wrong in the repeated hour when the clocks go back.
-    def utc(moment: datetime) -> datetime:
-        return moment.astimezone(UTC)
-
-    for first, second in combinations(sessions, 2):
-        a, b = first.item, second.item
-        overlapping = utc(a.start) < utc(b.end) and utc(b.start) < utc(a.end)
-        if a.room and a.room == b.room and overlapping:
-            out.add(second.path, second.line("start"), f"[{second.loc[0]}].start",
-                    f"overlaps session '{a.id}' in room '{a.room}' "
-                    f"(line {first.line('start')})")
+    # which is wrong in the repeated hour when the clocks go back. Only sessions in one
+    # room can overlap: compare each room's sessions (in file order) among themselves.
+    rooms: dict[str, list[tuple[Loaded[Session], datetime, datetime]]] = {}
+    for entry in sessions:
+        if entry.item.room:
+            times = entry.item.start.astimezone(UTC), entry.item.end.astimezone(UTC)
+            rooms.setdefault(entry.item.room, []).append((entry, *times))
+    for in_room in rooms.values():
+        for (first, a_start, a_end), (second, b_start, b_end) in combinations(in_room, 2):
+            if a_start < b_end and b_start < a_end:
+                a = first.item
+                out.add(second.path, second.line("start"), f"[{second.loc[0]}].start",
+                        f"overlaps session '{a.id}' in room '{a.room}' "
+                        f"(line {first.line('start')})")
 
     if sessions:
         for paper in papers:

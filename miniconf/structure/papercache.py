@@ -35,42 +35,75 @@ def file_stamp(entry: os.DirEntry, real_folder: str) -> Stamp:
     return path, stat.st_size, stat.st_mtime_ns
 
 
+#: What the cache keeps of a file: a tuple whose second item is the file's Stamp (the
+#: loader's PaperRecord: name, stamp, paper, lines of its top-level keys).
+Record = tuple
+
+
 class PaperCache:
+    """Records by real path. The file holds batches of records, each pickled on its own,
+    so that a batch that a worker pickled (to send it to the loading process) is written
+    as it is, and a batch read from the file is written back as it is while all its
+    records are still current."""
+
     def __init__(self, folder: Path | None):
         self.file = folder / CACHE_NAME if folder else None
-        self.entries: dict[str, tuple[int, int, Any]] = {}
-        self.fresh: dict[str, tuple[int, int, Any]] = {}
+        self.records: dict[str, Record] = {}
+        #: The records of the files seen this run: what the next run can reuse.
+        self.fresh: dict[str, Record] = {}
+        #: Pickled batches with their records.
+        self.batches: list[tuple[bytes, list[Record]]] = []
         self.version = loader_version()
         if self.file and self.file.is_file():
             try:
                 with self.file.open("rb") as stream:
-                    version, entries = pickle.load(stream)
+                    version, batches = pickle.load(stream)
                 if version == self.version:
-                    self.entries = entries
+                    for pickled in batches:
+                        records = pickle.loads(pickled)  # noqa: S301 - our own cache
+                        self.batches.append((pickled, records))
+                        self.records.update((record[1][0], record) for record in records)
             except Exception:  # noqa: BLE001 - a damaged cache is only a slower run
-                self.entries = {}
+                self.records = {}
+                self.batches = []
 
-    def get(self, stamp: Stamp) -> Any | None:
-        name, size, mtime = stamp
-        cached = self.entries.get(name)
-        if cached and cached[0] == size and cached[1] == mtime:
-            self.fresh[name] = cached
-            return cached[2]
+    def get(self, stamp: Stamp) -> Record | None:
+        """The record of an unchanged file, if any."""
+        record = self.records.get(stamp[0])
+        if record is not None and record[1] == stamp:
+            self.fresh[stamp[0]] = record
+            return record
         return None
 
-    def put(self, stamp: Stamp, value: Any) -> None:
-        name, size, mtime = stamp
-        self.fresh[name] = (size, mtime, value)
+    def put(self, record: Record) -> None:
+        self.fresh[record[1][0]] = record
+
+    def put_pickled(self, pickled: bytes) -> list[Record]:
+        """Records pickled (by ``dumps``) in a worker: unpickled, and kept as they are."""
+        records = pickle.loads(pickled)  # noqa: S301 - from our own worker
+        self.batches.append((pickled, records))
+        for record in records:
+            self.put(record)
+        return records
 
     def save(self) -> None:
         """Keep only the files seen this run; skip the write when nothing changed."""
-        if self.file is None or self.fresh == self.entries:
+        if self.file is None or self.fresh == self.records:
             return
+        kept = []
+        covered = set()
+        for pickled, records in self.batches:
+            if all(self.fresh.get(record[1][0]) is record for record in records):
+                kept.append(pickled)
+                covered.update(map(id, records))
+        loose = [record for record in self.fresh.values() if id(record) not in covered]
+        if loose:
+            kept.append(dumps(loose))
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.file.with_name(f".{self.file.name}.{os.getpid()}")
             with temporary.open("wb") as stream:
-                stream.write(dumps((self.version, self.fresh)))
+                pickle.dump((self.version, kept), stream, protocol=pickle.HIGHEST_PROTOCOL)
             temporary.replace(self.file)
         except OSError:
             pass  # a read-only checkout still validates, just without the speed-up
