@@ -231,3 +231,54 @@ def test_every_overlap_in_a_room_is_reported_once(sitedata_copy):
         (33, "[5].start", "overlaps session 'a1' in room 'A' (line 4)"),
         (33, "[5].start", "overlaps session 'a2' in room 'A' (line 16)"),
     ]
+
+
+def _safe_url_by_urlsplit(value: str) -> str:
+    """models._safe_url as it was before its shortcut for plain web links."""
+    from urllib.parse import urlsplit
+
+    value = value.strip()
+    if not value or any(c.isspace() or unicodedata.category(c) == "Cc" for c in value):
+        raise ValueError("must be a URL without spaces")
+    parts = urlsplit(value)
+    if parts.scheme:
+        if parts.scheme.lower() not in ("http", "https", "mailto"):
+            raise ValueError(
+                f"URL scheme '{parts.scheme}:' is not allowed (use http, https or mailto)"
+            )
+        if parts.scheme.lower() in ("http", "https") and not parts.netloc:
+            raise ValueError("must name a host, e.g. https://example.org/")
+    elif value.startswith("//") or value.startswith("\\"):
+        raise ValueError("protocol-relative URLs are not allowed; write https://")
+    return value
+
+
+@pytest.mark.parametrize("url", [
+    "https://example.org/papers/p1.pdf", "http://a.example", "https://a.example/?q=1#f",
+    "https://a..b/", "https://-a-/x", "https://a.example/[x]", "https://[::1]/x",
+    "https://[::1/x", "https://a]b/", "http://a.example:8080/x", "https://é.example/x",
+    "https://a.example/é", "HTTPS://A.EXAMPLE/", "https:a.example", "https:///x",
+    "https://", "https://a.example\\x", "javascript:alert(1)", "//a.example/x",
+    "mailto:a@b.example", "papers/p1.pdf", " https://a.example/x ", "https://a b/",
+])
+def test_url_shortcut_agrees_with_urlsplit(url):
+    from miniconf.structure.models import _safe_url
+
+    def outcome(check):
+        try:
+            return "ok", check(url)
+        except ValueError as error:
+            return "error", str(error)
+
+    assert outcome(_safe_url) == outcome(_safe_url_by_urlsplit)
+
+
+def test_unreadable_paper_files_are_problems(sitedata_copy):
+    papers = sitedata_copy / "papers"
+    (papers / "folder.yml").mkdir()
+    (papers / "gone.yml").symlink_to(sitedata_copy / "no-such-file.yml")
+    errors = problems_of(sitedata_copy)
+    assert any(error.endswith("papers/folder.yml:1: cannot read: Is a directory")
+               for error in errors), errors
+    assert any(error.endswith("papers/gone.yml:1: cannot read: No such file or directory")
+               for error in errors), errors

@@ -17,6 +17,7 @@ import gc
 import os
 import re
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -282,6 +283,9 @@ def load_or_raise(root: Path) -> tuple[Conference, list[Problem]]:
 #: Below this many papers, one process loads them; above, the files are split between
 #: forked workers (parsing YAML is the slow part of validating a big conference).
 PARALLEL_THRESHOLD = 400
+#: Files per task of a worker: few enough that results come back while this process
+#: still loads its own share, enough that each task's overhead does not matter.
+TASK_FILES = 250
 
 
 #: A validated paper file: its name in papers/, its stamp, the paper and the lines of its
@@ -339,31 +343,37 @@ def _load_changed_papers(
     """Records of the files not in the cache (which they are added to)."""
     jobs = _usable_cpus()
     if len(files) < PARALLEL_THRESHOLD or jobs == 1 or "fork" not in get_all_start_methods():
-        return _load_own_share(folder, prefix, files, out, cache)
-    # This process loads one share itself while forked workers load the others: no
-    # process idles, and its own share needs no pickling back. (A file without a stamp,
-    # which cannot be cached, stays here.)
+        records = _load_paper_files(folder, prefix, files, out)
+        for record in records:
+            if record[1]:
+                cache.put(record)
+        return records
+    # This process loads one share itself while forked workers load the others, in
+    # tasks of TASK_FILES files. Between its own tasks it takes in the results that
+    # are ready, so that little is left to unpickle when it is done. (A file without a
+    # stamp, which cannot be cached, stays here.)
     stamped = [file for file in files if file[1]]
     shares = [stamped[index::jobs] for index in range(jobs)]
     own = shares.pop(0) + [file for file in files if not file[1]]
+    tasks = [share[start:start + TASK_FILES]
+             for share in shares for start in range(0, len(share), TASK_FILES)]
+    records: list[PaperRecord] = []
     with ProcessPoolExecutor(len(shares), mp_context=get_context("fork")) as pool:
-        futures = [pool.submit(_load_paper_share, folder, prefix, share) for share in shares]
-        records = _load_own_share(folder, prefix, own, out, cache)
-        for future in futures:
-            pickled, problems = future.result()
-            records.extend(cache.put_pickled(pickled))
-            out.problems.extend(problems)
-    return records
+        pending = deque(pool.submit(_load_paper_share, folder, prefix, task) for task in tasks)
 
+        def take_results(wait: bool) -> None:
+            """The workers' results in order of submission: the ready ones, or all."""
+            while pending and (wait or pending[0].done()):
+                pickled, problems = pending.popleft().result()
+                records.extend(cache.put_pickled(pickled))
+                out.problems.extend(problems)
 
-def _load_own_share(
-    folder: str, prefix: str, files: list[tuple[str, Stamp | None]], out: _Collector,
-    cache: PaperCache,
-) -> list[PaperRecord]:
-    records = _load_paper_files(folder, prefix, files, out)
-    for record in records:
-        if record[1]:
-            cache.put(record)
+        for start in range(0, len(own), TASK_FILES):
+            loaded = _load_paper_files(folder, prefix, own[start:start + TASK_FILES], out)
+            cache.put_batch([record for record in loaded if record[1]])
+            records.extend(loaded)
+            take_results(wait=False)
+        take_results(wait=True)
     return records
 
 

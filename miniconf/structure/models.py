@@ -107,10 +107,17 @@ def _has_space_or_control(value: str) -> bool:
     return any(c.isspace() or unicodedata.category(c) == "Cc" for c in value)
 
 
+#: Most links: http(s) and a host of ASCII letters, digits, dots and dashes, without the
+#: brackets of an IPv6 address anywhere; urlsplit has nothing to refuse in them.
+_PLAIN_WEB_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?:[/?#][^\[\]]*)?")
+
+
 def _safe_url(value: str) -> str:
     value = value.strip()
     if not value or _has_space_or_control(value):
         raise ValueError("must be a URL without spaces")
+    if _PLAIN_WEB_URL.fullmatch(value):
+        return value
     parts = urlsplit(value)
     if parts.scheme:
         if parts.scheme.lower() not in SAFE_URL_SCHEMES:

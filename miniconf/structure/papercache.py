@@ -78,9 +78,20 @@ class PaperCache:
     def put(self, record: Record) -> None:
         self.fresh[record[1][0]] = record
 
-    def put_pickled(self, pickled: bytes) -> list[Record]:
-        """Records pickled (by ``dumps``) in a worker: unpickled, and kept as they are."""
-        records = pickle.loads(pickled)  # noqa: S301 - from our own worker
+    def put_batch(self, records: list[Record]) -> None:
+        """Records loaded here while workers load others: pickled now (if there is a
+        cache to write), which leaves less to do at the end."""
+        if self.file is None or not records:
+            for record in records:
+                self.put(record)
+        else:
+            self.put_pickled(dumps(records), records)
+
+    def put_pickled(self, pickled: bytes, records: list[Record] | None = None) -> list[Record]:
+        """Records pickled (by ``dumps``) in a worker: unpickled (unless given), and kept
+        pickled as they are."""
+        if records is None:
+            records = pickle.loads(pickled)  # noqa: S301 - from our own worker
         self.batches.append((pickled, records))
         for record in records:
             self.put(record)
