@@ -283,8 +283,9 @@ def load_or_raise(root: Path) -> tuple[Conference, list[Problem]]:
 #: Below this many papers, one process loads them; above, the files are split between
 #: forked workers (parsing YAML is the slow part of validating a big conference).
 PARALLEL_THRESHOLD = 400
-#: Files per task of a worker: few enough that results come back while this process
-#: still loads its own share, enough that each task's overhead does not matter.
+#: Files per task: few enough to share the work out evenly and for results to come back
+#: while this process still loads files itself, enough that each task's overhead (a few
+#: milliseconds) does not matter.
 TASK_FILES = 250
 
 
@@ -348,29 +349,32 @@ def _load_changed_papers(
             if record[1]:
                 cache.put(record)
         return records
-    # This process loads one share itself while forked workers load the others, in
-    # tasks of TASK_FILES files. Between its own tasks it takes in the results that
-    # are ready, so that little is left to unpickle when it is done. (A file without a
-    # stamp, which cannot be cached, stays here.)
+    # The files are split into tasks of TASK_FILES files, all submitted to forked workers,
+    # which take them from the front. This process takes tasks from the back (those no
+    # worker has started: cancelled) and loads them itself, and in between takes in the
+    # workers' results. So no process idles, whatever their speeds, and little is left to
+    # unpickle at the end. (A file without a stamp, which cannot be cached, stays here.)
     stamped = [file for file in files if file[1]]
-    shares = [stamped[index::jobs] for index in range(jobs)]
-    own = shares.pop(0) + [file for file in files if not file[1]]
-    tasks = [share[start:start + TASK_FILES]
-             for share in shares for start in range(0, len(share), TASK_FILES)]
-    records: list[PaperRecord] = []
-    with ProcessPoolExecutor(len(shares), mp_context=get_context("fork")) as pool:
-        pending = deque(pool.submit(_load_paper_share, folder, prefix, task) for task in tasks)
+    tasks = [stamped[start:start + TASK_FILES] for start in range(0, len(stamped), TASK_FILES)]
+    records = _load_paper_files(folder, prefix, [file for file in files if not file[1]], out)
+    with ProcessPoolExecutor(jobs - 1, mp_context=get_context("fork")) as pool:
+        futures = [pool.submit(_load_paper_share, folder, prefix, task) for task in tasks]
+        in_order = deque(futures)
 
         def take_results(wait: bool) -> None:
             """The workers' results in order of submission: the ready ones, or all."""
-            while pending and (wait or pending[0].done()):
-                pickled, problems = pending.popleft().result()
-                records.extend(cache.put_pickled(pickled))
-                out.problems.extend(problems)
+            while in_order and (wait or in_order[0].done()):
+                future = in_order.popleft()
+                if not future.cancelled():
+                    pickled, problems = future.result()
+                    records.extend(cache.put_pickled(pickled))
+                    out.problems.extend(problems)
 
-        for start in range(0, len(own), TASK_FILES):
-            loaded = _load_paper_files(folder, prefix, own[start:start + TASK_FILES], out)
-            cache.put_batch([record for record in loaded if record[1]])
+        for task, future in reversed(list(zip(tasks, futures, strict=True))):
+            if not future.cancel():
+                break  # a worker has it: the workers have the rest too
+            loaded = _load_paper_files(folder, prefix, task, out)
+            cache.put_batch(loaded)
             records.extend(loaded)
             take_results(wait=False)
         take_results(wait=True)

@@ -10,6 +10,7 @@ an unreadable cache is ignored (it only costs time).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -110,14 +111,16 @@ class PaperCache:
         loose = [record for record in self.fresh.values() if id(record) not in covered]
         if loose:
             kept.append(dumps(loose))
+        temporary = self.file.with_name(f".{self.file.name}.{os.getpid()}")
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.file.with_name(f".{self.file.name}.{os.getpid()}")
             with temporary.open("wb") as stream:
                 pickle.dump((self.version, kept), stream, protocol=pickle.HIGHEST_PROTOCOL)
             temporary.replace(self.file)
         except OSError:
-            pass  # a read-only checkout still validates, just without the speed-up
+            # A read-only checkout still validates, just without the speed-up.
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
 
 
 def dumps(value: Any) -> bytes:
