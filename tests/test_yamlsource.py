@@ -308,8 +308,9 @@ def test_typical_files_take_the_fast_paths(tmp_path, monkeypatch):
     """Guard the speed-up itself: synthetic papers are plain YAML; the demo's papers (with
     quotes, flow lists and block scalars) never need the general constructor."""
     write_sitedata(tmp_path / "synth", papers=20)
-    for file in sorted((tmp_path / "synth" / "papers").glob("*.yml")):
-        assert isinstance(yamlsource._read_plain(read_text(file)), LineDict), file
+    files = sorted((tmp_path / "synth" / "papers").glob("*.yml"))
+    for file in [*files, tmp_path / "synth" / "sessions.yml"]:  # with dates in sessions
+        assert isinstance(yamlsource._read_plain(read_text(file)), LineDict | LineList), file
     calls = []
     construct = yamlsource._LineLoader.construct_document
     monkeypatch.setattr(yamlsource._LineLoader, "construct_document",
@@ -329,12 +330,17 @@ PLAIN_VALUES = [
     "text", "Two words", "trailing   ", "a  b", "a:b", "a#b", "x-", "x]", "{y}x", "a, b",
     "...", "Tariq", "Tom", "Nope", "on the way", "é à", "q'", 'd"q', "a*b", "nb\u00a0sp",
     "http://a.example/x?y=z#f", "C++ & C#", "100%", "3D shapes", "1 2 3", ".x", "~x",
+    "2027-05-11T10:00", "1.2.3", "12:3a",  # text, though close to a date or a number
 ]
 ODD_VALUES = [
-    "a: b", "x:", "a #b", "a # b", "-x", "- x", "[x", "12", "-3", "1.5", ".5", "---",
-    "2027-05-11", "yes", "No", "null", "~", "'q'", '"dq"', "!t", "&a", "*a", "%p", "@a", "`b",
-    "|", ">", "?x", ",x", "=", "<<", "a\tb", "x\u2028y", "x\x85y", "zw\u200bsp", "\u202ertl",
-    "ctl\x07", "bom\ufeff", "x\ry", "",
+    "a: b", "x:", "a #b", "a # b", "-x", "- x", "[x", "-3", "---", "2027-02-30", "12:30",
+    # typed: null, booleans, numbers, dates
+    "12", "+4", "0", "017", "0o17", "0x1F", "0b101", "1_000", "1:30", "190:20:30", "1.5", ".5",
+    "1e3", "6.02e+23", ".inf", ".NaN", "2027-05-11", "2027-05-11T10:00:00", "2027-5-1 1:2:3",
+    "2027-05-11 10:00:00.5 +02:00", "2027-05-11T10:00:00Z", "yes", "No", "OFF", "on", "null",
+    "~", "NULL", "true", "False",
+    "'q'", '"dq"', "!t", "&a", "*a", "%p", "@a", "`b", "|", ">", "?x", ",x", "=", "<<",
+    "a\tb", "x\u2028y", "x\x85y", "zw\u200bsp", "\u202ertl", "ctl\x07", "bom\ufeff", "x\ry", "",
 ]
 
 
