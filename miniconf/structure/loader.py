@@ -357,7 +357,8 @@ def _load_changed_papers(
     stamped = [file for file in files if file[1]]
     tasks = [stamped[start:start + TASK_FILES] for start in range(0, len(stamped), TASK_FILES)]
     records = _load_paper_files(folder, prefix, [file for file in files if not file[1]], out)
-    with ProcessPoolExecutor(jobs - 1, mp_context=get_context("fork")) as pool:
+    pool = ProcessPoolExecutor(jobs - 1, mp_context=get_context("fork"))
+    try:
         futures = [pool.submit(_load_paper_share, folder, prefix, task) for task in tasks]
         in_order = deque(futures)
 
@@ -378,6 +379,8 @@ def _load_changed_papers(
             records.extend(loaded)
             take_results(wait=False)
         take_results(wait=True)
+    finally:
+        pool.shutdown(cancel_futures=True)  # after an error, the rest is not wanted
     return records
 
 
