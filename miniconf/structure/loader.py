@@ -359,7 +359,7 @@ def _load_changed_papers(
     records = _load_paper_files(folder, prefix, [file for file in files if not file[1]], out)
     pool = ProcessPoolExecutor(jobs - 1, mp_context=get_context("fork"))
     try:
-        futures = [pool.submit(_load_paper_share, folder, prefix, task) for task in tasks]
+        futures = [pool.submit(_load_paper_task, folder, prefix, task) for task in tasks]
         in_order = deque(futures)
 
         def take_results(wait: bool) -> None:
@@ -393,10 +393,10 @@ def _usable_cpus() -> int:
     return min(count, 8)
 
 
-def _load_paper_share(
+def _load_paper_task(
     folder: str, prefix: str, files: list[tuple[str, Stamp | None]]
 ) -> tuple[bytes, list[Problem]]:
-    """A worker's share, pickled here with papercache.dumps (faster to unpickle, and
+    """A worker's task, pickled here with papercache.dumps (faster to unpickle, and
     written to the cache as it is)."""
     out = _Collector()
     return dumps(_load_paper_files(folder, prefix, files, out)), out.problems

@@ -83,7 +83,8 @@ class LineList(list):
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,99}):(?: +|$)")
 #: Characters that give the first character of a plain value a meaning of its own
 #: (list item, key, flow collection, comment, anchor, alias, tag, block scalar, quote,
-#: directive, reserved): such values are left to libyaml.
+#: directive, reserved), and a space (after "- ", odd indentation): such values are
+#: left to libyaml.
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@` ")
 
 
