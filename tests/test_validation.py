@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
 
 from miniconf.structure.loader import load_conference
+from miniconf.structure.models import _has_space_or_control
 from miniconf.structure.problems import Severity
 
 
@@ -191,3 +193,92 @@ def test_cli_validate_reports_path_line_and_exits_nonzero(sitedata_copy, tmp_pat
     )
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("OK: ")
+
+
+def test_url_check_reads_ascii_as_the_per_character_rule_does():
+    """models._has_space_or_control takes a regex for ASCII text; same answer per character."""
+    for code in range(128):
+        char = chr(code)
+        expected = char.isspace() or unicodedata.category(char) == "Cc"
+        for text in (char, f"https://a.example/{char}x"):
+            assert _has_space_or_control(text) == expected, code
+    assert _has_space_or_control("https://é.example/\u00a0") is True  # no-break space
+    assert _has_space_or_control("https://é.example/\u0085") is True  # NEL, a control
+    assert _has_space_or_control("https://é.example/ok") is False
+
+
+def test_every_overlap_in_a_room_is_reported_once(sitedata_copy):
+    """Sessions are compared room by room: each overlapping pair in one room, named from
+    the later entry, and none across rooms or without a room."""
+    def session(name: str, start: str, end: str, room: str | None) -> str:
+        where = f"  room: {room}\n" if room else ""
+        return (f"- id: {name}\n  title: {name}\n  type: social\n"
+                f"  start: 2027-05-11T{start}\n  end: 2027-05-11T{end}\n{where}")
+
+    (sitedata_copy / "sessions.yml").write_text("".join([
+        session("a1", "09:00", "11:00", "A"),
+        session("b1", "09:00", "10:00", "B"),
+        session("a2", "10:00", "12:00", "A"),   # overlaps a1
+        session("n1", "09:00", "12:00", None),  # no room: overlaps nothing
+        session("b2", "10:00", "11:00", "B"),   # touches b1 only
+        session("a3", "10:30", "10:45", "A"),   # overlaps a1 and a2
+        session("c1", "09:00", "12:00", "C"),
+    ]), encoding="utf-8")
+    conference, problems = load_conference(sitedata_copy)
+    overlaps = sorted((p.line, p.field, p.message) for p in problems if "overlaps" in p.message)
+    assert overlaps == [
+        (16, "[2].start", "overlaps session 'a1' in room 'A' (line 4)"),
+        (33, "[5].start", "overlaps session 'a1' in room 'A' (line 4)"),
+        (33, "[5].start", "overlaps session 'a2' in room 'A' (line 16)"),
+    ]
+
+
+def _safe_url_by_urlsplit(value: str) -> str:
+    """models._safe_url as it was before its shortcut for plain web links."""
+    from urllib.parse import urlsplit
+
+    value = value.strip()
+    if not value or any(c.isspace() or unicodedata.category(c) == "Cc" for c in value):
+        raise ValueError("must be a URL without spaces")
+    parts = urlsplit(value)
+    if parts.scheme:
+        if parts.scheme.lower() not in ("http", "https", "mailto"):
+            raise ValueError(
+                f"URL scheme '{parts.scheme}:' is not allowed (use http, https or mailto)"
+            )
+        if parts.scheme.lower() in ("http", "https") and not parts.netloc:
+            raise ValueError("must name a host, e.g. https://example.org/")
+    elif value.startswith("//") or value.startswith("\\"):
+        raise ValueError("protocol-relative URLs are not allowed; write https://")
+    return value
+
+
+@pytest.mark.parametrize("url", [
+    "https://example.org/papers/p1.pdf", "http://a.example", "https://a.example/?q=1#f",
+    "https://a..b/", "https://-a-/x", "https://a.example/[x]", "https://[::1]/x",
+    "https://[::1/x", "https://a]b/", "http://a.example:8080/x", "https://é.example/x",
+    "https://a.example/é", "HTTPS://A.EXAMPLE/", "https:a.example", "https:///x",
+    "https://", "https://a.example\\x", "javascript:alert(1)", "//a.example/x",
+    "mailto:a@b.example", "papers/p1.pdf", " https://a.example/x ", "https://a b/",
+])
+def test_url_shortcut_agrees_with_urlsplit(url):
+    from miniconf.structure.models import _safe_url
+
+    def outcome(check):
+        try:
+            return "ok", check(url)
+        except ValueError as error:
+            return "error", str(error)
+
+    assert outcome(_safe_url) == outcome(_safe_url_by_urlsplit)
+
+
+def test_unreadable_paper_files_are_problems(sitedata_copy):
+    papers = sitedata_copy / "papers"
+    (papers / "folder.yml").mkdir()
+    (papers / "gone.yml").symlink_to(sitedata_copy / "no-such-file.yml")
+    errors = problems_of(sitedata_copy)
+    assert any(error.endswith("papers/folder.yml:1: cannot read: Is a directory")
+               for error in errors), errors
+    assert any(error.endswith("papers/gone.yml:1: cannot read: No such file or directory")
+               for error in errors), errors

@@ -16,6 +16,8 @@ import difflib
 import gc
 import os
 import re
+import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -42,7 +44,7 @@ from .models import (
     Sponsor,
     Workshop,
 )
-from .papercache import PaperCache
+from .papercache import PaperCache, Stamp, dumps, file_stamp
 from .problems import Problem, Severity, SitedataError, display_path
 from .yamlsource import LineDict, LineList, YamlProblem, line_of, parse_yaml, read_text
 
@@ -82,13 +84,14 @@ class _Collector:
         severity = Severity.WARNING if warning else Severity.ERROR
         self.problems.append(Problem(path, line, field, message, severity))
 
-    def read(self, file: Path) -> Any:
+    def read(self, file: Path | str, path: str | None = None) -> Any:
+        """The file's YAML; ``path``: how problems name it (default: its display path)."""
         try:
             return parse_yaml(read_text(file))
         except YamlProblem as exc:
-            self.add(display_path(file), exc.line, "", exc.message)
+            self.add(path or display_path(Path(file)), exc.line, "", exc.message)
         except OSError as exc:
-            self.add(display_path(file), 1, "", f"cannot read: {exc.strerror}")
+            self.add(path or display_path(Path(file)), 1, "", f"cannot read: {exc.strerror}")
         return _UNREADABLE
 
     def validate(
@@ -249,7 +252,7 @@ def _load_conference(root: Path, cache: PaperCache) -> tuple[Conference | None, 
         committee=items("committee.yml"),
         sponsors=items("sponsors.yml"),
         pages=tuple(sorted((p.item for p in pages), key=lambda page: page.slug)),
-        paper_files={p.item.id: f"papers/{Path(p.path).name}" for p in papers},
+        paper_files={p.item.id: f"papers/{p.path.rpartition('/')[2]}" for p in papers},
     )
     return conference, sorted(out.problems)
 
@@ -280,52 +283,132 @@ def load_or_raise(root: Path) -> tuple[Conference, list[Problem]]:
 #: Below this many papers, one process loads them; above, the files are split between
 #: forked workers (parsing YAML is the slow part of validating a big conference).
 PARALLEL_THRESHOLD = 400
+#: Files per task: few enough to share the work out evenly and for results to come back
+#: while this process still loads files itself, enough that each task's overhead (a few
+#: milliseconds) does not matter.
+TASK_FILES = 250
+
+
+#: A validated paper file: its name in papers/, its stamp, the paper and the lines of its
+#: top-level keys (all that later checks need). What the cache keeps, and what workers
+#: send back (pickled).
+PaperRecord = tuple[str, Stamp | None, Paper, LineDict]
 
 
 def _load_papers(root: Path, out: _Collector, cache: PaperCache) -> list[Loaded[Paper]]:
     folder = root / "papers"
     if not folder.is_dir():
         return []
-    files = sorted(
-        file for file in folder.iterdir()
-        if file.suffix in (".yml", ".yaml") and not file.name.startswith(".")
-    )
-    loaded: list[Loaded[Paper]] = []
+    shown = display_path(folder)
+    prefix = "" if shown == "." else f"{shown}/"  # display_path(folder / name) is prefix + name
+    files = _paper_files(folder)
+    found: dict[str, PaperRecord] = {}
     changed = []
-    for file in files:
-        hit = cache.get(file)
-        if hit is None:
-            changed.append(file)
+    for name, stamp in files:
+        record = cache.get(stamp) if stamp else None
+        if record is None:
+            changed.append((name, stamp))
         else:
-            loaded.append(hit)
-    jobs = min(os.cpu_count() or 1, 8)
-    if len(changed) < PARALLEL_THRESHOLD or jobs == 1 or "fork" not in get_all_start_methods():
-        fresh = _load_paper_files(changed, out)
-    else:
-        chunks = [changed[worker::jobs] for worker in range(jobs)]
-        with ProcessPoolExecutor(jobs, mp_context=get_context("fork")) as pool:
-            results = list(pool.map(_load_paper_chunk, chunks))
-        fresh = []
-        for papers, problems in results:
-            fresh.extend(papers)
-            out.problems.extend(problems)
-    by_path = {display_path(file): file for file in changed}
-    for entry in fresh:
-        cache.put(by_path[entry.path], entry)
-    loaded.extend(fresh)
-    return sorted(loaded, key=lambda entry: entry.path)
-
-
-def _load_paper_chunk(files: list[Path]) -> tuple[list[Loaded[Paper]], list[Problem]]:
-    out = _Collector()
-    return _load_paper_files(files, out), out.problems
-
-
-def _load_paper_files(files: list[Path], out: _Collector) -> list[Loaded[Paper]]:
+            found[name] = record
+    for record in _load_changed_papers(str(folder), prefix, changed, out, cache):
+        found[record[0]] = record
     loaded = []
-    for file in files:
-        path = display_path(file)
-        raw = out.read(file)
+    for name, _ in files:
+        record = found.get(name)
+        if record is not None:
+            loaded.append(Loaded(record[2], prefix + name, record[3]))
+    return loaded
+
+
+def _paper_files(folder: Path) -> list[tuple[str, Stamp | None]]:
+    """(name, stamp) of each paper file, by name; the stamp is None if the file cannot be
+    examined (a dangling link: reading it reports the problem)."""
+    real_folder = os.path.realpath(folder)
+    files = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith(".") or not entry.name.endswith((".yml", ".yaml")):
+                continue
+            try:
+                stamp = file_stamp(entry, real_folder)
+            except OSError:
+                stamp = None
+            files.append((entry.name, stamp))
+    return sorted(files)
+
+
+def _load_changed_papers(
+    folder: str, prefix: str, files: list[tuple[str, Stamp | None]], out: _Collector,
+    cache: PaperCache,
+) -> list[PaperRecord]:
+    """Records of the files not in the cache (which they are added to)."""
+    jobs = _usable_cpus()
+    if len(files) < PARALLEL_THRESHOLD or jobs == 1 or "fork" not in get_all_start_methods():
+        records = _load_paper_files(folder, prefix, files, out)
+        for record in records:
+            if record[1]:
+                cache.put(record)
+        return records
+    # The files are split into tasks of TASK_FILES files, all submitted to forked workers,
+    # which take them from the front. This process takes tasks from the back (those no
+    # worker has started: cancelled) and loads them itself, and in between takes in the
+    # workers' results. So no process idles, whatever their speeds, and little is left to
+    # unpickle at the end. (A file without a stamp, which cannot be cached, stays here.)
+    stamped = [file for file in files if file[1]]
+    tasks = [stamped[start:start + TASK_FILES] for start in range(0, len(stamped), TASK_FILES)]
+    records = _load_paper_files(folder, prefix, [file for file in files if not file[1]], out)
+    pool = ProcessPoolExecutor(jobs - 1, mp_context=get_context("fork"))
+    try:
+        futures = [pool.submit(_load_paper_task, folder, prefix, task) for task in tasks]
+        in_order = deque(futures)
+
+        def take_results(wait: bool) -> None:
+            """The workers' results in order of submission: the ready ones, or all."""
+            while in_order and (wait or in_order[0].done()):
+                future = in_order.popleft()
+                if not future.cancelled():
+                    pickled, problems = future.result()
+                    records.extend(cache.put_pickled(pickled))
+                    out.problems.extend(problems)
+
+        for task, future in reversed(list(zip(tasks, futures, strict=True))):
+            if not future.cancel():
+                break  # a worker has it: the workers have the rest too
+            loaded = _load_paper_files(folder, prefix, task, out)
+            cache.put_batch(loaded)
+            records.extend(loaded)
+            take_results(wait=False)
+        take_results(wait=True)
+    finally:
+        pool.shutdown(cancel_futures=True)  # after an error, the rest is not wanted
+    return records
+
+
+def _usable_cpus() -> int:
+    """CPUs this process may run on (not all the machine's, under taskset or cgroups)."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        count = os.cpu_count() or 1
+    return min(count, 8)
+
+
+def _load_paper_task(
+    folder: str, prefix: str, files: list[tuple[str, Stamp | None]]
+) -> tuple[bytes, list[Problem]]:
+    """A worker's task, pickled here with papercache.dumps (faster to unpickle, and
+    written to the cache as it is)."""
+    out = _Collector()
+    return dumps(_load_paper_files(folder, prefix, files, out)), out.problems
+
+
+def _load_paper_files(
+    folder: str, prefix: str, files: list[tuple[str, Stamp | None]], out: _Collector
+) -> list[PaperRecord]:
+    records = []
+    for name, stamp in files:
+        path = prefix + name
+        raw = out.read(f"{folder}/{name}", path)
         if raw is _UNREADABLE:
             continue
         if not isinstance(raw, dict):
@@ -335,18 +418,20 @@ def _load_paper_files(files: list[Path], out: _Collector) -> list[Loaded[Paper]]
         paper = out.validate(Paper, raw, path)
         if paper is None:
             continue
-        if paper.id != file.stem:
+        if paper.id != os.path.splitext(name)[0]:
             out.add(path, line_of(raw, ("id",)), "id",
-                    f"'{paper.id}' does not match the file name '{file.name}'")
+                    f"'{paper.id}' does not match the file name '{name}'")
             continue
-        loaded.append(Loaded(paper, path, _top_level_lines(raw)))
-    return loaded
+        records.append((name, stamp, paper, _top_level_lines(raw)))
+    return records
 
 
 def _top_level_lines(raw: LineDict) -> LineDict:
-    """Only the line of each top-level key: all that later checks of a paper need."""
-    lines = LineDict.fromkeys(raw)
-    lines.line, lines.key_lines = raw.line, raw.key_lines
+    """Only the line of each top-level key: all that later checks of a paper need. (The
+    keys are the paper's field names: interned, they pickle once per batch of papers.)"""
+    lines = LineDict.fromkeys(map(sys.intern, raw))
+    lines.line = raw.line
+    lines.key_lines = {sys.intern(key): line for key, line in raw.key_lines.items()}
     return lines
 
 
@@ -450,17 +535,20 @@ def _check_references(
                     f"no workshop with id '{session.workshop}' in workshops.yml")
 
     # Compare instants in UTC: aware datetimes sharing one zone compare by wall clock,
-    # which is wrong in the repeated hour when the clocks go back.
-    def utc(moment: datetime) -> datetime:
-        return moment.astimezone(UTC)
-
-    for first, second in combinations(sessions, 2):
-        a, b = first.item, second.item
-        overlapping = utc(a.start) < utc(b.end) and utc(b.start) < utc(a.end)
-        if a.room and a.room == b.room and overlapping:
-            out.add(second.path, second.line("start"), f"[{second.loc[0]}].start",
-                    f"overlaps session '{a.id}' in room '{a.room}' "
-                    f"(line {first.line('start')})")
+    # which is wrong in the repeated hour when the clocks go back. Only sessions in one
+    # room can overlap: compare each room's sessions (in file order) among themselves.
+    rooms: dict[str, list[tuple[Loaded[Session], datetime, datetime]]] = {}
+    for entry in sessions:
+        if entry.item.room:
+            times = entry.item.start.astimezone(UTC), entry.item.end.astimezone(UTC)
+            rooms.setdefault(entry.item.room, []).append((entry, *times))
+    for in_room in rooms.values():
+        for (first, a_start, a_end), (second, b_start, b_end) in combinations(in_room, 2):
+            if a_start < b_end and b_start < a_end:
+                a = first.item
+                out.add(second.path, second.line("start"), f"[{second.loc[0]}].start",
+                        f"overlaps session '{a.id}' in room '{a.room}' "
+                        f"(line {first.line('start')})")
 
     if sessions:
         for paper in papers:

@@ -1,0 +1,149 @@
+"""Loading papers in parallel and from the cache gives what loading them one by one gives."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import DEMO, REPO
+
+from miniconf.structure import loader
+from miniconf.structure.loader import load_conference
+from miniconf.structure.models import Paper
+from miniconf.structure.papercache import CACHE_NAME, PaperCache, dumps
+
+sys.path.insert(0, str(REPO / "bench"))
+from synth import write_sitedata  # noqa: E402
+
+
+def outcome(root: Path, cache: Path | None = None) -> tuple:
+    """Everything a load gives: each paper (fields, file) and every problem as printed."""
+    conference, problems = load_conference(root, cache)
+    papers = None
+    if conference is not None:
+        papers = [(paper.model_dump(), conference.paper_files[paper.id])
+                  for paper in conference.papers]
+    return papers, [str(problem) for problem in problems]
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Enough papers for the parallel path, a few of them broken in different ways."""
+    root = tmp_path_factory.mktemp("synth") / "sitedata"
+    write_sitedata(root, papers=loader.PARALLEL_THRESHOLD + 200)
+    papers = root / "papers"
+    names = sorted(file.name for file in papers.iterdir())
+    (papers / names[3]).write_text("- a list\n", encoding="utf-8")
+    with (papers / names[40]).open("a", encoding="utf-8") as stream:
+        stream.write("title: twice\n")
+    text = (papers / names[77]).read_text(encoding="utf-8")
+    (papers / names[77]).write_text(text.replace("title:", "titel:", 1), encoding="utf-8")
+    (papers / names[300]).write_bytes((papers / names[300]).read_bytes() + b"tldr: caf\xe9\n")
+    (papers / "gone.yml").symlink_to(root / "nowhere.yml")
+    (papers / f"{names[5].removesuffix('.yml')}.yaml").symlink_to(names[5])  # the same paper
+    return root
+
+
+def test_parallel_cached_and_one_by_one_loads_agree(synthetic, tmp_path, monkeypatch):
+    expected = outcome(synthetic)  # in parallel, without a cache
+    assert expected[0] is None and len(expected[1]) >= 6
+    cache = tmp_path / "cache"
+    assert outcome(synthetic, cache) == expected  # cold
+    assert outcome(synthetic, cache) == expected  # warm: every good paper from the cache
+    monkeypatch.setattr(loader, "PARALLEL_THRESHOLD", 10**9)
+    assert outcome(synthetic) == expected
+    assert outcome(synthetic, tmp_path / "other") == expected
+
+
+def test_parallel_load_of_good_papers(tmp_path, monkeypatch):
+    root = tmp_path / "sitedata"
+    write_sitedata(root, papers=loader.PARALLEL_THRESHOLD + 100)
+    expected = outcome(root, tmp_path / "cache")
+    assert expected[0] is not None and len(expected[0]) == loader.PARALLEL_THRESHOLD + 100
+    assert outcome(root, tmp_path / "cache") == expected
+    monkeypatch.setattr(loader, "PARALLEL_THRESHOLD", 10**9)
+    assert outcome(root) == expected
+
+
+def test_only_changed_files_are_read_again(tmp_path, monkeypatch):
+    root = tmp_path / "sitedata"
+    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns(".miniconf-cache"))
+    extra = root / "papers" / "extra-1.yml"  # in no session: only a warning
+    extra.write_text("id: extra-1\ntitle: Extra\nauthors:\n- name: A. Author\n", "utf-8")
+    cache = tmp_path / "cache"
+    load_conference(root, cache)
+
+    read = []
+    load_files = loader._load_paper_files
+    monkeypatch.setattr(loader, "_load_paper_files", lambda folder, prefix, files, out: (
+        read.extend(name for name, _ in files) or load_files(folder, prefix, files, out)))
+    paper = root / "papers" / "h27-002.yml"
+    lines = paper.read_text(encoding="utf-8").splitlines()
+    lines = ["title: Revised" if line.startswith("title:") else line for line in lines]
+    paper.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    extra.unlink()
+    conference, _ = load_conference(root, cache)
+    assert read == ["h27-002.yml"]
+    assert conference.paper_by_id["h27-002"].title == "Revised"
+    assert "extra-1" not in conference.paper_by_id
+
+    read.clear()
+    again, _ = load_conference(root, cache)
+    assert read == [] and again.papers == conference.papers
+    kept = PaperCache(cache)
+    assert sorted(Path(key).name for key in kept.records) == sorted(
+        file.name for file in (root / "papers").iterdir())  # the deleted file is gone
+
+
+def test_a_damaged_or_foreign_cache_is_ignored(tmp_path):
+    root = tmp_path / "sitedata"
+    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns(".miniconf-cache"))
+    expected = outcome(root)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for content in (b"not a pickle", pickle.dumps(("other version", [])),
+                    pickle.dumps((PaperCache(None).version, [b"truncated"]))):
+        (cache / CACHE_NAME).write_bytes(content)
+        assert outcome(root, cache) == expected
+    assert outcome(root, cache) == expected  # the cache written by the last run
+
+
+def test_the_cache_is_replaced_whole(tmp_path, monkeypatch):
+    """Written to a temporary file and renamed: a failed write leaves the old cache."""
+    root = tmp_path / "sitedata"
+    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns(".miniconf-cache"))
+    cache = tmp_path / "cache"
+    load_conference(root, cache)
+    before = (cache / CACHE_NAME).read_bytes()
+    (root / "papers" / "h27-001.yml").touch()
+    os.utime(root / "papers" / "h27-001.yml", ns=(1, 1))
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pickle, "dump", fail)
+    load_conference(root, cache)
+    assert (cache / CACHE_NAME).read_bytes() == before
+    assert [file.name for file in cache.iterdir()] == [CACHE_NAME]
+
+
+def test_papers_unpickle_as_pydantic_would(demo_conference):
+    """papercache.dumps pickles models as their fields; they come back identical."""
+    papers = demo_conference.papers
+    with_media = [paper for paper in papers if paper.media and paper.media.video]
+    assert with_media
+    with_media[0].media.video.source  # noqa: B018 - a cached property, kept in __dict__
+    ours = pickle.loads(dumps(papers))  # noqa: S301
+    theirs = pickle.loads(pickle.dumps(papers))  # noqa: S301
+    assert ours == theirs == papers
+    for mine, original in zip(ours, papers, strict=True):
+        assert type(mine) is Paper
+        assert mine.__dict__ == original.__dict__
+        assert mine.model_fields_set == original.model_fields_set
+        assert mine.model_dump() == original.model_dump()
+        with pytest.raises(Exception, match="frozen"):
+            mine.title = "changed"
