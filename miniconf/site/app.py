@@ -122,14 +122,7 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
         folder, values), not once per page: for 10,000 paper pages that saves a
         good part of the freeze. Such templates may depend only on the values given
         (each keyed by its ``id``) and on ``here`` (the endpoint and folder)."""
-        here = current_page.get()
-        key = (
-            template,
-            here.endpoint,
-            here.folder,
-            here.absolute_links,
-            tuple((name, getattr(value, "id", value)) for name, value in sorted(values.items())),
-        )
+        key = (template, current_page.get().scope, *_ids(values))
         found = fragments.get(key)
         if found is None:
             found = fragments[key] = Markup(render(template, **values))
@@ -288,6 +281,13 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
     register_routes(app, conference)  # schedule.ics/.json/.xml, sessions/<id>.ics
 
     return app
+
+
+def _ids(values: dict) -> Iterator:
+    """A fragment's values by name, each named by its id (sessions, papers)."""
+    for name in sorted(values) if len(values) > 1 else values:
+        yield name
+        yield getattr(values[name], "id", values[name])
 
 
 def site_assets(conference: Conference) -> set[str]:

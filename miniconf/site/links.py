@@ -30,9 +30,13 @@ class Here:
     #: The 404 page is served at any depth, so its links cannot be relative.
     absolute_links: bool = False
     folder: str = field(init=False)
+    #: What a fragment shared between pages may depend on (see shared_fragment).
+    scope: tuple = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "folder", posixpath.dirname(self.path))
+        folder = posixpath.dirname(self.path)
+        object.__setattr__(self, "folder", folder)
+        object.__setattr__(self, "scope", (self.endpoint, folder, self.absolute_links))
 
 
 current_page: ContextVar[Here] = ContextVar("current_page")
