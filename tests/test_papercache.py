@@ -6,6 +6,7 @@ import os
 import pickle
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,24 @@ def test_parallel_load_of_good_papers(tmp_path, monkeypatch):
     assert outcome(root, tmp_path / "cache") == expected
     monkeypatch.setattr(loader, "PARALLEL_THRESHOLD", 10**9)
     assert outcome(root) == expected
+
+
+def test_a_failing_loading_worker_stops_the_load_with_its_traceback(tmp_path, monkeypatch):
+    root = tmp_path / "sitedata"
+    write_sitedata(root, papers=loader.PARALLEL_THRESHOLD + 100)
+    parent = os.getpid()
+    load_files = loader._load_paper_files
+
+    def fail_in_a_worker(*args):
+        if os.getpid() != parent:
+            raise ValueError("broken worker")
+        time.sleep(0.3)  # so that the worker surely takes a task
+        return load_files(*args)
+
+    monkeypatch.setattr(loader, "_load_paper_files", fail_in_a_worker)
+    monkeypatch.setattr(loader, "_usable_cpus", lambda: 2)
+    with pytest.raises(RuntimeError, match="(?s)failed.*ValueError: broken worker"):
+        load_conference(root)
 
 
 def test_only_changed_files_are_read_again(tmp_path, monkeypatch):

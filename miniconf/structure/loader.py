@@ -15,11 +15,11 @@ from __future__ import annotations
 import difflib
 import gc
 import os
+import pickle
 import re
 import sys
-from collections import deque
+import traceback
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -283,9 +283,8 @@ def load_or_raise(root: Path) -> tuple[Conference, list[Problem]]:
 #: Below this many papers, one process loads them; above, the files are split between
 #: forked workers (parsing YAML is the slow part of validating a big conference).
 PARALLEL_THRESHOLD = 400
-#: Files per task: few enough to share the work out evenly and for results to come back
-#: while this process still loads files itself, enough that each task's overhead (a few
-#: milliseconds) does not matter.
+#: Files per task: few enough to share the work out evenly between processes, enough
+#: that each task's overhead does not matter.
 TASK_FILES = 250
 
 
@@ -349,39 +348,78 @@ def _load_changed_papers(
             if record[1]:
                 cache.put(record)
         return records
-    # The files are split into tasks of TASK_FILES files, all submitted to forked workers,
-    # which take them from the front. This process takes tasks from the back (those no
-    # worker has started: cancelled) and loads them itself, and in between takes in the
-    # workers' results. So no process idles, whatever their speeds, and little is left to
-    # unpickle at the end. (A file without a stamp, which cannot be cached, stays here.)
+    # The files are split into tasks of TASK_FILES files, which forked workers and this
+    # process take in turn through a shared counter, so none idles whatever their
+    # speeds. Workers send their results (pickled, as the cache keeps them) through a
+    # pipe once they are done. No thread of this process hands out work: a pool's
+    # would wait for the interpreter lock while this process parses. (A file without
+    # a stamp, which cannot be cached, is loaded here.)
     stamped = [file for file in files if file[1]]
     tasks = [stamped[start:start + TASK_FILES] for start in range(0, len(stamped), TASK_FILES)]
     records = _load_paper_files(folder, prefix, [file for file in files if not file[1]], out)
-    pool = ProcessPoolExecutor(jobs - 1, mp_context=get_context("fork"))
+    taken = get_context("fork").Value("q", 0)
+    workers = [_start_loading_worker(folder, prefix, tasks, taken) for _ in range(jobs - 1)]
     try:
-        futures = [pool.submit(_load_paper_task, folder, prefix, task) for task in tasks]
-        in_order = deque(futures)
-
-        def take_results(wait: bool) -> None:
-            """The workers' results in order of submission: the ready ones, or all."""
-            while in_order and (wait or in_order[0].done()):
-                future = in_order.popleft()
-                if not future.cancelled():
-                    pickled, problems = future.result()
-                    records.extend(cache.put_pickled(pickled))
-                    out.problems.extend(problems)
-
-        for task, future in reversed(list(zip(tasks, futures, strict=True))):
-            if not future.cancel():
-                break  # a worker has it: the workers have the rest too
+        for task in _tasks_to_take(tasks, taken):
             loaded = _load_paper_files(folder, prefix, task, out)
             cache.put_batch(loaded)
             records.extend(loaded)
-            take_results(wait=False)
-        take_results(wait=True)
-    finally:
-        pool.shutdown(cancel_futures=True)  # after an error, the rest is not wanted
+    finally:  # whatever happened here, the workers are waited for
+        results = [_worker_results(*worker) for worker in workers]
+    for batches in results:
+        for pickled, problems in batches:
+            records.extend(cache.put_pickled(pickled))
+            out.problems.extend(problems)
     return records
+
+
+def _tasks_to_take(tasks: list, taken) -> Iterator:
+    """The tasks no other process has taken yet, one at a time."""
+    while True:
+        with taken.get_lock():
+            index = taken.value
+            taken.value = index + 1
+        if index >= len(tasks):
+            return
+        yield tasks[index]
+
+
+def _start_loading_worker(folder: str, prefix: str, tasks: list, taken) -> tuple[int, int]:
+    """A forked process that loads tasks until none is left; (its pid, its pipe)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid:
+        os.close(write_end)
+        return pid, read_end
+    os.close(read_end)  # in the worker from here on; it never returns
+    code = 1
+    try:
+        batches = []
+        for task in _tasks_to_take(tasks, taken):
+            out = _Collector()
+            batches.append((dumps(_load_paper_files(folder, prefix, task, out)), out.problems))
+        message = pickle.dumps(("done", batches), protocol=pickle.HIGHEST_PROTOCOL)
+        code = 0
+    except BaseException:  # noqa: BLE001 - reported to the loading process
+        message = pickle.dumps(("failed", traceback.format_exc()))
+    try:
+        with os.fdopen(write_end, "wb") as pipe:
+            pipe.write(message)
+    finally:
+        os._exit(code)
+
+
+def _worker_results(pid: int, read_end: int) -> list[tuple[bytes, list[Problem]]]:
+    with os.fdopen(read_end, "rb") as pipe:
+        message = pipe.read()
+    os.waitpid(pid, 0)
+    try:
+        status, result = pickle.loads(message)  # noqa: S301 - from our own worker
+    except Exception:  # noqa: BLE001 - it died before it could say why
+        raise RuntimeError(f"a worker loading paper files (pid {pid}) died") from None
+    if status != "done":
+        raise RuntimeError(f"a worker loading paper files failed:\n{result}")
+    return result
 
 
 def _usable_cpus() -> int:
@@ -391,15 +429,6 @@ def _usable_cpus() -> int:
     except AttributeError:  # not on every platform
         count = os.cpu_count() or 1
     return min(count, 8)
-
-
-def _load_paper_task(
-    folder: str, prefix: str, files: list[tuple[str, Stamp | None]]
-) -> tuple[bytes, list[Problem]]:
-    """A worker's task, pickled here with papercache.dumps (faster to unpickle, and
-    written to the cache as it is)."""
-    out = _Collector()
-    return dumps(_load_paper_files(folder, prefix, files, out)), out.problems
 
 
 def _load_paper_files(
