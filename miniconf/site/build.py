@@ -31,7 +31,7 @@ from ..structure.conference import Conference
 from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
 from .app import STATIC_DIR, TEMPLATES_DIR, create_app, page_urls
 from .incremental import manifest_text, paper_page_keys, read_manifest
-from .links import Here, rendering
+from .links import Here, current_page
 
 T = TypeVar("T")
 
@@ -201,22 +201,30 @@ def _render(app: Flask, urls: list[str], dest: Path) -> None:
             body = _render_page(app, endpoint, values, path)
         else:
             body = _render_request(app, url)
-        target = _file_for(dest, url, folders)
-        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        try:
-            os.write(descriptor, body)
-        finally:
-            os.close(descriptor)
+        _write(_file_for(dest, url, folders), body)
+
+
+def _write(file: Path, body: bytes) -> None:
+    """The file's bytes, with three system calls (open() would add a dozen more)."""
+    descriptor = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        view = memoryview(body)
+        while view:
+            view = view[os.write(descriptor, view):]
+    finally:
+        os.close(descriptor)
 
 
 def _render_page(app: Flask, endpoint: str, values: dict, path: str) -> bytes:
     """A page whose view needs no request (most of a site, every paper page): the
     view is called directly, which costs a fraction of Flask's request cycle."""
+    token = current_page.set(Here(endpoint, path))
     try:
-        with rendering(Here(endpoint, path)):
-            result = app.view_functions[endpoint](**values)
+        result = app.view_functions[endpoint](**values)
     except HTTPException as exc:
         raise FreezeError(f"{path} answered {exc.code}") from None
+    finally:
+        current_page.reset(token)
     if isinstance(result, str):
         return result.encode()
     result.direct_passthrough = False
