@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, g, request, send_from_directory
 from flask.templating import Environment as FlaskEnvironment
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..chat.links import ChatDirectory
 from ..structure.conference import Conference
@@ -103,7 +103,7 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
         conference=conference,
         config=conference.config,
         chat=ChatDirectory(conference),
-        csp=policy,
+        csp=escape(policy),  # escaped once, not on every page
         link=Links(app.url_map, _asset_versions(STATIC_DIR), base_path),
         zone_time=lambda moment: moment.astimezone(conference.config.zone),
     )
