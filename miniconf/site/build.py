@@ -135,8 +135,6 @@ def _render_all(
     # listing pages other than papers first hands those out early.
     urls = sorted(urls, key=lambda url: url.startswith(("/papers/", "/static/")))
     taken = get_context("fork").Value("q", 0)
-    for template in app.jinja_env.list_templates():  # compiled once, not in every worker
-        app.jinja_env.get_template(template)
     # The conference's objects live as long as the workers: out of the collector's
     # reach, collections neither rescan them nor copy every page they sit on into
     # each forked worker.
