@@ -156,6 +156,19 @@ def test_yaml_syntax_error_and_duplicate_key_have_lines(sitedata_copy):
     assert any("zz-8.yml:3: key 'title' given twice (first on line 2)" in e for e in errors)
 
 
+@pytest.mark.parametrize("value, message", [
+    ("2027-02-30", "the date '2027-02-30' is not valid (day is out of range for month)"),
+    ("!!int 'x'", "the int 'x' is not valid"),
+    ("!!seq {x: 1}", "!!seq needs a list"),
+])
+def test_a_value_its_type_cannot_hold_is_a_problem_on_its_line(sitedata_copy, value, message):
+    paper = sitedata_copy / "papers" / "h27-001.yml"
+    write(paper, paper.read_text() + f"extra: {value}\n")
+    lines = paper.read_text().count("\n")
+    errors = problems_of(sitedata_copy)
+    assert any(f"h27-001.yml:{lines}: invalid YAML: {message}" in e for e in errors), errors
+
+
 def test_session_ending_before_it_starts(sitedata_copy):
     sessions = sitedata_copy / "sessions.yml"
     text = sessions.read_text()

@@ -263,7 +263,16 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
                 raise YamlProblem(node.start_mark.line + 1, f"more than {MAX_ALIASES} YAML aliases")
-        return super().construct_object(node, deep=deep)
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError) as exc:
+            # A value its type cannot hold: 2027-02-30, !!int 'x'. (YamlProblem, raised
+            # for a node inside this one, is not one of these: it passes on as it is.)
+            kind = node.tag.rsplit(":", 1)[-1].replace("timestamp", "date")
+            shown = f" {node.value!r}" if isinstance(node, yaml.ScalarNode) else ""
+            raise YamlProblem(
+                node.start_mark.line + 1, f"invalid YAML: the {kind}{shown} is not valid ({exc})"
+            ) from None
 
     def construct_mapping(self, node, deep=False):
         if not isinstance(node, yaml.MappingNode):
@@ -286,6 +295,8 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         return result
 
     def construct_sequence(self, node, deep=False):
+        if not isinstance(node, yaml.SequenceNode):
+            raise YamlProblem(node.start_mark.line + 1, "invalid YAML: !!seq needs a list")
         result = LineList(self.construct_object(child, deep=True) for child in node.value)
         result.line = node.start_mark.line + 1
         result.item_lines = [child.start_mark.line + 1 for child in node.value]
