@@ -284,10 +284,15 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
 
 
 def _ids(values: dict) -> Iterator:
-    """A fragment's values by name, each named by its id (sessions, papers)."""
+    """A fragment's values by name, each named by its id (a session, a paper, a tuple of
+    sessions)."""
     for name in sorted(values) if len(values) > 1 else values:
+        value = values[name]
         yield name
-        yield getattr(values[name], "id", values[name])
+        if isinstance(value, tuple | list):
+            yield tuple(getattr(item, "id", item) for item in value)
+        else:
+            yield getattr(value, "id", value)
 
 
 def site_assets(conference: Conference) -> set[str]:
