@@ -22,10 +22,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from .conference import Conference
-from .models import Id, Paper
+from .models import ID_PATTERN, Paper
 
 #: The folder beside the YAML files that holds the pipeline's outputs.
 OUTPUTS_FOLDER = "pipeline"
@@ -71,9 +71,15 @@ class _OutputFile(BaseModel):
     inputs: str = Field(pattern=r"^[0-9a-f]{64}$")
 
 
+#: A paper id in the pipeline's files, checked by pydantic's own (Rust) pattern match:
+#: 60,000 of them in a big conference, written by the pipeline rather than by authors,
+#: so they need no explanation of which character is wrong (models.Id gives one).
+OutputId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+
+
 class SimilarFile(_OutputFile):
     k: int = Field(ge=0)
-    similar: dict[Id, list[Id]]
+    similar: dict[OutputId, list[OutputId]]
 
 
 Coordinate = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -81,14 +87,14 @@ Coordinate = Annotated[float, Field(ge=0.0, le=1.0)]
 
 class MapFile(_OutputFile):
     method: Literal["umap", "pca"]
-    positions: dict[Id, tuple[Coordinate, Coordinate]]
+    positions: dict[OutputId, tuple[Coordinate, Coordinate]]
 
 
 class VectorsMeta(_OutputFile):
     dims: int = Field(ge=0, le=64)
     dtype: Literal["int8"]
     scale: float = Field(gt=0)
-    ids: list[Id]
+    ids: list[OutputId]
 
 
 class OutputsState(StrEnum):
