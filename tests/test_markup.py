@@ -13,12 +13,12 @@ from miniconf.site import markup
 
 def parsed_block(text: str) -> str:
     """What the Markdown parser makes of the text (the path every non-plain text takes)."""
-    html = markup._markdown.render(text).replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    html = markup._parser().render(text).replace("<h1>", "<h2>").replace("</h1>", "</h2>")
     return markup.sanitize(html)
 
 
 def parsed_inline(text: str) -> str:
-    return markup.sanitize(markup._markdown.renderInline(text))
+    return markup.sanitize(markup._parser().renderInline(text))
 
 
 def assert_same_as_parser(text: str) -> bool:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 import string
-from functools import lru_cache
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 import nh3
-from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "h5",
@@ -23,8 +26,16 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"}, "td": {"align"}}
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-_markdown.enable("table")
+
+@cache
+def _parser() -> MarkdownIt:
+    """The Markdown parser, made (and markdown-it imported) when a text first needs it:
+    plain prose never does, and starting a freeze is on every build's critical path."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
+        "table"
+    )
 
 
 def sanitize(html: str) -> str:
@@ -85,7 +96,7 @@ def render_markdown(text: str) -> Markup:
     if plain is not None:
         return Markup(plain)
     # Headings inside a paper's abstract must not outrank the page's own <h1>.
-    html = _markdown.render(text).replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+    html = _parser().render(text).replace("<h1>", "<h2>").replace("</h1>", "</h2>")
     return Markup(sanitize(html))
 
 
@@ -96,4 +107,4 @@ def render_inline(text: str) -> Markup:
         return Markup("")
     if "\n" not in text and _is_plain(text):
         return Markup(text)  # plain prose: what parsing and sanitizing would give
-    return Markup(sanitize(_markdown.renderInline(text)))
+    return Markup(sanitize(_parser().renderInline(text)))
