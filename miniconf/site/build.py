@@ -1,10 +1,12 @@
 """Freeze the site: every URL the app lists, rendered in parallel, swapped in atomically.
 
 Frozen-Flask lists the URLs (our page generator plus every static file). Rendering
-them one by one through its test client is the slow part for thousands of papers,
-so the list is split between forked worker processes, each with the same app. The
-site is written to a temporary folder beside the output and only moved into place
-once every page rendered, so a failed freeze leaves the previous build untouched.
+them through its test client would be most of a freeze for thousands of papers, so
+a page whose view needs no request (app.py: page_route) is rendered by calling the
+view directly, and the list is shared by forked worker processes, each with the same
+app, which take batches of it in turn. The site is written to a temporary folder
+beside the output and only moved into place once every page rendered, so a failed
+freeze leaves the previous build untouched.
 Paper pages whose inputs did not change since the previous build are hard-linked from
 it rather than rendered again (see incremental.py).
 """
