@@ -40,7 +40,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ..structure.models import (
-    ID_PATTERN,
+    SLUG_RE,
     CommitteeMember,
     Config,
     FaqEntry,
@@ -71,7 +71,6 @@ KNOWN_FILES = {"papers.csv", "speakers.csv", "workshops.csv", "highlighted.csv",
 #: config.yml keys that we map (all others are reported).
 CONFIG_KEYS = {"name", "tagline", "chat_server", "logo"}
 
-_ID_RE = re.compile(ID_PATTERN)
 _TAG_RE = re.compile(r"<[^>]*>")
 _SPEAKER_LINK_RE = re.compile(r"(?:^|/)speaker_([A-Za-z0-9_-]+)\.html$")
 
@@ -268,7 +267,7 @@ class _Importer:
             v = row.values
             uid = v.get("UID", "").strip()
             where = f"papers.csv:{row.line}"
-            if not _ID_RE.fullmatch(uid):
+            if not SLUG_RE.fullmatch(uid):
                 self.skip(where, f"paper id {uid!r} is not a valid id "
                           "(letters, digits, '-' and '_'); paper left out")
                 continue
@@ -342,7 +341,7 @@ class _Importer:
     ) -> str | None:
         """A record's id: its UID where that is a valid id, else a slug of its name.
         None (and reported) when an earlier record took the same id, ignoring case."""
-        record_id = uid if _ID_RE.fullmatch(uid) else slugify(name)
+        record_id = uid if SLUG_RE.fullmatch(uid) else slugify(name)
         if record_id.lower() in seen:
             self.skip(where, f"duplicate {kind} id '{record_id}'; {kind} left out")
             return None
