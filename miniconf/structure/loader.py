@@ -45,7 +45,7 @@ from .models import (
     Workshop,
 )
 from .papercache import PaperCache, Stamp, dumps, file_stamp
-from .problems import Problem, Severity, SitedataError, display_path
+from .problems import Problem, Severity, display_path
 from .yamlsource import LineDict, LineList, YamlProblem, line_of, parse_yaml, read_text
 
 M = TypeVar("M", bound=BaseModel)
@@ -271,13 +271,6 @@ def _check_logo(out: _Collector, root: Path, logo: str, raw: Any, path: str) -> 
 
 
 _SVG_ACTIVE = re.compile(rb"<script|<foreignObject|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
-
-
-def load_or_raise(root: Path) -> tuple[Conference, list[Problem]]:
-    conference, problems = load_conference(root)
-    if conference is None:
-        raise SitedataError(problems)
-    return conference, problems
 
 
 #: Below this many papers, one process loads them; above, the files are split between

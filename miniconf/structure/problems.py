@@ -55,12 +55,3 @@ def display_path(path: Path) -> str:
         return path.relative_to(Path.cwd()).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-class SitedataError(Exception):
-    """Raised when sitedata has errors; carries every problem found, not just the first."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        errors = [p for p in problems if p.severity is Severity.ERROR]
-        super().__init__(f"{len(errors)} error(s) in sitedata")
