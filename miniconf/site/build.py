@@ -31,9 +31,10 @@ from werkzeug.exceptions import HTTPException
 
 from ..structure.conference import Conference
 from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
-from .app import STATIC_DIR, TEMPLATES_DIR, create_app, page_urls
+from .app import create_app, page_urls
 from .incremental import manifest_text, paper_page_keys, read_manifest
 from .links import Here, rendering
+from .theme import template_error_location, theme_of
 
 T = TypeVar("T")
 
@@ -58,7 +59,7 @@ def url_to_file(url: str) -> str:
 
 
 def list_urls(app: Flask, conference: Conference, outputs: PipelineOutputs) -> list[str]:
-    freezer = Freezer(app, with_static_files=True, with_no_argument_rules=False, log_url_for=False)
+    freezer = Freezer(app, with_static_files=False, with_no_argument_rules=False, log_url_for=False)
     freezer.register_generator(lambda: page_urls(conference, outputs))
     return sorted(set(freezer.all_urls()))
 
@@ -80,7 +81,7 @@ def freeze_site(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     def page_keys() -> dict[str, str]:
-        return paper_page_keys(conference, outputs, [TEMPLATES_DIR, STATIC_DIR])
+        return paper_page_keys(conference, outputs, theme_of(conference).folders)
 
     try:
         jobs = max(1, min(jobs or os.cpu_count() or 1, 8))
@@ -197,10 +198,16 @@ def _render(app: Flask, urls: list[str], dest: Path) -> None:
             endpoint, values = adapter.match(path)
         except HTTPException:
             endpoint, values = None, {}
-        if endpoint in without_request:
-            body = _render_page(app, endpoint, values, path)
-        else:
-            body = _render_request(app, url)
+        try:
+            if endpoint in without_request:
+                body = _render_page(app, endpoint, values, path)
+            else:
+                body = _render_request(app, url)
+        except Exception as exc:  # an organizer's template: say where, not a traceback
+            where = template_error_location(exc)
+            if where is None:
+                raise
+            raise FreezeError(f"{where}: template error while rendering {path}: {exc}") from exc
         _write(_file_for(dest, url, folders), body)
 
 

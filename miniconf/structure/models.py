@@ -247,19 +247,28 @@ class ChatConfig(Model):
         return self.server_name or urlsplit(self.server or "").netloc
 
 
+#: A relative path as config.yml may name one (a logo, the theme's folder and files).
+RELATIVE_PATH = r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$"
+
+
 class Config(Model):
     name: Line
     tagline: Line | None = None
     start_date: date
     end_date: date
     timezone: str = "UTC"
-    logo: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$")
+    logo: str | None = Field(default=None, pattern=RELATIVE_PATH)
     base_url: Url | None = None
     repository: Repository | None = None
     intro: Markdown = ""
     tracks: list[Track] = Field(default_factory=list)
     nav: list[NavLink] = Field(default_factory=list)
     chat: ChatConfig = ChatConfig()
+    # The organizer's theme (site/theme.py): a folder inside sitedata whose templates/
+    # and static/ replace ours file by file; extra_* name files in its static/.
+    theme_dir: str | None = Field(default=None, pattern=RELATIVE_PATH)
+    extra_css: list[str] = Field(default_factory=list)
+    extra_js: list[str] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -270,12 +279,20 @@ class Config(Model):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
         return value
 
-    @field_validator("logo")
+    @field_validator("logo", "theme_dir")
     @classmethod
-    def _logo_inside(cls, value: str | None) -> str | None:
+    def _inside_sitedata(cls, value: str | None) -> str | None:
         if value is not None and ".." in value.split("/"):
             raise ValueError("must be a path inside sitedata/")
         return value
+
+    @field_validator("extra_css", "extra_js")
+    @classmethod
+    def _static_paths(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not re.fullmatch(RELATIVE_PATH, value) or ".." in value.split("/"):
+                raise ValueError(f"{value!r} must be a path inside the theme's static/ folder")
+        return values
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> Config:

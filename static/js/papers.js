@@ -241,6 +241,7 @@ async function start(root) {
   query.value = state.q;
   sort.value = state.sort;
   root.hidden = false;
+  document.getElementById("paper-index-section")?.remove(); // the plain list, now replaced
   update();
   root.dataset.ready = "true";
   performance.mark("papers-interactive");
