@@ -140,3 +140,15 @@ def sitedata_copy(tmp_path: Path) -> Path:
     target = tmp_path / "sitedata"
     shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns(".miniconf-cache"))
     return target
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that drive Chromium or a homeserver are marked by the fixtures they use, so
+    `make test-fast` (-m "not browser and not homeserver and not slow") leaves them out
+    without anyone having to remember a marker."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "browser" in fixtures:
+            item.add_marker(pytest.mark.browser)
+        if "synapse" in fixtures:
+            item.add_marker(pytest.mark.homeserver)
