@@ -37,6 +37,7 @@ from flask import Flask, Response, abort
 from .. import __version__
 from ..structure.conference import Conference
 from ..structure.models import Session
+from .timetable import Timetable
 
 GENERATOR = "MiniConf"
 
@@ -736,6 +737,7 @@ def register_routes(app: Flask, conference: Conference) -> None:
     """Add the export routes to the site's Flask app (and session_uid() for templates)."""
     app.jinja_env.globals["session_uid"] = lambda session: session_uid(conference, session)
     app.jinja_env.globals["calendar_subscribe_url"] = subscribe_url(conference)
+    app.jinja_env.globals["timetable"] = Timetable(conference)  # the schedule page's grid
 
     exports = ScheduleExports(conference)
 
