@@ -142,12 +142,14 @@ export function setUpTimetable({ isMine }) {
     days = [...byDay.keys()].sort().map((key) => makeDay(key, byDay.get(key), zone));
     daysRoot.replaceChildren(...days.map((day) => day.panel));
     tablist.replaceChildren(...days.map((day) => day.tab));
-    source.hidden = true;
+    source.remove(); // its sessions live in the panels now (and its day ids are theirs)
     daysRoot.hidden = false;
     tablist.hidden = days.length < 2;
     controls.hidden = false;
     const fromHash = days.find((day) => `#${day.panel.id}` === location.hash);
-    const kept = days.find((day) => day.key === previous);
+    // After a zone switch: the same date, else the last day before it.
+    const kept = days.find((day) => day.key === previous) ||
+      days.findLast((day) => previous && day.key < previous);
     const today = days.find((day) => day.key === dayKey(new Date(), zone));
     selectDay(fromHash || kept || today || days[0], { focus: false, draw: false });
     applyFilters();
