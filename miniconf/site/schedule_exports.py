@@ -168,10 +168,23 @@ def _plain_description(
     if session.workshop:
         parts.append(f"Workshop: {conference.workshop_by_id[session.workshop].title}")
     if session.papers:
-        lines = ["Papers:"]
+        # Talk slots: each timed talk's start and end, in the conference's zone.
+        zone = conference.config.zone
+        slots = {paper_id: (start, end) for paper_id, start, end in session.talk_slots()
+                 if start is not None and end is not None}
+        clock = "%H:%M"
+
+        def slot(paper_id: str) -> str:
+            if paper_id not in slots:
+                return ""
+            start, end = (moment.astimezone(zone) for moment in slots[paper_id])
+            return f"{start.strftime(clock)}–{end.strftime(clock)} "
+
+        heading = f"Papers (talk times in {conference.config.timezone}):" if slots else "Papers:"
+        lines = [heading]
         lines += [
-            f"{number}. {title} ({', '.join(authors)})"
-            for number, (_id, title, authors) in enumerate(papers, 1)
+            f"{number}. {slot(paper_id)}{title} ({', '.join(authors)})"
+            for number, (paper_id, title, authors) in enumerate(papers, 1)
         ]
         if len(papers) < len(session.papers):
             lines.append(f"… and {len(session.papers) - len(papers)} more on the session's page")
