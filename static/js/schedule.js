@@ -35,9 +35,16 @@ function renderSingle(element, zone) {
   element.title = zone;
 }
 
+/** The moment zones are named for: the page's first session (summer time in a May
+ * conference, even when the page is read in winter), else now. */
+function referenceMoment() {
+  const first = document.querySelector("[data-start]")?.dataset.start;
+  return first ? new Date(first) : new Date();
+}
+
 /** "India Standard Time (Asia/Kolkata), your time zone". */
 function zoneDescription(zone) {
-  const name = zoneName(new Date(), zone);
+  const name = zoneName(referenceMoment(), zone);
   const named = name === zone ? zone : `${name} (${zone.replaceAll("_", " ")})`;
   if (zone === CONFERENCE_ZONE) return `${named}, the conference's time zone`;
   if (zone === browserZone()) return `${named}, your time zone`;
@@ -62,7 +69,7 @@ function renderAllTimes() {
 
 function setUpZonePickers() {
   const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
-  const now = new Date();
+  const now = referenceMoment();
   document.querySelectorAll("[data-zone-picker]").forEach((picker) => {
     const select = picker.querySelector("select");
     const own = browserZone();
