@@ -12,35 +12,6 @@ pytestmark = pytest.mark.browser
 HOST = "helios-conf.example.org"
 
 
-@pytest.fixture
-def open_page(browser):
-    """Open a page in a fresh context with the given time zone (en-GB: 24-hour clock)."""
-    contexts = []
-
-    def open_in(url: str, timezone_id: str, now: str | None = None, bookmarks: str | None = None):
-        context = browser.new_context(timezone_id=timezone_id, locale="en-GB",
-                                      accept_downloads=True)
-        contexts.append(context)
-        tab = context.new_page()
-        tab.console_errors = []
-        tab.on("console",
-               lambda msg: tab.console_errors.append(msg.text) if msg.type == "error" else None)
-        tab.on("pageerror", lambda exc: tab.console_errors.append(str(exc)))
-        if now:
-            tab.clock.install(time=now)
-        if bookmarks is not None:
-            context.add_init_script(f"localStorage.setItem('miniconf.bookmarks', {bookmarks!r})")
-        tab.goto(url)
-        return tab
-
-    yield open_in
-    errors = [error for context in contexts for tab in context.pages
-              for error in tab.console_errors]
-    for context in contexts:
-        context.close()
-    assert errors == [], "console errors (a CSP violation shows here too)"
-
-
 def range_text(tab, session_id: str) -> str:
     """The session's time as the grid shows it (the day shown is the tab's)."""
     return tab.locator(f'td[data-session-id="{session_id}"] .time-range').inner_text()
@@ -55,7 +26,8 @@ def test_times_convert_to_the_visitors_zone_and_the_switcher_remembers(open_page
     assert tab.locator("section.day:visible h2").inner_text() == (
         "Tuesday 11 May · Japan Standard Time")
     note = tab.locator(".zone-note")
-    assert note.inner_text() == "Times are shown in Japan Standard Time (Asia/Tokyo), your time zone."
+    assert note.inner_text() == (
+        "Times are shown in Japan Standard Time (Asia/Tokyo), your time zone.")
     # Across midnight in Lisbon: the next morning in Tokyo, so under Tokyo's Friday.
     tab.get_by_role("tab", name="Fri 14 May").click()
     assert range_text(tab, "d3-oral-health") == "06:30–08:30"

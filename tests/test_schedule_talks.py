@@ -26,7 +26,8 @@ def talk_line(sitedata: Path, paper_id: str) -> int:
 
 def test_clock_times_are_on_the_session_day_and_after_midnight_the_next(demo_conference):
     health = demo_conference.session_by_id["d3-oral-health"]  # 22:30 to 00:30 in Lisbon
-    slots = [(paper, start.isoformat(), end.isoformat()) for paper, start, end in health.talk_slots()]
+    slots = [(paper, start.isoformat(), end.isoformat())
+             for paper, start, end in health.talk_slots()]
     assert slots[0] == ("h27-039", "2027-05-13T22:30:00+01:00", "2027-05-13T22:55:00+01:00")
     assert slots[-1] == ("h27-043", "2027-05-14T00:10:00+01:00", "2027-05-14T00:30:00+01:00")
 
@@ -43,8 +44,9 @@ def test_a_talk_outside_its_session_is_an_error_at_its_line(sitedata_copy: Path)
     replace_in_sessions(sitedata_copy, 'h27-002: "15:45"', 'h27-002: "16:10"')
     errors = errors_of(sitedata_copy)
     line = talk_line(sitedata_copy, "h27-002")
-    assert any(e.startswith(f"sessions.yml:{line}: [3].talk_starts.h27-002: talk starts at "
-                            "2027-05-11T16:10:00+01:00, outside the session") for e in errors), errors
+    expected = (f"sessions.yml:{line}: [3].talk_starts.h27-002: talk starts at "
+                "2027-05-11T16:10:00+01:00, outside the session")
+    assert any(e.startswith(expected) for e in errors), errors
 
 
 def test_talks_out_of_order_or_overlapping_are_errors(sitedata_copy: Path):
@@ -67,7 +69,8 @@ def test_a_talk_time_that_is_no_time_is_an_error(sitedata_copy: Path):
     replace_in_sessions(sitedata_copy, 'h27-001: "14:45"', 'h27-001: "quarter to three"')
     errors = errors_of(sitedata_copy)
     line = session_line(sitedata_copy, "d1-oral-language", "talk_starts") + 1
-    assert any(e.startswith(f"sessions.yml:{line}: [3].talk_starts.h27-001:") for e in errors), errors
+    where = f"sessions.yml:{line}: [3].talk_starts.h27-001:"
+    assert any(e.startswith(where) for e in errors), errors
 
 
 def test_session_page_lists_each_talk_time_and_the_paper_page_its_own(frozen_demo: Path):

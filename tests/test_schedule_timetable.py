@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.test_schedule_browser import DST_SESSION, open_page  # noqa: F401 (a fixture)
+from tests.test_schedule_browser import DST_SESSION
 
 pytestmark = pytest.mark.browser
 
@@ -81,7 +81,8 @@ def test_grid_places_parallel_sessions_in_their_rooms_at_their_rows(open_page, d
     for session_id, room in [("d1-oral-language", "Room A"), ("d1-oral-vision", "Room B"),
                              ("d1-keynote", "Main stage"), ("d1-break", "No room")]:
         cell, column = cell_box(tab, session_id), column_box(tab, room)
-        assert column["x"] <= cell["x"] and cell["x"] + cell["width"] <= column["x"] + column["width"] + 1
+        assert column["x"] <= cell["x"]
+        assert cell["x"] + cell["width"] <= column["x"] + column["width"] + 1
     assert row_label(tab, "d1-oral-language") == "14:45"
     assert row_label(tab, "d1-keynote") == "13:30"
     # Sized by their length: 75 minutes of talks against the keynote's 60.
@@ -202,9 +203,10 @@ def test_keyboard_reaches_every_session_of_the_grid_in_time_order(open_page, dem
     reached = []
     for _ in range(40):
         tab.keyboard.press("Tab")
-        href = tab.evaluate("document.activeElement.closest('td[data-session-id]')?.dataset.sessionId")
-        if href:
-            reached.append(href)
+        session_id = tab.evaluate(
+            "document.activeElement.closest('td[data-session-id]')?.dataset.sessionId")
+        if session_id:
+            reached.append(session_id)
         elif reached:
             break
     assert reached == expected

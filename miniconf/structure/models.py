@@ -466,7 +466,8 @@ class Session(Model):
         listed = set(self.papers)
         for paper_id in self.talk_starts:
             if paper_id not in listed:
-                problems.append(((paper_id,), f"paper '{paper_id}' is not in this session's papers"))
+                message = f"paper '{paper_id}' is not in this session's papers"
+                problems.append(((paper_id,), message))
         for paper_id in self.papers:
             when = self.talk_starts.get(paper_id)
             if when is None:
