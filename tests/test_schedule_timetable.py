@@ -200,17 +200,20 @@ def test_keyboard_reaches_every_session_of_the_grid_in_time_order(open_page, dem
     expected = shown_sessions(tab)  # table order: by row (time), then room
     assert len(expected) == 7
     tab.get_by_role("tab", name="Tue 11 May").focus()
-    reached = []
-    for _ in range(40):
+    reached = []  # (session, what has the focus) in the order Tab goes
+    for _ in range(60):
         tab.keyboard.press("Tab")
-        session_id = tab.evaluate(
-            "document.activeElement.closest('td[data-session-id]')?.dataset.sessionId")
-        if session_id:
-            reached.append(session_id)
+        focused = tab.evaluate("""() => {
+            const cell = document.activeElement.closest('td[data-session-id]');
+            return cell && [cell.dataset.sessionId, document.activeElement.tagName]; }""")
+        if focused:
+            reached.append(tuple(focused))
         elif reached:
             break
-    assert reached == expected
-    # The last one Tab reached opens with Enter.
+    # Each session's link, then its agenda star.
+    assert reached == [(sid, tag) for sid in expected for tag in ("A", "BUTTON")]
+    # The last session's link opens with Enter.
+    tab.keyboard.press("Shift+Tab")
     tab.keyboard.press("Shift+Tab")
     tab.keyboard.press("Enter")
     tab.wait_for_url(f"**/sessions/{expected[-1]}.html")
@@ -245,3 +248,20 @@ def test_phone_width_has_no_overflow_and_keeps_times_and_rooms_in_view(browser, 
         tab.screenshot(path=tmp_path / "schedule-phone-list.png", full_page=True)
     finally:
         context.close()
+
+
+def test_the_grid_star_adds_a_session_to_my_agenda(open_page, demo_url):
+    tab = open_page(demo_url + "schedule.html", "Europe/Lisbon")
+    star = tab.locator('td[data-session-id="d1-keynote"]').get_by_role(
+        "button", name="Add “Keynote: Small Data, Big Languages” to my agenda")
+    assert star.get_attribute("aria-pressed") == "false"
+    star.press("Enter")
+    assert star.get_attribute("aria-pressed") == "true"
+    assert tab.locator("[data-agenda-status]").inner_text() == "1 session (from 1 picked session)"
+    tab.get_by_label("My agenda only").check()
+    assert shown_sessions(tab) == ["d1-keynote"]
+    # The list agrees, and after a reload too.
+    tab.reload()
+    tab.get_by_role("button", name="List").click()
+    pick = tab.locator('li[data-session-id="d1-keynote"] [data-agenda-pick]')
+    assert pick.get_attribute("aria-pressed") == "true"

@@ -405,7 +405,6 @@ export function setUpTimetable({ isMine }) {
     td.dataset.sessionId = session.id;
     td.dataset.start = session.startIso;
     td.dataset.end = session.endIso;
-    td.classList.toggle("in-agenda", isMine(session.item));
     const box = document.createElement("div");
     box.className = "grid-box";
     // Fixed height: a long title never stretches its rows and the time axis stays even.
@@ -426,9 +425,31 @@ export function setUpTimetable({ isMine }) {
     live.textContent = "Live now";
     live.hidden = true;
     box.append(link, meta, live);
+    const listPick = session.item.querySelector("[data-agenda-pick]");
+    if (listPick && !listPick.hidden) {
+      // The list's own button does the work (schedule.js), so both always agree.
+      const pick = document.createElement("button");
+      pick.type = "button";
+      pick.className = "grid-pick";
+      pick.setAttribute("aria-label", listPick.getAttribute("aria-label"));
+      pick.addEventListener("click", () => listPick.click());
+      box.append(pick);
+    }
     box.title = session.title;
     td.append(box);
+    showPick(td, session);
     return td;
+  }
+
+  /** A grid cell's agenda star and mark, as its list item says. */
+  function showPick(td, session) {
+    td.classList.toggle("in-agenda", isMine(session.item));
+    const pick = td.querySelector(".grid-pick");
+    if (!pick) return;
+    const pressed = session.item.querySelector("[data-agenda-pick]").getAttribute("aria-pressed");
+    pick.setAttribute("aria-pressed", pressed);
+    pick.textContent = pressed === "true" ? "★" : "☆";
+    pick.title = pressed === "true" ? "In my agenda" : "Add to my agenda";
   }
 
   /** Mark live and past sessions and place the "now" line (called every minute). */
@@ -456,8 +477,7 @@ export function setUpTimetable({ isMine }) {
     if (state.mine) applyFilters();
     else if (grid) {
       for (const cell of grid.table.querySelectorAll("td[data-session-id]")) {
-        const session = sessions.find((s) => s.id === cell.dataset.sessionId);
-        cell.classList.toggle("in-agenda", isMine(session.item));
+        showPick(cell, sessions.find((s) => s.id === cell.dataset.sessionId));
       }
     }
   }
