@@ -92,6 +92,10 @@ export function setUpTimetable({ isMine }) {
 
   // ---------------------------------------------------------------- controls
 
+  for (const name of ["track", "type", "room"]) {
+    // A program without tracks (or rooms) has no such filter: a link's value is ignored.
+    if (!controls.querySelector(`select[data-filter="${name}"]`)) state[name] = "";
+  }
   for (const select of controls.querySelectorAll("select[data-filter]")) {
     // A value from a shared link that this program lacks is kept, and shows no session.
     const value = state[select.dataset.filter];
