@@ -60,6 +60,7 @@ export function setUpTimetable({ isMine }) {
   let days = []; // [{key, sessions, panel, tab, list, gridHolder}] of the current zone
   let shownDay = null;
   let grid = null; // the drawn grid: {table, scroller, t0, stepMs, rows}
+  let dayChosen = location.hash.startsWith("#day-");
 
   // ---------------------------------------------------------------- state in the URL
 
@@ -78,8 +79,12 @@ export function setUpTimetable({ isMine }) {
     if (state.view !== "grid") params.set("view", state.view);
     for (const name of FILTERS) if (state[name]) params.set(name, state[name]);
     const query = params.toString();
-    const hash = shownDay ? `#${shownDay.panel.id}` : "";
-    history.replaceState(null, "", `${location.pathname}${query ? `?${query}` : ""}${hash}`);
+    // The day goes into the URL once the visitor picks one (or came with one).
+    const hash = shownDay && dayChosen ? `#${shownDay.panel.id}` : location.hash;
+    const url = `${location.pathname}${query ? `?${query}` : ""}${hash}`;
+    if (url !== `${location.pathname}${location.search}${location.hash}`) {
+      history.replaceState(null, "", url);
+    }
   }
 
   function matches(session) {
@@ -213,7 +218,10 @@ export function setUpTimetable({ isMine }) {
     }
     if (focus) chosen.tab.focus();
     if (draw) showView();
-    if (remember) writeState();
+    if (remember) {
+      dayChosen = true;
+      writeState();
+    }
   }
 
   // ---------------------------------------------------------------- filters and views
