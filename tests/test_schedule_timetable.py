@@ -265,3 +265,20 @@ def test_the_grid_star_adds_a_session_to_my_agenda(open_page, demo_url):
     tab.get_by_role("button", name="List").click()
     pick = tab.locator('li[data-session-id="d1-keynote"] [data-agenda-pick]')
     assert pick.get_attribute("aria-pressed") == "true"
+
+
+def test_session_page_shows_talk_times_in_the_visitors_zone_and_the_talk_on_now(open_page,
+                                                                               demo_url):
+    # 14:10 UTC is 15:10 in Lisbon: the second talk (15:05–15:25) of the language session.
+    tab = open_page(demo_url + "sessions/d1-oral-language.html", "Asia/Kolkata",
+                    now="2027-05-11T14:10:00Z")
+    slots = tab.locator(".talk-slot")
+    assert [text.split(" On now")[0] for text in slots.all_inner_texts()] == [
+        "Talk 19:15–19:35", "Talk 19:35–19:55", "Talk 19:55–20:15", "Talk 20:15–20:30"]
+    assert tab.locator("h1 + [data-live-session]").is_visible()  # the session: Live now
+    on_now = [slot.get_by_text("On now").is_visible() for slot in slots.all()]
+    assert on_now == [False, True, False, False]
+    # The paper page shows its own slot, in the visitor's zone.
+    tab.goto(demo_url + "papers/h27-007.html")
+    assert tab.locator(".talk-slot .time-range").inner_text() == (
+        "Tue 11 May, 19:35–19:55 India Standard Time")
