@@ -282,3 +282,14 @@ def test_session_page_shows_talk_times_in_the_visitors_zone_and_the_talk_on_now(
     tab.goto(demo_url + "papers/h27-007.html")
     assert tab.locator(".talk-slot .time-range").inner_text() == (
         "Tue 11 May, 19:35–19:55 India Standard Time")
+
+
+def test_today_the_grid_opens_at_now(open_page, demo_url):
+    # 21:40 UTC is 14:40 in Los Angeles on Thursday 13 May, hours below the grid's top.
+    tab = open_page(demo_url + "schedule.html", "America/Los_Angeles",
+                    now="2027-05-13T21:40:00Z")
+    assert tab.get_by_role("tab", name="Thu 13 May").get_attribute("aria-selected") == "true"
+    line, scroller = tab.locator(".grid-now"), tab.locator(".grid-scroll")
+    box = scroller.bounding_box()
+    top, bottom = box["y"], box["y"] + box["height"]
+    assert top < line.bounding_box()["y"] < bottom, "the now line is scrolled into view"

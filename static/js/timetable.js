@@ -183,6 +183,7 @@ export function setUpTimetable({ isMine }) {
     heading.textContent = dayLabel(key, { weekday: "long", day: "numeric", month: "long" });
     const zoneNote = document.createElement("span");
     zoneNote.className = "meta";
+    zoneNote.title = zone; // the IANA name on hover
     zoneNote.textContent = ` · ${zoneName(new Date(daySessions[0].start), zone)}`;
     heading.append(zoneNote);
     const gridHolder = document.createElement("div");
@@ -261,6 +262,10 @@ export function setUpTimetable({ isMine }) {
       grid = drawGrid(shownDay, visible, activeZone());
       shownDay.gridHolder.append(grid.scroller);
       markNow(Date.now());
+      // Today: scroll the grid to what is on now, with the hour before it in view.
+      if (!grid.nowLine.hidden) {
+        grid.scroller.scrollTop = Math.max(0, grid.nowLine.offsetTop - 60 * PX_PER_MINUTE);
+      }
     }
     performance.mark("timetable-drawn");
   }
