@@ -67,7 +67,8 @@ function renderAllTimes() {
 
 // ------------------------------------------------------------------ zone switcher
 
-function setUpZonePickers() {
+/** `onChange`: redraw the page's times after the visitor picked a zone. */
+function setUpZonePickers(onChange) {
   const zones = typeof Intl.supportedValuesOf === "function" ? Intl.supportedValuesOf("timeZone") : [];
   const now = referenceMoment();
   document.querySelectorAll("[data-zone-picker]").forEach((picker) => {
@@ -94,7 +95,7 @@ function setUpZonePickers() {
       document.querySelectorAll("[data-zone-picker] select").forEach((other) => {
         other.value = select.value;
       });
-      refresh();
+      onChange();
     });
     picker.hidden = false;
   });
@@ -102,9 +103,8 @@ function setUpZonePickers() {
 
 // ------------------------------------------------------------------ live now, now line
 
-let timetable = null;
-
-function markNow() {
+/** `timetable`: the schedule page's (null elsewhere), which marks its grid too. */
+function markNow(timetable) {
   const now = Date.now();
   const zone = activeZone();
   const live = (element) => {
@@ -309,7 +309,8 @@ function plural(count, word) {
   return `${count} ${word}${count === 1 ? "" : "s"}`;
 }
 
-function setUpAgenda() {
+/** `onChange`: the agenda changed (the timetable's "My agenda only" follows it). */
+function setUpAgenda(onChange) {
   const button = document.querySelector("[data-agenda-download]");
   if (!button) return;
   const status = document.querySelector("[data-agenda-status]");
@@ -333,7 +334,7 @@ function setUpAgenda() {
     status.textContent = sessions
       ? `${plural(sessions, "session")} (from ${sources.join(" and ")})`
       : "Add sessions or bookmark papers to build your agenda";
-    timetable?.agendaChanged(); // "My agenda only" shows the new agenda
+    onChange();
   };
 
   for (const pick of picks) {
@@ -368,29 +369,30 @@ function setUpAgenda() {
 
 // ------------------------------------------------------------------ start
 
-function refresh() {
+function refresh(timetable) {
   timetable?.render();
   renderAllTimes();
-  markNow();
+  markNow(timetable);
   showNowNext();
 }
 
 function start() {
-  setUpZonePickers();
-  timetable = setUpTimetable({
+  const timetable = setUpTimetable({
     isMine: (item) => inAgenda(item, bookmarkedPapers(), pickedSessions()),
   });
-  setUpAgenda();
-  refresh();
+  const redraw = () => refresh(timetable);
+  setUpZonePickers(redraw);
+  setUpAgenda(() => timetable?.agendaChanged());
+  redraw();
   // Keep "now" honest on a page left open: redraw at the start of every minute.
   const tick = () => {
-    markNow();
+    markNow(timetable);
     showNowNext();
     setTimeout(tick, MINUTE - (Date.now() % MINUTE));
   };
   setTimeout(tick, MINUTE - (Date.now() % MINUTE));
   window.addEventListener("storage", (event) => {
-    if (event.key === ZONE_KEY) refresh();
+    if (event.key === ZONE_KEY) redraw();
   });
 }
 

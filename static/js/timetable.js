@@ -23,7 +23,7 @@ const FILTERS = ["track", "type", "room", "mine"];
 const NO_ROOM = "";
 const NO_ROOM_LABEL = "No room";
 
-/** Start the timetable if this is the schedule page; null elsewhere. ``isMine(item)``
+/** Start the timetable if this is the schedule page; null elsewhere. `isMine(item)`
  * says whether a session's <li> is in the visitor's agenda. */
 export function setUpTimetable({ isMine }) {
   const daysRoot = document.querySelector("[data-timetable-days]");
