@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from miniconf.site.timetable import Timetable
@@ -29,3 +30,9 @@ def test_types_and_tracks_are_those_the_program_uses(demo_conference):
     poster = demo_conference.session_by_id["d1-poster-1"]
     assert timetable.tracks_of(poster) == ("language", "vision")  # in config order
     assert timetable.tracks_of(demo_conference.session_by_id["d1-break"]) == ()
+
+
+def test_frab_rooms_come_in_the_grids_order(frozen_demo: Path):
+    document = json.loads((frozen_demo / "schedule.json").read_text())
+    rooms = [room["name"] for room in document["schedule"]["conference"]["rooms"]]
+    assert rooms == ["Main stage", "Room A", "Room B", "Poster hall", "General"]

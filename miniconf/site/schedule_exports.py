@@ -352,7 +352,12 @@ def _frab_days(conference: Conference) -> list[tuple[int, date, datetime, dateti
 
 
 def _rooms(conference: Conference) -> list[str]:
-    return list(dict.fromkeys(room_name(session) for session in conference.sessions))
+    """The rooms in the schedule grid's order (config.yml's ``rooms``, then natural
+    order), apps show them so too; sessions without a room last, in NO_ROOM."""
+    rooms = list(Timetable(conference).rooms)
+    if any(not session.room for session in conference.sessions) and NO_ROOM not in rooms:
+        rooms.append(NO_ROOM)
+    return rooms
 
 
 def _frab_event(conference: Conference, session: Session, event_id: int) -> dict:
