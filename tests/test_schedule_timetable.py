@@ -293,3 +293,18 @@ def test_today_the_grid_opens_at_now(open_page, demo_url):
     box = scroller.bounding_box()
     top, bottom = box["y"], box["y"] + box["height"]
     assert top < line.bounding_box()["y"] < bottom, "the now line is scrolled into view"
+
+
+def test_arrow_keys_move_between_rooms_and_times(open_page, demo_url):
+    tab = open_page(demo_url + "schedule.html", "Europe/Lisbon")
+    focused = "document.activeElement.closest('td[data-session-id]')?.dataset.sessionId"
+    tab.locator('td[data-session-id="d1-keynote"] a').focus()
+    tab.keyboard.press("ArrowDown")  # the next session in the Main stage
+    assert tab.evaluate(focused) == "d1-social"
+    tab.keyboard.press("ArrowUp")
+    tab.keyboard.press("ArrowRight")  # Room A, nearest in time: the language orals
+    assert tab.evaluate(focused) == "d1-oral-language"
+    tab.keyboard.press("ArrowRight")
+    assert tab.evaluate(focused) == "d1-oral-vision"
+    tab.keyboard.press("ArrowLeft")
+    assert tab.evaluate(focused) == "d1-oral-language"

@@ -393,7 +393,13 @@ export function setUpTimetable({ isMine }) {
       lanes.forEach((lane, index) => {
         if (covered[index].has(row)) return;
         const placed = starts[index].get(row);
-        tr.append(placed ? sessionCell(placed.session, placed.span, step, zone) : emptyCell());
+        if (!placed) {
+          tr.append(emptyCell());
+          return;
+        }
+        const cell = sessionCell(placed.session, placed.span, step, zone);
+        cell.dataset.lane = index;
+        tr.append(cell);
       });
     }
     const scroller = document.createElement("div");
@@ -406,7 +412,34 @@ export function setUpTimetable({ isMine }) {
     nowLine.hidden = true;
     nowLine.setAttribute("aria-hidden", "true");
     scroller.append(table, nowLine);
+    table.addEventListener("keydown", moveByArrows);
     return { scroller, table, rows, t0, stepMs, nowLine, zone };
+  }
+
+  /** Arrow keys move between the grid's sessions: up and down in a room, left and right
+   * to the session in the next room nearest in time (Tab still goes through all). */
+  function moveByArrows(event) {
+    const moves = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] };
+    const from = event.target.closest("td[data-lane]");
+    if (!(event.key in moves) || !from || event.target.tagName !== "A") return;
+    const [across, down] = moves[event.key];
+    const cells = [...event.currentTarget.querySelectorAll("td[data-lane]")];
+    const lane = Number(from.dataset.lane);
+    const start = Date.parse(from.dataset.start);
+    let target;
+    if (down) {
+      const inLane = cells.filter((cell) => Number(cell.dataset.lane) === lane);
+      target = inLane[inLane.indexOf(from) + down];
+    } else {
+      const lanes = [...new Set(cells.map((cell) => Number(cell.dataset.lane)))].sort((a, b) => a - b);
+      const next = lanes[lanes.indexOf(lane) + across];
+      const distance = (cell) => Math.abs(Date.parse(cell.dataset.start) - start);
+      target = cells.filter((cell) => Number(cell.dataset.lane) === next)
+        .sort((a, b) => distance(a) - distance(b))[0];
+    }
+    if (!target) return;
+    event.preventDefault();
+    target.querySelector("a").focus();
   }
 
   function emptyCell() {
