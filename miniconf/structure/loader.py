@@ -555,6 +555,9 @@ def _check_references(
         if session.workshop is not None and session.workshop not in workshop_ids:
             out.add(entry.path, entry.line("workshop"), f"{where}.workshop",
                     f"no workshop with id '{session.workshop}' in workshops.yml")
+        for loc, message in session.talk_problems():
+            out.add(entry.path, entry.line("talk_starts", *loc),
+                    _dotted((*entry.loc, "talk_starts", *loc)), message)
 
     # Compare instants in UTC: aware datetimes sharing one zone compare by wall clock,
     # which is wrong in the repeated hour when the clocks go back. Only sessions in one

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -269,6 +269,8 @@ class Config(Model):
     theme_dir: str | None = Field(default=None, pattern=RELATIVE_PATH)
     extra_css: list[str] = Field(default_factory=list)
     extra_js: list[str] = Field(default_factory=list)
+    #: The schedule grid's columns in this order; rooms not listed follow in natural order.
+    rooms: list[Line] = Field(default_factory=list, max_length=200)
 
     @field_validator("timezone")
     @classmethod
@@ -395,6 +397,18 @@ def _aware(value: datetime, info: ValidationInfo) -> datetime:
     return value
 
 
+_CLOCK_TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
+
+
+def _clock_time(value: object) -> tuple[int, int] | None:
+    """(hour, minute) of ``"14:05"``, or of 845, which is how YAML 1.1 reads 14:05."""
+    if isinstance(value, str) and (match := _CLOCK_TIME.match(value.strip())):
+        return int(match[1]), int(match[2])
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        return divmod(value, 60)
+    return None
+
+
 class Session(Model):
     id: Id
     title: Line
@@ -409,8 +423,36 @@ class Session(Model):
     workshop: Id | None = None
     description: Markdown = ""
     media: Media | None = None
+    #: When each paper's talk starts (talk slots of an oral session), by paper id: an ISO
+    #: time, or ``"HH:MM"`` on the session's own day. Checked by :meth:`talk_problems`.
+    talk_starts: dict[Id, datetime] = Field(default_factory=dict)
 
     _start_aware = field_validator("start", "end")(_aware)
+
+    @field_validator("talk_starts", mode="before")
+    @classmethod
+    def _clock_times_on_the_session_day(cls, value: object, info: ValidationInfo) -> object:
+        """``"14:05"`` is that time on the session's day, in its zone; a time before the
+        session's start is the next day's (a session across midnight). YAML reads an
+        unquoted ``14:05`` as the number 845 (base 60): it is taken as that time too."""
+        start = info.data.get("start")
+        if not isinstance(value, dict) or not isinstance(start, datetime):
+            return value
+        resolved = {}
+        for paper_id, when in value.items():
+            clock = _clock_time(when)
+            if clock is not None:
+                moment = start.replace(hour=clock[0], minute=clock[1], second=0, microsecond=0)
+                when = moment + timedelta(days=1) if moment < start else moment
+            resolved[paper_id] = when
+        return resolved
+
+    @field_validator("talk_starts")
+    @classmethod
+    def _talk_starts_aware(
+        cls, value: dict[str, datetime], info: ValidationInfo
+    ) -> dict[str, datetime]:
+        return {paper_id: _aware(when, info) for paper_id, when in value.items()}
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Session:
@@ -421,6 +463,45 @@ class Session(Model):
     @property
     def day(self) -> date:
         return self.start.date()
+
+    def talk_slots(self) -> list[tuple[str, datetime | None, datetime | None]]:
+        """(paper id, start, end) per paper in order; a talk ends when the next timed
+        talk starts, the last one with the session; None for a paper without a start."""
+        starts = [self.talk_starts.get(paper_id) for paper_id in self.papers]
+        slots = []
+        for index, paper_id in enumerate(self.papers):
+            start = starts[index]
+            end = next((s for s in starts[index + 1 :] if s is not None), self.end)
+            slots.append((paper_id, start, end if start is not None else None))
+        return slots
+
+    def talk_problems(self) -> list[tuple[tuple[str, ...], str]]:
+        """(location inside the session, message) for each talk start that is not a
+        paper of the session, outside it, or not after the talk before it."""
+        problems = []
+        previous: tuple[str, datetime] | None = None
+        listed = set(self.papers)
+        for paper_id in self.talk_starts:
+            if paper_id not in listed:
+                message = f"paper '{paper_id}' is not in this session's papers"
+                problems.append(((paper_id,), message))
+        for paper_id in self.papers:
+            when = self.talk_starts.get(paper_id)
+            if when is None:
+                continue
+            # Instants in UTC: wall clocks of one zone compare wrongly when clocks go back.
+            instant = when.astimezone(UTC)
+            if not self.start.astimezone(UTC) <= instant < self.end.astimezone(UTC):
+                problems.append(((paper_id,), (
+                    f"talk starts at {when.isoformat()}, outside the session "
+                    f"({self.start.isoformat()} to {self.end.isoformat()})")))
+            elif previous is not None and instant <= previous[1].astimezone(UTC):
+                problems.append(((paper_id,), (
+                    f"talk starts at {when.isoformat()}, not after the talk before it "
+                    f"('{previous[0]}' at {previous[1].isoformat()}): talks follow the "
+                    "order of papers and must not overlap")))
+            previous = paper_id, when
+        return problems
 
 
 # --------------------------------------------------------------------------- help & people

@@ -7,6 +7,7 @@
 
 import { onBookmarksChanged, refreshStarButtons, starredIds } from "./bookmarks.js";
 import { fetchJSON, matchesAll, paperCard, paperText, queryTerms, tracksById } from "./common.js";
+import { dayLabel, viewerDay } from "./zones.js";
 
 const PAGE_SIZE = 50;
 const MAX_KEYWORD_OPTIONS = 300;
@@ -40,13 +41,15 @@ async function start(root) {
     return found;
   };
   for (const id of trackNames.keys()) code("track", id);
-  for (const session of explore.sessions) { code("day", session.day); code("session", session.id); }
+  // Days are the visitor's own (their date of each session, in the zone times are shown in).
+  const dayOf = new Map(explore.sessions.map((session) => [session.id, viewerDay(session.start)]));
+  for (const session of explore.sessions) { code("day", dayOf.get(session.id)); code("session", session.id); }
   const items = papers.map((paper, index) => {
     const sessions = paper.sessions.filter((id) => sessionsById.has(id));
     const starts = sessions.map((id) => Date.parse(sessionsById.get(id).start));
     const values = {
       track: paper.track ? [paper.track] : [],
-      day: [...new Set(sessions.map((id) => sessionsById.get(id).day))],
+      day: [...new Set(sessions.map((id) => dayOf.get(id)))],
       session: sessions,
       kw: paper.keywords,
     };
@@ -60,7 +63,7 @@ async function start(root) {
 
   const labels = {
     track: (id) => trackNames.get(id) || id,
-    day: (day) => explore.sessions.find((session) => session.day === day)?.dayLabel || day,
+    day: (day) => dayLabel(day),
     session: (id) => sessionsById.get(id)?.title || id,
     kw: (keyword) => keyword,
   };
