@@ -204,7 +204,7 @@ def _load_conference(root: Path, cache: PaperCache) -> tuple[Conference | None, 
     if not root.is_dir():
         out.add(display_path(root), 1, "", "sitedata folder not found")
         return None, out.problems
-    if not config_file.is_file():
+    if not os.path.lexists(config_file):  # anything else there is read, and refused
         out.add(display_path(config_file), 1, "", "config.yml is missing")
         return None, out.problems
 
@@ -289,7 +289,7 @@ PaperRecord = tuple[str, Stamp | None, Paper, LineDict]
 
 def _load_papers(root: Path, out: _Collector, cache: PaperCache) -> list[Loaded[Paper]]:
     folder = root / "papers"
-    if not folder.is_dir():
+    if not _content_folder(folder, out):
         return []
     shown = display_path(folder)
     prefix = "" if shown == "." else f"{shown}/"  # display_path(folder / name) is prefix + name
@@ -312,9 +312,19 @@ def _load_papers(root: Path, out: _Collector, cache: PaperCache) -> list[Loaded[
     return loaded
 
 
+def _content_folder(folder: Path, out: _Collector) -> bool:
+    """Whether ``folder`` (papers/, pages/) is a folder to read; a symlink is refused: it
+    would publish files from outside sitedata/."""
+    if folder.is_symlink():
+        out.add(display_path(folder), 1, "", "is a symbolic link; papers/ and pages/ must be "
+                                             "folders inside the sitedata folder")
+        return False
+    return folder.is_dir()
+
+
 def _paper_files(folder: Path) -> list[tuple[str, Stamp | None]]:
-    """(name, stamp) of each paper file, by name; the stamp is None if the file cannot be
-    examined (a dangling link: reading it reports the problem)."""
+    """(name, stamp) of each paper file, by name; the stamp is None for anything but a
+    regular file (a link, a pipe: reading it reports the problem), never cached."""
     real_folder = os.path.realpath(folder)
     files = []
     with os.scandir(folder) as entries:
@@ -322,7 +332,8 @@ def _paper_files(folder: Path) -> list[tuple[str, Stamp | None]]:
             if entry.name.startswith(".") or not entry.name.endswith((".yml", ".yaml")):
                 continue
             try:
-                stamp = file_stamp(entry, real_folder)
+                regular = entry.is_file(follow_symlinks=False)
+                stamp = file_stamp(entry, real_folder) if regular else None
             except OSError:
                 stamp = None
             files.append((entry.name, stamp))
@@ -458,7 +469,7 @@ def _top_level_lines(raw: LineDict) -> LineDict:
 
 
 def _load_list(file: Path, model: type[M], out: _Collector, context: dict) -> Iterator[Loaded[M]]:
-    if not file.is_file():
+    if not os.path.lexists(file):  # anything else there (a link, a pipe) is read, and refused
         return
     path = display_path(file)
     raw = out.read(file)
@@ -477,7 +488,7 @@ def _load_list(file: Path, model: type[M], out: _Collector, context: dict) -> It
 
 
 def _load_pages(folder: Path, out: _Collector) -> Iterator[Loaded[Page]]:
-    if not folder.is_dir():
+    if not _content_folder(folder, out):
         return
     for file in sorted(folder.glob("*.md")):
         path = display_path(file)
@@ -485,7 +496,15 @@ def _load_pages(folder: Path, out: _Collector) -> Iterator[Loaded[Page]]:
             out.add(path, 1, "", "page file names may use only letters, digits, '-' and '_'")
             continue
         try:
-            header, body, _ = _front_matter(read_text(file))
+            text = read_text(file)
+        except YamlProblem as exc:
+            out.add(path, exc.line, "", exc.message)
+            continue
+        except OSError as exc:
+            out.add(path, 1, "", f"cannot read: {exc.strerror}")
+            continue
+        try:
+            header, body, _ = _front_matter(text)
             meta = parse_yaml(header) if header else None
         except YamlProblem as exc:
             out.add(path, exc.line + (1 if exc.line > 0 else 0), "", exc.message)
