@@ -32,6 +32,7 @@ from werkzeug.exceptions import HTTPException
 from ..structure.conference import Conference
 from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
 from .app import STATIC_DIR, TEMPLATES_DIR, create_app, page_urls
+from .headers import HEADERS_FILE, headers_text
 from .incremental import manifest_text, paper_page_keys, read_manifest
 from .links import Here, rendering
 
@@ -93,6 +94,7 @@ def freeze_site(
         (staging / BUILD_MARKER).write_text(manifest_text(keys))
         # GitHub Pages would otherwise run Jekyll, which drops files starting with '_'.
         (staging / ".nojekyll").write_text("")
+        (staging / HEADERS_FILE).write_text(headers_text(conference))
         report = _measure(staging)
         _swap_into_place(staging, out)
     except BaseException:

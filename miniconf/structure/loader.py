@@ -16,7 +16,6 @@ import difflib
 import gc
 import os
 import pickle
-import re
 import sys
 import traceback
 from collections.abc import Iterable, Iterator
@@ -46,7 +45,16 @@ from .models import (
 )
 from .papercache import PaperCache, Stamp, dumps, file_stamp
 from .problems import Problem, Severity, display_path
-from .yamlsource import LineDict, LineList, YamlProblem, line_of, parse_yaml, read_text
+from .svg import SvgProblem, check_svg
+from .yamlsource import (
+    LineDict,
+    LineList,
+    YamlProblem,
+    line_of,
+    parse_yaml,
+    read_content_bytes,
+    read_text,
+)
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -258,19 +266,27 @@ def _load_conference(root: Path, cache: PaperCache) -> tuple[Conference | None, 
 
 
 def _check_logo(out: _Collector, root: Path, logo: str, raw: Any, path: str) -> None:
-    """The logo is published as is: it must be a file inside sitedata (not a symlink out)."""
+    """The logo is published as is: it must be a file inside sitedata (not a symlink out),
+    and an SVG must be a plain drawing (svg.py: opened directly, it runs its scripts)."""
     file = root / logo
     inside = file.resolve().is_relative_to(root.resolve())
     if not file.is_file() or not inside:
         where = "is not a file inside sitedata/" if file.exists() else "not found in sitedata/"
         out.add(path, line_of(raw, ("logo",)), "logo", f"'{logo}' {where}")
-    elif file.suffix.lower() == ".svg" and _SVG_ACTIVE.search(file.read_bytes()):
-        # Opened directly (not through <img>), an SVG runs its scripts on the site's origin.
-        out.add(path, line_of(raw, ("logo",)), "logo",
-                f"'{logo}' contains script, event handlers or embedded HTML; use a plain SVG")
+        return
+    if file.suffix.lower() != ".svg":
+        return
+    try:
+        check_svg(read_content_bytes(file.resolve(), MAX_SVG_BYTES))
+    except (SvgProblem, YamlProblem) as exc:
+        out.add(path, line_of(raw, ("logo",)), "logo", f"'{logo}' {exc}; use a plain SVG "
+                "(shapes, text, gradients: no script, links, animation or foreign markup)")
+    except OSError as exc:
+        out.add(path, line_of(raw, ("logo",)), "logo", f"'{logo}' cannot be read: {exc.strerror}")
 
 
-_SVG_ACTIVE = re.compile(rb"<script|<foreignObject|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
+#: Largest SVG logo read (as for images in media/).
+MAX_SVG_BYTES = 2_000_000
 
 
 #: Below this many papers, one process loads them; above, the files are split between
