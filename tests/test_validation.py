@@ -261,7 +261,7 @@ def _safe_url_by_urlsplit(value: str) -> str:
             )
         if parts.scheme.lower() in ("http", "https") and not parts.netloc:
             raise ValueError("must name a host, e.g. https://example.org/")
-    elif value.startswith("//") or value.startswith("\\"):
+    elif value[:2] in ("//", "/\\", "\\\\", "\\/"):  # what browsers read as another host
         raise ValueError("protocol-relative URLs are not allowed; write https://")
     return value
 

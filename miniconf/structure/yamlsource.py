@@ -308,6 +308,18 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
 
+
+def _refuse_collection(loader: _LineLoader, node: yaml.Node) -> None:
+    """!!set has no order (iterating it depends on the hash seed, so would the build);
+    !!omap and !!pairs are lists of pairs no field takes. Lists are written as lists."""
+    kind = node.tag.rsplit(":", 1)[-1]
+    raise YamlProblem(node.start_mark.line + 1,
+                      f"invalid YAML: !!{kind} is not supported; write a list ('- item')")
+
+
+for _tag in ("set", "omap", "pairs"):
+    _LineLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_collection)
+
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
