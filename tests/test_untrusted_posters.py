@@ -5,6 +5,7 @@ thumbnail; the freeze goes on and every other poster renders."""
 from __future__ import annotations
 
 import logging
+import sys
 import zlib
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def test_a_render_that_runs_too_long_is_stopped(tmp_path: Path, monkeypatch, cap
     """A renderer that never answers is killed after RENDER_SECONDS."""
     hanging = tmp_path / "hanging_renderer.py"
     hanging.write_text("import sys, time\nsys.stdin.readline()\ntime.sleep(600)\n")
-    monkeypatch.setattr(thumbnails, "_RENDERER", hanging)
+    monkeypatch.setattr(thumbnails, "_renderer_command", lambda: [sys.executable, str(hanging)])
     monkeypatch.setattr(thumbnails, "RENDER_SECONDS", 0.5)
     with caplog.at_level(logging.WARNING):
         thumbnail = render_first_page(DEMO_POSTER, tmp_path / "cache")

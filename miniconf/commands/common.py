@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..structure.papercache import writable_folder
 from ..structure.problems import Problem, Severity
 
 sitedata_argument = click.argument(
@@ -29,3 +30,15 @@ def report_problems(problems: list[Problem], output_format: str = "text") -> int
 def cache_dir_for(sitedata: Path) -> Path:
     """Where caches live: ``.miniconf-cache/`` beside sitedata (outside git)."""
     return sitedata.resolve().parent / ".miniconf-cache"
+
+
+def usable_cache_dir(sitedata: Path) -> Path | None:
+    """cache_dir_for, or None with a note when it cannot be written (a read-only
+    checkout): validate and freeze still work, only without the speed-up."""
+    folder = cache_dir_for(sitedata)
+    if writable_folder(folder):
+        return folder
+    click.secho(f"note: {folder} cannot be written (a read-only checkout?); "
+                "running without the cache", fg="yellow", err=True)
+    return None
+

@@ -5,9 +5,10 @@ gigabytes, a 514-byte file can declare a 10 x 4000 pt page. pdfium runs here, in
 process of its own with an address-space limit, so that such a file costs a warning
 and a placeholder, never the freeze (thumbnails.py kills a render that runs too long).
 
-Run as a script (``python -P pdf_render.py MEMORY_BYTES``), it imports nothing of
-MiniConf: one JSON line ``[pdf, target]`` per poster on stdin, the PNG written to
-``target`` (atomically), one JSON line ``{"ok": true}`` or ``{"error": "..."}`` back.
+Run as ``python -m miniconf.site.pdf_render MEMORY_BYTES PARENT_PID``, it imports only
+this module and miniconf.processes: one JSON line ``[pdf, target]`` per poster on
+stdin, the PNG written to ``target`` (atomically), one JSON line ``{"ok": true}`` or
+``{"error": "..."}`` back.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import os
 import struct
 import sys
 import zlib
+
+from miniconf.processes import die_with_parent
 
 #: Width of a rendered thumbnail in pixels (cards show it at about half, for sharp
 #: rendering on high-density screens).
@@ -83,19 +86,8 @@ def _limit_memory(limit: int) -> None:
         pass  # not enforceable here (Windows, some macOS versions): the time limit remains
 
 
-def _die_with_parent() -> None:
-    """Linux: the kernel kills this process when the freeze that started it dies."""
-    if sys.platform.startswith("linux"):
-        import contextlib
-        import ctypes
-        import signal
-
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
 def main() -> None:
-    _die_with_parent()
+    die_with_parent(int(sys.argv[2]))
     _limit_memory(int(sys.argv[1]))
     for line in sys.stdin:
         pdf, target = json.loads(line)

@@ -19,11 +19,13 @@ import select
 import struct
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..structure.conference import Conference
+from ..structure.papercache import key_file, writable_folder
 from .pdf_render import encode_png, write_atomically
 
 logger = logging.getLogger(__name__)
@@ -61,8 +63,14 @@ def media_owners(conference: Conference):
 
 
 def thumbnail_cache_dir(conference: Conference) -> Path:
-    """Beside sitedata/, like the paper cache (see commands/common.py: cache_dir_for)."""
-    return conference.root.resolve().parent / ".miniconf-cache" / "thumbnails"
+    """Beside sitedata/, like the paper cache (see commands/common.py: cache_dir_for); in
+    a read-only checkout, the user's cache folder (renders are named by content, so
+    checkouts can share them), else a fresh temporary folder."""
+    beside = conference.root.resolve().parent / ".miniconf-cache" / "thumbnails"
+    for folder in (beside, key_file().parent / "thumbnails"):
+        if writable_folder(folder):
+            return folder
+    return Path(tempfile.mkdtemp(prefix="miniconf-thumbnails-"))
 
 
 def collect_thumbnails(conference: Conference) -> dict[tuple[str, str], Thumbnail]:
@@ -115,7 +123,13 @@ RENDER_SECONDS = 20.0
 #: New posters per rendering process at least: below, starting processes costs more
 #: than it saves.
 POSTERS_PER_PROCESS = 8
-_RENDERER = Path(__file__).with_name("pdf_render.py")
+#: The folder holding the miniconf package, for the renderer's import path.
+_PACKAGE_PARENT = Path(__file__).resolve().parent.parent.parent
+
+
+def _renderer_command() -> list[str]:
+    return [sys.executable, "-m", "miniconf.site.pdf_render", str(RENDER_MEMORY_BYTES),
+            str(os.getpid())]
 
 
 def _render_all(missing: dict[Path, Path]) -> None:
@@ -152,11 +166,12 @@ class _Renderer:
     """One pdf_render.py process; ``render`` returns None or what went wrong."""
 
     def __init__(self) -> None:
-        # -P: the script's folder (this package) is not put on the child's sys.path.
+        path = os.pathsep.join(filter(None, [str(_PACKAGE_PARENT), os.environ.get("PYTHONPATH")]))
+        # The renderer dies with its parent (PR_SET_PDEATHSIG), strictly with the thread
+        # that started it: each pool thread ends its renderers before its task returns.
         self.process = subprocess.Popen(
-            [sys.executable, "-P", str(_RENDERER), str(RENDER_MEMORY_BYTES)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            text=True, bufsize=1,
+            _renderer_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, text=True, bufsize=1, env={**os.environ, "PYTHONPATH": path},
         )
         self.alive = True
 

@@ -29,6 +29,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ..processes import die_with_parent
 from .conference import Conference
 from .media import media_file_problems
 from .models import (
@@ -407,10 +408,12 @@ def _tasks_to_take(tasks: list, taken) -> Iterator:
 def _start_loading_worker(folder: str, prefix: str, tasks: list, taken) -> tuple[int, int]:
     """A forked process that loads tasks until none is left; (its pid, its pipe)."""
     read_end, write_end = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid:
         os.close(write_end)
         return pid, read_end
+    die_with_parent(parent)
     os.close(read_end)  # in the worker from here on; it never returns
     code = 1
     try:

@@ -22,6 +22,7 @@ import hmac
 import io
 import os
 import pickle
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -242,3 +243,14 @@ def _make_key(file: Path) -> None:
         os.replace(temporary, file)  # a file system without hard links
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def writable_folder(folder: Path) -> bool:
+    """Whether files can be made in ``folder`` (made if missing): not in a read-only
+    checkout, where caches are then off or elsewhere."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
