@@ -3,10 +3,11 @@
 A poster's first page is rendered with pdfium (the ``pypdfium2`` wheel ships the
 binary, so it works offline and needs no system package) in a child process with a
 memory and a time limit (pdf_render.py: posters come from pull requests), and written
-as a PNG with the standard library. Renders are kept in ``.miniconf-cache/thumbnails/`` under the
-SHA-256 of the poster's bytes, so an unchanged poster is never rendered twice, and the
-published file name carries that hash as a version, so browsers never keep a stale
-one. Rendering happens once when the app is created, before freeze forks its workers.
+as a PNG with the standard library. Renders are kept in ``.miniconf-cache/thumbnails/``
+under the SHA-256 of the poster's bytes, so an unchanged poster is never rendered
+twice, and the published file name carries that hash as a version, so browsers never
+keep a stale one. Rendering happens once when the app is created, before freeze forks
+its workers.
 """
 
 from __future__ import annotations
