@@ -8,6 +8,7 @@ import click
 
 from ..structure.conference import Conference
 from ..structure.loader import load_conference
+from ..structure.papercache import writable_folder
 from ..structure.problems import Problem, Severity
 
 
@@ -50,8 +51,20 @@ def load_site(sitedata: Path, cache: bool = True) -> tuple[Conference | None, li
     from ..site.app import create_app  # Flask and Jinja only once the data loaded
     from ..site.theme import check_theme
 
-    conference, problems = load_conference(sitedata, cache_dir_for(sitedata) if cache else None)
+    conference, problems = load_conference(sitedata, usable_cache_dir(sitedata) if cache else None)
     if conference is None:
         return None, problems
     theme_problems = check_theme(conference, lambda: create_app(conference).jinja_env)
     return (None if theme_problems else conference), problems + theme_problems
+
+
+def usable_cache_dir(sitedata: Path) -> Path | None:
+    """cache_dir_for, or None with a note when it cannot be written (a read-only
+    checkout): validate and freeze still work, only without the speed-up."""
+    folder = cache_dir_for(sitedata)
+    if writable_folder(folder):
+        return folder
+    click.secho(f"note: {folder} cannot be written (a read-only checkout?); "
+                "running without the cache", fg="yellow", err=True)
+    return None
+

@@ -63,6 +63,15 @@ Id = Annotated[str, StringConstraints(pattern=ID_PATTERN), BeforeValidator(_expl
 
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: Characters XML 1.0 cannot hold at all (schedule.xml would be ill-formed): control
+#: characters, surrogates, U+FFFE and U+FFFF.
+_NOT_XML_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _character_problem(char: str) -> str:
+    if _CONTROL_CHARS.match(char):
+        return f"contains the control character U+{ord(char):04X}"
+    return f"contains U+{ord(char):04X}, a character XML cannot hold (it would break schedule.xml)"
 
 
 def _text(limit: int, *, one_line: bool = False) -> AfterValidator:
@@ -77,9 +86,9 @@ def _text(limit: int, *, one_line: bool = False) -> AfterValidator:
     def check(value: str) -> str:
         if len(value) > limit:
             raise ValueError(f"is {len(value):,} characters long; the limit is {limit:,}")
-        found = _CONTROL_CHARS.search(value)
+        found = _NOT_XML_CHARS.search(value)
         if found:
-            raise ValueError(f"contains the control character U+{ord(found.group()):04X}")
+            raise ValueError(_character_problem(found.group()))
         if one_line:
             value = " ".join(value.split())
             if not value:
@@ -104,12 +113,19 @@ _ASCII_SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 def _has_space_or_control(value: str) -> bool:
     if value.isascii():  # most URLs: one regex instead of two calls per character
         return _ASCII_SPACE_OR_CONTROL.search(value) is not None
-    return any(c.isspace() or unicodedata.category(c) == "Cc" for c in value)
+    return _NOT_XML_CHARS.search(value) is not None or any(
+        c.isspace() or unicodedata.category(c) == "Cc" for c in value
+    )
 
 
 #: Most links: http(s) and a host of ASCII letters, digits, dots and dashes, without the
 #: brackets of an IPv6 address anywhere; urlsplit has nothing to refuse in them.
 _PLAIN_WEB_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?:[/?#][^\[\]]*)?")
+
+
+#: A relative link that browsers read as one to another host: ``//host``, and, since
+#: they read a backslash as a slash, ``/\\host``, ``\\\\host`` and ``\\/host``.
+_OTHER_HOST = re.compile(r"[/\\]{2}")
 
 
 def _safe_url(value: str) -> str:
@@ -126,7 +142,7 @@ def _safe_url(value: str) -> str:
             )
         if parts.scheme.lower() in ("http", "https") and not parts.netloc:
             raise ValueError("must name a host, e.g. https://example.org/")
-    elif value.startswith("//") or value.startswith("\\"):
+    elif _OTHER_HOST.match(value):
         raise ValueError("protocol-relative URLs are not allowed; write https://")
     return value
 
@@ -296,6 +312,12 @@ class Config(Model):
                 raise ValueError(f"{value!r} must be a path inside the theme's static/ folder")
         return values
 
+    @field_validator("start_date", "end_date")
+    @classmethod
+    def _sane_date(cls, value: date) -> date:
+        _sane_year(value)
+        return value
+
     @model_validator(mode="after")
     def _dates_in_order(self) -> Config:
         if self.end_date < self.start_date:
@@ -389,8 +411,21 @@ class SessionType(StrEnum):
     BREAK = "break"
 
 
+#: Dates outside these years are mistakes (and years near 1 or 9999 overflow when an
+#: offset moves them to UTC).
+YEARS = range(1970, 3000)
+
+
+def _sane_year(value: date) -> None:
+    if value.year not in YEARS:
+        raise ValueError(
+            f"year {value.year} is outside {YEARS.start}-{YEARS.stop - 1}; check the date"
+        )
+
+
 def _aware(value: datetime, info: ValidationInfo) -> datetime:
     """Times without an offset are in the conference's time zone (passed as context)."""
+    _sane_year(value)
     if value.tzinfo is None:
         zone = (info.context or {}).get("timezone", "UTC")
         value = value.replace(tzinfo=ZoneInfo(zone))
