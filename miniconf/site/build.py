@@ -59,8 +59,13 @@ def url_to_file(url: str) -> str:
 
 def list_urls(app: Flask, conference: Conference, outputs: PipelineOutputs) -> list[str]:
     freezer = Freezer(app, with_static_files=True, with_no_argument_rules=False, log_url_for=False)
-    freezer.register_generator(lambda: page_urls(conference, outputs))
-    return sorted(set(freezer.all_urls()))
+    # Pages and files from what anyone may see, plus (access: attendees) the keys
+    # file and the encrypted local files.
+    published = app.extensions.get("miniconf.published", conference)
+    freezer.register_generator(lambda: page_urls(published, outputs))
+    freezer.register_generator(app.extensions["miniconf.access"].urls)
+    access = app.extensions["miniconf.access"]
+    return sorted(url for url in set(freezer.all_urls()) if access.publishes(url))
 
 
 def freeze_site(
@@ -80,7 +85,8 @@ def freeze_site(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     def page_keys() -> dict[str, str]:
-        return paper_page_keys(conference, outputs, [TEMPLATES_DIR, STATIC_DIR])
+        fingerprint = app.extensions["miniconf.access"].fingerprint  # the sealing key
+        return paper_page_keys(conference, outputs, [TEMPLATES_DIR, STATIC_DIR], fingerprint)
 
     try:
         jobs = max(1, min(jobs or os.cpu_count() or 1, 8))
