@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..chat.rooms import ChatError
+from ..site.access import AccessError
 from ..site.build import FreezeError, freeze_site
 from ..structure.loader import load_conference
 from ..structure.pipeline_outputs import load_pipeline_outputs
@@ -40,7 +41,7 @@ def command(sitedata: Path, out: Path, jobs: int | None) -> None:
         click.secho(f"warning: {outputs.message}", fg="yellow", err=True)
     try:
         report = freeze_site(conference, out, jobs=jobs, outputs=outputs)
-    except (FreezeError, ChatError) as exc:
+    except (FreezeError, ChatError, AccessError) as exc:
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(1)
     seconds = time.perf_counter() - started
