@@ -156,7 +156,7 @@ function lockBar(keyId, announce) {
   bar.append(text, " ", button);
   const main = document.getElementById("main") || document.body;
   main.prepend(bar);
-  if (announce) bar.focus();
+  if (announce) bar.focus({ preventScroll: true });  // it is at the top of the page
 }
 
 const CODE_EXAMPLE = "ABCD-EFGH-JKLM-NPQR";
