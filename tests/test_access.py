@@ -297,3 +297,23 @@ def test_access_config_errors_explain_the_choices(tmp_path: Path, access, expect
     lines = (made.sitedata / "config.yml").read_text().splitlines()
     line = next(number for number, text in enumerate(lines, 1) if text.startswith("access"))
     assert expected.format(line=line) in result.output, result.output
+
+
+def test_whole_pages_keep_their_title_and_hide_their_prose_everywhere(tmp_path: Path):
+    made = make_attendee_site(tmp_path, access={"mode": "attendees", "pages": ["paper"]})
+    out = tmp_path / "build"
+    result = made.freeze(out)
+    assert result.exit_code == 0, result.output
+    page = (out / "papers" / "h27-001.html").read_text()
+    title = "Ribbon Attention: Linear-Time Long-Context Transformers with Banded Low-Rank Memory"
+    assert f"<h1>{title}</h1>" in page and f"<title>{title} · Helios 2027</title>" in page
+    assert "Registered attendees: unlock to read this page." in page
+    # The abstract is nowhere: not on the page, not in site search, not in papers.json.
+    phrase = b"splits every head into two"
+    words = b"summarises"  # one of its words, as site search would index it
+    for name, data in every_file(out).items():
+        assert phrase not in data and words not in data, name
+    # Only paper pages are sealed whole; streams and the rest stay protected by default.
+    assert "Registered attendees: unlock to read this page." not in (
+        out / "speakers" / "ada-okafor.html").read_text()
+    assert STREAM_URL not in (out / "sessions" / "d1-keynote.html").read_text()

@@ -126,3 +126,26 @@ def test_unlock_form_is_usable_on_a_phone_by_keyboard(page, attendee_site, atten
     page.get_by_role("link", name="Watch the stream").wait_for()
     # The page says so, and the "Lock" bar takes the focus (screen readers announce it).
     assert page.evaluate("document.activeElement.className") == "access-bar"
+
+
+def test_a_page_sealed_whole_opens_with_everything_it_holds(
+    page, attendee_site, tmp_path_factory, serve_folder
+):
+    """access.pages: [paper]: the page is its title until unlocked, then all of it,
+    including the parts sealed inside it (the talk, the chat)."""
+    _site, codes = attendee_site
+    whole = make_attendee_site(tmp_path_factory.mktemp("whole"),
+                               access={"mode": "attendees", "pages": ["paper"]})
+    out = tmp_path_factory.mktemp("whole-build") / "build"
+    assert whole.freeze(out).exit_code == 0
+    url = serve_folder(out)
+    page.goto(url + "papers/h27-001.html")
+    assert page.get_by_role("heading", level=1).count() == 1
+    assert page.get_by_text("Registered attendees: unlock to read this page.").is_visible()
+    assert page.get_by_role("heading", name="Abstract").count() == 0
+    unlock(page, codes["ada@example.org"])
+    page.get_by_role("heading", name="Abstract").wait_for()
+    assert page.get_by_role("heading", level=1).count() == 1
+    assert page.get_by_role("button", name="Play the talk").is_visible()
+    assert page.get_by_role("link", name="Join the discussion").is_visible()
+    assert page.locator(".sealed").count() == 0

@@ -370,20 +370,21 @@ class Access:
         return {key for key, part in LINK_PARTS.items() if part in self.parts}
 
     def sealed_html(self, html: str, part: str, notice: str, page: str, keys_url: str,
-                    script_url: str, style_url: str) -> Markup:
-        """The placeholder that replaces a protected part: its ciphertext and a notice.
+                    script_url: str, style_url: str, heading: str = "") -> Markup:
+        """The placeholder that replaces a protected part: its ciphertext and a notice
+        (after ``heading``, the title of a page sealed whole).
 
         ``page`` (the page's path) goes into the nonce, so the same part on two pages
         is two different ciphertexts; nothing else about the part is in the clear."""
         assert self.keys is not None
         sealed = _b64(self.keys.seal(str(html).encode(), f"{page}\0{part}".encode()))
-        notice = NOTICES.get(notice, notice)
+        title = f"<h1>{escape(heading)}</h1>" if heading else ""
         return Markup(
             f'<link rel="stylesheet" href="{escape(style_url)}">'
             f'<div class="sealed" data-sealed="{sealed}" data-sealed-part="{escape(part)}" '
-            f'data-key-id="{self.keys.key_id}" data-keys="{escape(keys_url)}">'
+            f'data-key-id="{self.keys.key_id}" data-keys="{escape(keys_url)}">{title}'
             f'<p class="sealed-notice"><span class="sealed-icon" aria-hidden="true"></span>'
-            f"Registered attendees: unlock to {escape(notice)}.</p></div>"
+            f"Registered attendees: unlock to {escape(NOTICES.get(notice, notice))}.</p></div>"
             f'<script type="module" src="{escape(script_url)}"></script>'
         )
 
@@ -437,31 +438,39 @@ class Access:
 
     def public_view(self, conference: Conference) -> Conference:
         """The conference without its protected values: what calendars, JSON files,
-        thumbnails and published assets are made from."""
-        if not self.parts:
+        site search, thumbnails and published assets are made from. Of a page sealed
+        whole, its prose (abstract, bio, description) goes too; its title and what other
+        pages list about it (authors, TL;DR, times) stay."""
+        if not self.parts and not self.page_kinds:
             return conference
+        streams = "streams" in self.parts
+
+        def public(item, kind: str, prose: tuple[str, ...], **update):
+            update["media"] = self._public_media(item.media)
+            if kind in self.page_kinds:
+                update.update(dict.fromkeys(prose, ""))
+            return item.model_copy(update=update)
+
         return replace(
             conference,
             papers=tuple(
-                paper.model_copy(update={"links": self._public_paper_links(paper.links),
-                                         "media": self._public_media(paper.media)})
+                public(paper, "paper", ("abstract",),
+                       links=self._public_paper_links(paper.links))
                 for paper in conference.papers
             ),
-            speakers=tuple(self._without_media(item) for item in conference.speakers),
-            workshops=tuple(self._without_media(item) for item in conference.workshops),
+            speakers=tuple(public(item, "speaker", ("abstract", "bio"))
+                           for item in conference.speakers),
+            workshops=tuple(public(item, "workshop", ("abstract",))
+                            for item in conference.workshops),
             sessions=tuple(
-                self._without_media(session).model_copy(
-                    update={"stream_url": None if "streams" in self.parts else session.stream_url}
-                )
+                public(session, "session", ("description",),
+                       stream_url=None if streams else session.stream_url)
                 for session in conference.sessions
             ),
         )
 
     def _public_paper_links(self, links: PaperLinks) -> PaperLinks:
         return links.model_copy(update={key: None for key in self._hidden_links()})
-
-    def _without_media(self, item):
-        return item.model_copy(update={"media": self._public_media(item.media)})
 
     def _public_media(self, media: Media | None) -> Media | None:
         if media is None:
@@ -537,13 +546,14 @@ def _install_sealing(app: Flask, access: Access, conference: Conference) -> None
             abort(404)
         return Response(data, mimetype="application/octet-stream")
 
-    def seal(html: str, parts: str | list[str], notice: str) -> Markup:
+    def seal(html: str, parts: str | list[str], notice: str, heading: str = "") -> Markup:
         part = parts if isinstance(parts, str) else next(p for p in parts if access.covers(p))
         return access.sealed_html(
             html, part, notice, current_page.get().path,
             keys_url=link("access_keys"),
             script_url=link("static", filename="js/access.js"),
             style_url=link("static", filename="css/access.css"),
+            heading=heading,
         )
 
     public_file_url = env.globals["media_file_url"]

@@ -290,7 +290,7 @@ def create_app(
 
     @page_route("/search.json")
     def search_json():
-        return Response(search_json_text(conference), mimetype="application/json")
+        return Response(search_json_text(published), mimetype="application/json")
 
     register_routes(app, published)  # schedule.ics/.json/.xml, sessions/<id>.ics
 

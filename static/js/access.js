@@ -110,10 +110,12 @@ async function openLockedFiles(root, contentKey) {
   }
 }
 
-// Replace every sealed part with what it holds; returns the scripts those parts load.
-async function unsealAll(parts, contentKey) {
+// Replace every sealed part with what it holds, and the parts those held (a page sealed
+// whole holds its talk, its chat...); returns the scripts those parts load.
+async function unsealAll(contentKey) {
   const scripts = [];
-  for (const part of parts) {
+  let part;
+  while ((part = document.querySelector(".sealed[data-sealed]"))) {
     const plain = await decrypt(contentKey, fromBase64(part.dataset.sealed), SEALED_AAD);
     const template = document.createElement("template");
     template.innerHTML = new TextDecoder().decode(plain);
@@ -244,7 +246,7 @@ async function main() {
     let unlocked = false;
     if (stored) {
       try {
-        scripts = await unsealAll(parts, fromBase64(stored));
+        scripts = await unsealAll(fromBase64(stored));
         unlocked = true;
       } catch (error) {
         console.warn("access: could not unlock with the stored key", error);
