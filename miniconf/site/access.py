@@ -333,10 +333,6 @@ class Access:
         #: sitedata path of each protected local file → its name under locked/.
         self.locked_names = {path: self._locked_name(path) for path in sorted(locked_files)}
 
-    @classmethod
-    def public(cls) -> Access:
-        return cls(AccessConfig())
-
     @property
     def enabled(self) -> bool:
         return self.keys is not None

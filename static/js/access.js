@@ -248,8 +248,9 @@ async function main() {
       try {
         scripts = await unsealAll(fromBase64(stored));
         unlocked = true;
-      } catch (error) {
+      } catch (error) {  // a key this build no longer takes: forget it, ask again
         console.warn("access: could not unlock with the stored key", error);
+        storage("remove", STORAGE_PREFIX + keyId);
       }
     }
     if (unlocked) lockBar(keyId, sessionFlag("take"));
