@@ -314,7 +314,8 @@ def key_slots(keys: Keys, environ: Mapping[str, str], sitedata: Path) -> dict[st
 class Access:
     """What a build protects, and (with ``access: attendees``) the keys that seal it.
 
-    Templates reach it as ``access``: ``ui.sealed(part, …)`` asks :meth:`covers` and
+    Templates reach it as ``access``: ``access_ui.sealed(part, …)`` (in
+    templates/partials/access_macros.html) asks :meth:`covers` and, through ``seal``,
     :meth:`sealed_html`; the paper page splits its links with :meth:`public_links`.
     With ``access: public`` it covers nothing and every page is what it always was."""
 
@@ -517,7 +518,7 @@ def load_access(conference: Conference, environ: Mapping[str, str] | None = None
 
 def install_access(app: Flask, access: Access, conference: Conference) -> None:
     """The routes of the keys file and the encrypted files, and the template helpers:
-    ``access`` and ``seal(html, parts, notice)`` (used by ``ui.sealed``)."""
+    ``access``, ``access_ui`` and ``seal(html, parts, notice)`` (``access_ui.sealed``'s)."""
     env = app.jinja_env
     env.globals["access"] = access
     if access.enabled:
@@ -545,7 +546,7 @@ def _install_sealing(app: Flask, access: Access, conference: Conference) -> None
     def seal(html: str, parts: str | list[str], notice: str, heading: str = "") -> Markup:
         part = parts if isinstance(parts, str) else next(p for p in parts if access.covers(p))
         return access.sealed_html(
-            html, part, notice, current_page.get().path,
+            html, part, notice if isinstance(notice, str) else part, current_page.get().path,
             keys_url=link("access_keys"),
             script_url=link("static", filename="js/access.js"),
             style_url=link("static", filename="css/access.css"),
