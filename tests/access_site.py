@@ -55,12 +55,16 @@ class AttendeeSite:
         return {row["email"]: row["code"] for row in rows}
 
 
-def make_attendee_site(folder: Path, access: dict | str | None = None) -> AttendeeSite:
-    """The site under ``folder``: ``folder/sitedata`` and ``folder/private/``."""
+def make_attendee_site(
+    folder: Path, access: dict | str | None = None, chat_preview: bool = False
+) -> AttendeeSite:
+    """The site under ``folder``: ``folder/sitedata`` and ``folder/private/``;
+    ``chat_preview``: pages read their room's latest messages (from a fictional server)."""
     sitedata = folder / "sitedata"
     shutil.copytree(DEMO, sitedata, ignore=shutil.ignore_patterns(".miniconf-cache"))
     config = yaml.safe_load((sitedata / "config.yml").read_text())
     config["access"] = access if access is not None else {"mode": "attendees"}
+    config["chat"]["preview"] = chat_preview
     (sitedata / "config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     sessions = yaml.safe_load((sitedata / "sessions.yml").read_text())
     for session in sessions:

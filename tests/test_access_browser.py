@@ -149,3 +149,44 @@ def test_a_page_sealed_whole_opens_with_everything_it_holds(
     assert page.get_by_role("button", name="Play the talk").is_visible()
     assert page.get_by_role("link", name="Join the discussion").is_visible()
     assert page.locator(".sealed").count() == 0
+
+
+HOMESERVER = "https://matrix.helios-conf.example.org"
+
+
+def stub_homeserver(route) -> None:
+    """The demo's fictional Matrix homeserver, answering as a guest-readable room would."""
+    url = route.request.url
+    if "/register" in url:
+        body = {"access_token": "guest-token"}
+    elif "/directory/room/" in url:
+        body = {"room_id": "!keynote:helios-conf.example.org"}
+    else:
+        message = {"msgtype": "m.text", "body": "Welcome to the keynote room"}
+        body = {"chunk": [{"type": "m.room.message", "sender": "@ada:helios-conf.example.org",
+                           "origin_server_ts": 1_800_000_000_000, "content": message}]}
+    route.fulfill(status=200, json=body, headers={
+        "Access-Control-Allow-Origin": "*",
+        "Access-Control-Allow-Headers": "Authorization, Content-Type",
+    })
+
+
+def test_the_chat_preview_of_an_unlocked_room_reads_its_messages(
+    page, attendee_site, tmp_path_factory, serve_folder
+):
+    """The live preview is sealed with its room; unlocked, chat-preview.js runs on it."""
+    _site, codes = attendee_site
+    preview = make_attendee_site(tmp_path_factory.mktemp("preview"), chat_preview=True)
+    out = tmp_path_factory.mktemp("preview-build") / "build"
+    assert preview.freeze(out).exit_code == 0
+    keynote = (out / "sessions" / "d1-keynote.html").read_text()
+    assert "data-room-alias" not in keynote and "chat-preview.js" not in keynote
+    requests: list[str] = []
+    page.route(HOMESERVER + "/**", lambda route: (requests.append(route.request.url),
+                                                   stub_homeserver(route)))
+    page.goto(serve_folder(out) + "sessions/d1-keynote.html")
+    page.get_by_role("button", name="Unlock").wait_for()
+    assert requests == [], "a sealed room must not be read before unlocking"
+    unlock(page, codes["ada@example.org"])
+    page.get_by_text("Welcome to the keynote room").wait_for()
+    assert any("%23session-d1-keynote%3Ahelios-conf.example.org" in url for url in requests)
