@@ -60,6 +60,9 @@ def test_a_personal_code_reveals_the_stream_the_talk_and_the_chat(
     assert "Hx7Kq2LmP0a" in page.locator("iframe.media-frame").get_attribute("src")
     poster = page.locator("iframe.pdf-frame-poster")
     assert poster.get_attribute("src").startswith("blob:")
+    download = page.get_by_role("link", name="Download", exact=True)
+    assert download.get_attribute("href").startswith("blob:")
+    assert download.get_attribute("download") == "poster.pdf"
     assert page.get_by_role("link", name="Open the slides (PDF)").get_attribute("href") == (
         "https://helios-conf.example.org/slides/h27-001.pdf")
 

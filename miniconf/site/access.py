@@ -399,11 +399,13 @@ class Access:
         return f"{digest.hexdigest()[:24]}.bin"
 
     def locked_file_bytes(self, root: Path, name: str) -> bytes | None:
-        """An encrypted local file: its MIME type and a newline, then its bytes, sealed."""
+        """An encrypted local file: a line with its MIME type and file name (for the
+        browser's player and "Download"), then its bytes; sealed."""
         for path, locked in self.locked_names.items():
             if locked == name:
                 assert self.keys is not None
-                plain = _mime_type(path).encode() + b"\n" + (root / path).read_bytes()
+                header = f"{_mime_type(path)} {posixpath.basename(path)}\n".encode()
+                plain = header + (root / path).read_bytes()
                 return self.keys.seal(plain, path.encode(), FILE_AAD)
         return None
 

@@ -86,8 +86,9 @@ async function unwrapContentKey(typed, keys) {
   return null;
 }
 
-// Protected local files (a self-hosted talk, a PDF) come encrypted: their type and a
-// newline, then their bytes. Each becomes a blob: URL in this page.
+// Protected local files (a self-hosted talk, a PDF) come encrypted: a line with their
+// type and file name, then their bytes. Each becomes a blob: URL in this page, and
+// "Download" links keep the file's name.
 async function openLockedFiles(root, contentKey) {
   const blobs = new Map();
   for (const element of root.querySelectorAll("*")) {
@@ -101,11 +102,16 @@ async function openLockedFiles(root, contentKey) {
           const data = new Uint8Array(await response.arrayBuffer());
           const plain = new Uint8Array(await decrypt(contentKey, data, FILE_AAD));
           const newline = plain.indexOf(10);
-          const type = new TextDecoder().decode(plain.slice(0, newline));
-          return URL.createObjectURL(new Blob([plain.slice(newline + 1)], { type }));
+          const [type, name] = new TextDecoder().decode(plain.slice(0, newline)).split(" ");
+          const url = URL.createObjectURL(new Blob([plain.slice(newline + 1)], { type }));
+          return { url, name };
         })());
       }
-      element.setAttribute(attribute, await blobs.get(value));
+      const file = await blobs.get(value);
+      element.setAttribute(attribute, file.url);
+      if (element.hasAttribute("download") && !element.getAttribute("download")) {
+        element.setAttribute("download", file.name);
+      }
     }
   }
 }
