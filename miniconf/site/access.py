@@ -326,7 +326,6 @@ class Access:
         slots: dict[str, str] | None = None,
         locked_files: Iterable[str] = (),
     ):
-        self.config = config
         self.keys = keys
         self.slots = slots or {}
         self.parts = frozenset(config.protect) if keys is not None else frozenset()
@@ -381,7 +380,8 @@ class Access:
             f'<div class="sealed" data-sealed="{sealed}" data-sealed-part="{escape(part)}" '
             f'data-key-id="{self.keys.key_id}" data-keys="{escape(keys_url)}">{title}'
             f'<p class="sealed-notice"><span class="sealed-icon" aria-hidden="true"></span>'
-            f"Registered attendees: unlock to {escape(NOTICES.get(notice, notice))}.</p></div>"
+            f"Registered attendees: unlock to {escape(NOTICES.get(notice, notice))}.</p>"
+            "<noscript><p class=\"sealed-hint\">Unlocking needs JavaScript.</p></noscript></div>"
             f'<script type="module" src="{escape(script_url)}"></script>'
         )
 
