@@ -239,6 +239,16 @@ def test_keys_and_attendee_lists_inside_sitedata_are_refused(site: AttendeeSite,
     assert result.exit_code == 1 and "inside the sitedata folder" in result.output
 
 
+def test_freeze_refuses_an_attendee_list_inside_a_repository(site: AttendeeSite, tmp_path: Path):
+    inside = Path(__file__).parent / "attendees-freeze-test.csv"
+    inside.write_text(site.attendees_csv.read_text())
+    try:
+        result = site.freeze(tmp_path / "out", MINICONF_ACCESS_CODES=str(inside))
+    finally:
+        inside.unlink()
+    assert result.exit_code == 1 and "inside the git working tree" in result.output
+
+
 def test_codes_are_stable_personal_and_change_with_the_secret(site: AttendeeSite):
     codes = site.issue_codes()
     assert list(codes) == ATTENDEES and len(set(codes.values())) == 3
@@ -265,7 +275,7 @@ def test_codes_command_refuses_a_list_inside_a_repository(site: AttendeeSite):
         result = CliRunner().invoke(cli, ["access", "codes", str(inside)], env=site.env)
     finally:
         inside.unlink()
-    assert result.exit_code == 1 and "keep it outside any repository" in result.output
+    assert result.exit_code == 1 and "inside the git working tree" in result.output
 
 
 def test_codes_command_reports_a_list_without_an_email_column(site: AttendeeSite, tmp_path: Path):

@@ -21,6 +21,7 @@ from ..site.access import (
     ENV_SECRET,
     AccessError,
     Keys,
+    check_outside,
     load_secret,
     read_attendee_rows,
     read_attendees,
@@ -30,14 +31,6 @@ from ..site.access import (
 @click.group("access")
 def command() -> None:
     """Registered attendees only: personal access codes (see README, "Registered attendees")."""
-
-
-def _inside_repository(file: Path) -> Path | None:
-    """The git working tree holding ``file``, if any."""
-    for folder in file.resolve().parents:
-        if (folder / ".git").exists():
-            return folder
-    return None
 
 
 @command.command("codes")
@@ -52,12 +45,8 @@ def codes(csv_file: Path, sitedata: Path) -> None:
     The secret comes from MINICONF_ACCESS_SECRET (or MINICONF_ACCESS_SECRET_FILE), as
     for the freeze. Codes are never printed: send each attendee theirs from the file."""
     try:
-        repository = _inside_repository(csv_file)
-        if repository is not None:
-            raise AccessError(
-                f"{csv_file}: the attendee list is inside the git working tree {repository}; "
-                "keep it outside any repository (it names people and holds their codes)"
-            )
+        # It names people and holds their codes: never beside what is committed.
+        check_outside(csv_file, sitedata.resolve(), "attendee list")
         keys = Keys.from_secret(load_secret(os.environ, sitedata))
         header, rows = read_attendee_rows(csv_file)
         # Codes issued under an older secret are replaced: that is what rotating means.

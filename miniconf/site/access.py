@@ -256,19 +256,33 @@ def _from_env(environ: Mapping[str, str], name: str, file_name: str) -> str | No
         raise AccessError(f"{file_name}={path}: cannot read: {exc.strerror}") from None
 
 
-def _outside(path: Path, sitedata: Path, what: str) -> None:
-    """Keys and attendee lists must not be published with the site's data."""
+def repository_of(file: Path) -> Path | None:
+    """The git working tree holding ``file``, if any."""
+    for folder in file.resolve().parents:
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def check_outside(path: Path, sitedata: Path, what: str) -> None:
+    """Keys and attendee lists are never published or committed with the site's data."""
     resolved = path.resolve()
     if resolved == sitedata or sitedata in resolved.parents:
         raise AccessError(
             f"{path}: the {what} is inside the sitedata folder, which is published and "
             "committed; keep it outside the repository"
         )
+    repository = repository_of(path)
+    if repository is not None:
+        raise AccessError(
+            f"{path}: the {what} is inside the git working tree {repository}; keep it "
+            "outside any repository, where a commit cannot publish it"
+        )
 
 
 def load_secret(environ: Mapping[str, str], sitedata: Path) -> str:
     if environ.get(ENV_SECRET_FILE):
-        _outside(Path(environ[ENV_SECRET_FILE]), sitedata.resolve(), "access secret")
+        check_outside(Path(environ[ENV_SECRET_FILE]), sitedata.resolve(), "access secret")
     secret = _from_env(environ, ENV_SECRET, ENV_SECRET_FILE)
     if not secret:
         raise AccessError(
@@ -291,7 +305,7 @@ def key_slots(keys: Keys, environ: Mapping[str, str], sitedata: Path) -> dict[st
         wrapping.append(passphrase_slot_key(passphrase, keys.salt))
     if environ.get(ENV_CODES):
         codes_file = Path(environ[ENV_CODES])
-        _outside(codes_file, sitedata.resolve(), "attendee list")
+        check_outside(codes_file, sitedata.resolve(), "attendee list")
         for attendee in read_attendees(codes_file, keys):
             if not attendee.revoked:
                 wrapping.append(code_slot_key(attendee.code, keys.salt))
