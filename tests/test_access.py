@@ -152,6 +152,7 @@ def test_two_builds_are_byte_identical_and_another_secret_changes_them(
     assert (rotated / "papers" / "h27-006.html").read_bytes() != first["papers/h27-006.html"]
 
 
+@pytest.mark.slow  # three freezes
 def test_a_refreeze_with_a_new_secret_reseals_every_page(site: AttendeeSite, tmp_path: Path):
     """Unchanged paper pages are reused by the next freeze: not when the key changed."""
     out, fresh = tmp_path / "out", tmp_path / "fresh"
