@@ -139,7 +139,10 @@ def test_two_builds_are_byte_identical_and_another_secret_changes_them(
     site: AttendeeSite, build: Path, tmp_path: Path
 ):
     again = tmp_path / "again"
-    assert site.freeze(again).exit_code == 0
+    result = site.freeze(again)
+    assert result.exit_code == 0
+    assert ("Registered attendees only: streams, videos, slides, posters, chat, 5 local files "
+            "encrypted; 3 ways to unlock") in result.output  # Ada, Bob and the passphrase
     first, second = every_file(build), every_file(again)
     assert first.keys() == second.keys()
     different = [name for name in first if first[name] != second[name]]

@@ -46,7 +46,7 @@ from markupsafe import Markup, escape
 
 from ..structure.conference import Conference
 from ..structure.media import Media
-from ..structure.models import AccessConfig, PaperLinks
+from ..structure.models import ACCESS_PAGE_KINDS, ACCESS_PARTS, AccessConfig, PaperLinks
 from .links import current_page
 from .media import media_assets
 
@@ -433,6 +433,16 @@ class Access:
             "slots": self.slots,
         }
         return json.dumps(document, sort_keys=True, separators=(",", ":"))
+
+    def summary(self) -> str:
+        """What the freeze says it sealed, for the organizer to check."""
+        sealed = ", ".join(part for part in ACCESS_PARTS if part in self.parts)
+        if self.page_kinds:
+            kinds = ", ".join(kind for kind in ACCESS_PAGE_KINDS if kind in self.page_kinds)
+            sealed = f"{sealed} and whole {kinds} pages" if sealed else f"whole {kinds} pages"
+        files = f", {len(self.locked_names)} local files encrypted" if self.locked_names else ""
+        return (f"Registered attendees only: {sealed}{files}; {len(self.slots)} ways to "
+                "unlock (the passphrase and each personal code not revoked)")
 
     def publishes(self, url: str) -> bool:
         """False for this feature's own script and style in a build that seals nothing,

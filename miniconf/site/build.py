@@ -31,6 +31,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..structure.conference import Conference
 from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
+from .access import Access
 from .app import STATIC_DIR, TEMPLATES_DIR, create_app, page_urls
 from .incremental import manifest_text, paper_page_keys, read_manifest
 from .links import Here, rendering
@@ -73,13 +74,16 @@ def freeze_site(
     out: Path,
     jobs: int | None = None,
     outputs: PipelineOutputs | None = None,
+    access: Access | None = None,
 ) -> FreezeReport:
-    """``outputs``: the pipeline's, published only when current (read when None)."""
+    """``outputs``: the pipeline's, published only when current (read when None);
+    ``access``: what is sealed for registered attendees (from config and environment
+    when None)."""
     out = Path(out).resolve()
     _refuse_dangerous_output(out, conference.root.resolve())
     if outputs is None:
         outputs = load_pipeline_outputs(conference)
-    app = create_app(conference, outputs)
+    app = create_app(conference, outputs, access)
     urls = list_urls(app, conference, outputs)
     staging = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
