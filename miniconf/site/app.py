@@ -141,7 +141,7 @@ def create_app(
 
     env.globals["shared_fragment"] = shared_fragment
     install_media(app, published)  # thumbnails route, thumbnail_of() for templates
-    install_access(app, access, conference)  # keys, encrypted files, ui.sealed's helpers
+    install_access(app, access, conference)  # keys, encrypted files, access_ui.sealed
     app.extensions["miniconf.access"] = access
     app.extensions["miniconf.published"] = published
     # The shared macros, imported once for every template as ``ui`` (an import in

@@ -59,13 +59,14 @@ def url_to_file(url: str) -> str:
 
 
 def list_urls(app: Flask, conference: Conference, outputs: PipelineOutputs) -> list[str]:
+    """Every URL to write. The app made from ``conference`` knows what of it is
+    published (with access: attendees, less the protected values; see access.py)."""
     freezer = Freezer(app, with_static_files=True, with_no_argument_rules=False, log_url_for=False)
     # Pages and files from what anyone may see, plus (access: attendees) the keys
     # file and the encrypted local files.
-    published = app.extensions.get("miniconf.published", conference)
+    published, access = app.extensions["miniconf.published"], app.extensions["miniconf.access"]
     freezer.register_generator(lambda: page_urls(published, outputs))
-    freezer.register_generator(app.extensions["miniconf.access"].urls)
-    access = app.extensions["miniconf.access"]
+    freezer.register_generator(access.urls)
     return sorted(url for url in set(freezer.all_urls()) if access.publishes(url))
 
 
