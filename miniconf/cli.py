@@ -8,6 +8,7 @@ import sys
 import click
 
 from . import __version__
+from .commands import access as access_command
 from .commands import build, new, pipeline, serve, validate
 from .commands import chat as chat_command
 from .commands import import_ as import_command
@@ -28,6 +29,7 @@ cli.add_command(import_command.command)
 cli.add_command(linkcheck_command.command)
 cli.add_command(chat_command.command)
 cli.add_command(pipeline.command)
+cli.add_command(access_command.command)
 
 
 #: Commands that hold a whole conference in memory and have written everything when

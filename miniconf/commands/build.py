@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..chat.rooms import ChatError
+from ..site.access import AccessError, load_access
 from ..site.build import FreezeError, freeze_site
 from ..structure.pipeline_outputs import load_pipeline_outputs
 from .common import load_site, report_problems, sitedata_argument
@@ -38,8 +39,9 @@ def command(sitedata: Path, out: Path, jobs: int | None) -> None:
     if not outputs.current:  # still build: pages just go without similar papers
         click.secho(f"warning: {outputs.message}", fg="yellow", err=True)
     try:
-        report = freeze_site(conference, out, jobs=jobs, outputs=outputs)
-    except (FreezeError, ChatError) as exc:
+        access = load_access(conference)  # access: attendees: keys from the environment
+        report = freeze_site(conference, out, jobs=jobs, outputs=outputs, access=access)
+    except (FreezeError, ChatError, AccessError) as exc:
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(1)
     seconds = time.perf_counter() - started
@@ -47,3 +49,5 @@ def command(sitedata: Path, out: Path, jobs: int | None) -> None:
         f"Froze {len(conference.papers)} papers into {out}/: {report.files} files, "
         f"{report.bytes / 1e6:.1f} MB in {seconds:.1f} s"
     )
+    if access.enabled:
+        click.echo(access.summary())

@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from markupsafe import escape
 
+from ..site.access import AccessError
 from ..site.app import create_app
 from ..site.theme import BUILTIN_STATIC, BUILTIN_TEMPLATES
 from ..structure.problems import Severity
@@ -19,7 +20,10 @@ def make_app(sitedata: Path) -> Flask:
     conference, problems = load_site(sitedata, cache=False)
     report_problems(problems)
     if conference is not None:
-        return create_app(conference)
+        try:
+            return create_app(conference)
+        except AccessError as exc:  # access: attendees without its keys
+            raise click.ClickException(str(exc)) from None
     broken = Flask("miniconf-errors")
     errors = [p for p in problems if p.severity is Severity.ERROR]
 

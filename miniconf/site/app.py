@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 from ..chat.links import ChatDirectory
 from ..structure.conference import Conference
 from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
+from .access import Access, install_access, load_access
 from .explore import explore_json_text, papers_json_text, search_json_text
 from .links import Here, Links, current_page, rendering
 from .markup import render_inline, render_markdown
@@ -35,7 +36,7 @@ from .schedule_exports import export_urls, register_routes
 from .theme import theme_of
 
 
-def content_security_policy(conference: Conference) -> str:
+def content_security_policy(conference: Conference, access: Access | None = None) -> str:
     """The Content-Security-Policy of every page.
 
     No inline script and nothing from another origin unless a feature names it: author
@@ -43,6 +44,8 @@ def content_security_policy(conference: Conference) -> str:
     server add just the hosts the conference's data uses (see csp_sources).
     """
     sources = csp_sources(conference)
+    if access is not None:
+        access.add_csp_sources(sources)  # blob: for unlocked local files
     return "; ".join(
         f"{directive} {' '.join(sorted(values))}" for directive, values in sources.items()
     )
@@ -78,10 +81,18 @@ class SiteEnvironment(FlaskEnvironment):
         return self.globals if not d else super().make_globals(d)
 
 
-def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -> Flask:
-    """The site; ``outputs``: the pipeline's (read from sitedata/pipeline/ when None)."""
+def create_app(
+    conference: Conference, outputs: PipelineOutputs | None = None, access: Access | None = None
+) -> Flask:
+    """The site; ``outputs``: the pipeline's (read from sitedata/pipeline/ when None);
+    ``access``: what is for registered attendees only (from config and environment)."""
     if outputs is None:
         outputs = load_pipeline_outputs(conference)
+    if access is None:
+        access = load_access(conference)
+    # Exports, thumbnails and published files come from the conference less what only
+    # registered attendees may see (the same conference with access: public).
+    published = access.public_view(conference)
     theme = theme_of(conference)
     static_files = theme.static_files()  # ours, with the organizer's in their place
     app = Flask("miniconf", static_folder=None)
@@ -93,7 +104,7 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
     env.filters["markdown"] = render_markdown
     env.filters["markdown_inline"] = render_inline
     base_path = urlsplit(conference.config.base_url or "/").path or "/"
-    policy = content_security_policy(conference)
+    policy = content_security_policy(conference, access)
     env.globals.update(
         conference=conference,
         config=conference.config,
@@ -124,7 +135,10 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
         return found
 
     env.globals["shared_fragment"] = shared_fragment
-    install_media(app, conference)  # thumbnails route, thumbnail_of() for templates
+    install_media(app, published)  # thumbnails route, thumbnail_of() for templates
+    install_access(app, access, conference)  # keys, encrypted files, access_ui.sealed
+    app.extensions["miniconf.access"] = access
+    app.extensions["miniconf.published"] = published
     # The shared macros, imported once for every template as ``ui`` (an import in
     # base.html would run again for each of 10,000 pages).
     env.globals["ui"] = env.get_template("macros.html").module
@@ -236,7 +250,7 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
         found = static_files.get(filename) or abort(404)
         return send_from_directory(found.parent, found.name)
 
-    published_assets = site_assets(conference)  # once: media makes it a walk of all pages
+    published_assets = site_assets(published)  # once: media makes it a walk of all pages
 
     @app.route("/assets/<path:filename>")
     def asset(filename: str):
@@ -246,7 +260,7 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
 
     @page_route("/papers.json")
     def papers_json():
-        return Response(papers_json_text(conference, outputs), mimetype="application/json")
+        return Response(papers_json_text(published, outputs), mimetype="application/json")
 
     @page_route("/vectors.json")
     def vectors_json():
@@ -276,9 +290,9 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
 
     @page_route("/search.json")
     def search_json():
-        return Response(search_json_text(conference), mimetype="application/json")
+        return Response(search_json_text(published), mimetype="application/json")
 
-    register_routes(app, conference)  # schedule.ics/.json/.xml, sessions/<id>.ics
+    register_routes(app, published)  # schedule.ics/.json/.xml, sessions/<id>.ics
 
     return app
 

@@ -33,6 +33,7 @@ from werkzeug.exceptions import HTTPException
 from ..processes import die_with_parent, is_alive
 from ..structure.conference import Conference
 from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
+from .access import Access
 from .app import create_app, page_urls
 from .headers import HEADERS_FILE, headers_text
 from .incremental import manifest_text, paper_page_keys, read_manifest
@@ -63,9 +64,15 @@ def url_to_file(url: str) -> str:
 
 
 def list_urls(app: Flask, conference: Conference, outputs: PipelineOutputs) -> list[str]:
+    """Every URL to write. The app made from ``conference`` knows what of it is
+    published (with access: attendees, less the protected values; see access.py)."""
     freezer = Freezer(app, with_static_files=False, with_no_argument_rules=False, log_url_for=False)
-    freezer.register_generator(lambda: page_urls(conference, outputs))
-    return sorted(set(freezer.all_urls()))
+    # Pages and files from what anyone may see, plus (access: attendees) the keys
+    # file and the encrypted local files.
+    published, access = app.extensions["miniconf.published"], app.extensions["miniconf.access"]
+    freezer.register_generator(lambda: page_urls(published, outputs))
+    freezer.register_generator(access.urls)
+    return sorted(url for url in set(freezer.all_urls()) if access.publishes(url))
 
 
 def freeze_site(
@@ -73,20 +80,24 @@ def freeze_site(
     out: Path,
     jobs: int | None = None,
     outputs: PipelineOutputs | None = None,
+    access: Access | None = None,
 ) -> FreezeReport:
-    """``outputs``: the pipeline's, published only when current (read when None)."""
+    """``outputs``: the pipeline's, published only when current (read when None);
+    ``access``: what is sealed for registered attendees (from config and environment
+    when None)."""
     out = Path(out).resolve()
     _refuse_dangerous_output(out, conference.root.resolve())
     if outputs is None:
         outputs = load_pipeline_outputs(conference)
     recover_interrupted_freezes(out)
-    app = create_app(conference, outputs)
+    app = create_app(conference, outputs, access)
     urls = list_urls(app, conference, outputs)
     staging = _staging_folder(out, "tmp", os.getpid())
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     def page_keys() -> dict[str, str]:
-        return paper_page_keys(conference, outputs, theme_of(conference).folders)
+        fingerprint = app.extensions["miniconf.access"].fingerprint  # the sealing key
+        return paper_page_keys(conference, outputs, theme_of(conference).folders, fingerprint)
 
     try:
         jobs = max(1, min(jobs or os.cpu_count() or 1, 8))

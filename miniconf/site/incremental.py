@@ -29,9 +29,13 @@ RENDERING_LIBRARIES = ("flask", "jinja2", "markupsafe", "markdown-it-py", "nh3",
 
 
 def paper_page_keys(
-    conference: Conference, outputs: PipelineOutputs | None, template_dirs: list[Path]
+    conference: Conference,
+    outputs: PipelineOutputs | None,
+    template_dirs: list[Path],
+    extra: bytes = b"",
 ) -> dict[str, str]:
-    """URL of each paper page → a hash of everything that page shows."""
+    """URL of each paper page → a hash of everything that page shows; ``extra``: what
+    else pages depend on (access: attendees seals them with a key from the environment)."""
     root = conference.root.resolve()
     papers_dir = root / "papers"
     shared = hashlib.sha256()
@@ -42,6 +46,7 @@ def paper_page_keys(
         for file in _files_outside(folder, skip={papers_dir, PACKAGE_DIR / "__pycache__"}):
             shared.update(str(file.relative_to(folder)).encode() + b"\0")
             shared.update(_content_digest(file))
+    shared.update(extra)
     shared_digest = shared.digest()
 
     stamps = {

@@ -263,6 +263,86 @@ class ChatConfig(Model):
         return self.server_name or urlsplit(self.server or "").netloc
 
 
+# --------------------------------------------------------------------------- access
+
+
+class AccessMode(StrEnum):
+    """Who may see the protected parts (see miniconf/site/access.py)."""
+
+    PUBLIC = "public"
+    ATTENDEES = "attendees"
+
+
+#: What ``access.protect`` may name, each with what it covers (said in error messages).
+ACCESS_PARTS = {
+    "streams": "the live stream link of each session",
+    "videos": "recorded talks (media.video and links.video)",
+    "slides": "slides (media.slides and links.slides)",
+    "posters": "posters (media.poster and links.poster)",
+    "chat": "chat room links, live previews, embedded rooms and the chat page",
+}
+#: Kinds of page ``access.pages`` may protect whole (all but the title).
+ACCESS_PAGE_KINDS = ("paper", "session", "workshop", "speaker")
+
+
+def _choice(allowed: dict[str, str] | tuple[str, ...], what: str):
+    def check(value: str) -> str:
+        if value not in allowed:
+            if isinstance(allowed, dict):
+                choices = "; ".join(f"{name}: {meaning}" for name, meaning in allowed.items())
+            else:
+                choices = ", ".join(allowed)
+            raise ValueError(f"unknown {what} {value!r}; choose from {choices}")
+        return value
+
+    return AfterValidator(check)
+
+
+class AccessConfig(Model):
+    """``access:`` in config.yml: ``public`` (the default) or ``attendees``.
+
+    With ``attendees``, every part named in ``protect`` (and every page of the kinds in
+    ``pages``) is published encrypted; attendees unlock it in the browser with the
+    conference passphrase or their personal code. Keys and codes never live here.
+    """
+
+    mode: AccessMode = AccessMode.PUBLIC
+    #: Which parts of pages are for registered attendees only (default: all of them).
+    protect: list[Annotated[str, _choice(ACCESS_PARTS, "part")]] = Field(
+        default_factory=lambda: list(ACCESS_PARTS)
+    )
+    #: Kinds of page protected whole (everything below the title).
+    pages: list[Annotated[str, _choice(ACCESS_PAGE_KINDS, "kind of page")]] = Field(
+        default_factory=list
+    )
+
+    @model_validator(mode="after")
+    def _protects_something(self) -> AccessConfig:
+        if self.mode is AccessMode.ATTENDEES and not self.protect and not self.pages:
+            raise ValueError(
+                "access: attendees protects nothing: list parts under protect "
+                f"({', '.join(ACCESS_PARTS)}) or kinds of page under pages "
+                f"({', '.join(ACCESS_PAGE_KINDS)}), or set access: public"
+            )
+        return self
+
+    @property
+    def protected(self) -> bool:
+        return self.mode is AccessMode.ATTENDEES
+
+
+def _access_shorthand(value: object) -> object:
+    """``access: attendees`` is short for ``access: {mode: attendees}``."""
+    if isinstance(value, str):
+        if value not in tuple(AccessMode):
+            raise ValueError(
+                f"unknown access {value!r}; choose public (everything in the clear, the "
+                "default) or attendees (protected parts need a passphrase or an access code)"
+            )
+        return {"mode": value}
+    return value
+
+
 #: A relative path as config.yml may name one (a logo, the theme's folder and files).
 RELATIVE_PATH = r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$"
 
@@ -287,6 +367,7 @@ class Config(Model):
     extra_js: list[str] = Field(default_factory=list)
     #: The schedule grid's columns in this order; rooms not listed follow in natural order.
     rooms: list[Line] = Field(default_factory=list, max_length=200)
+    access: Annotated[AccessConfig, BeforeValidator(_access_shorthand)] = AccessConfig()
 
     @field_validator("timezone")
     @classmethod
