@@ -136,6 +136,10 @@ class Draft:
     channel_urls: list[str] = field(default_factory=list)
     session_channels: dict[int, str] = field(default_factory=dict)
     paper_positions: dict[tuple[str, str], float] = field(default_factory=dict)
+    #: Source ids that could not be file names -> the ids they were given.
+    renamed: dict[str, str] = field(default_factory=dict)
+    #: conference.json: descriptions of events, from the records that stand for them.
+    event_descriptions: dict[str, str] = field(default_factory=dict)
 
     def tally(self, kind: str) -> Tally:
         return self.summary.tallies[kind]

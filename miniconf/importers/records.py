@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from ..structure.media import Pdf, Video
 from ..structure.models import is_valid_id
-from .common import Draft, Row, split_authors, split_list, strip_controls, video_of
+from .common import Draft, Row, slugify, split_authors, split_list, strip_controls, video_of
 from .links import absolute, local_media
 
 TITLE = ("title", "paper_title")
@@ -92,11 +92,17 @@ def set_thumbnail(draft: Draft, record: dict, value: str, where: str) -> None:
 def paper_from_row(draft: Draft, row: Row, uid: str, where: str) -> dict | None:
     """A paper from one row, or None (counted and reported) when its id cannot be one."""
     papers = draft.tally("papers")
-    if not is_valid_id(uid):
-        papers.lose("with ids that cannot be file names (empty, '/', spaces, '..')")
-        draft.skip(where, f"paper id {uid!r} is not a valid id (letters, digits, '-', '_' "
-                   "and inner '.'); paper left out")
+    if not uid.strip():
+        papers.lose("without an id")
+        draft.skip(where, "paper without an id; left out")
         return None
+    if not is_valid_id(uid):
+        # Kept, under an id that can be a file name; sessions follow it (draft.renamed).
+        new_id = slugify(uid)[:100].strip("-")
+        draft.renamed[uid] = new_id
+        draft.warn(where, f"paper id {uid!r} cannot be a file name or URL; it is now "
+                   f"{new_id!r}")
+        uid = new_id
     values = strip_controls(row.values, where, draft)
     row = Row(row.line, values)
     authors_cell = row.get(*AUTHORS_WITH_AFFILIATIONS) or row.get(*AUTHORS)
@@ -130,10 +136,12 @@ def keyword_list(draft: Draft, keywords: list[str], where: str) -> list[str]:
     """At most 30 keywords of at most 80 characters: longer ones are shortened at a word."""
     kept = []
     for keyword in dict.fromkeys(" ".join(k.split()) for k in keywords if k.strip()):
+        if len(keyword) > 80 and "->" in keyword:  # "Area -> subarea" (START): the subarea
+            keyword = keyword.rsplit("->", 1)[1].strip()
         if len(keyword) > 80:
-            short = keyword[:79].rsplit(" ", 1)[0].rstrip(" ,;-") + "…"
-            draft.warn(where, f"keyword shortened to 80 characters: {short!r}")
-            keyword = short
+            keyword = keyword[:79].rsplit(" ", 1)[0].rstrip(" ,;-") + "…"
+            draft.summary.warnings.append(f"{where}: keyword shortened to 80 characters: "
+                                          f"{keyword!r}")
         kept.append(keyword)
     if len(kept) > 30:
         draft.warn(where, f"{len(kept)} keywords; the first 30 were kept")

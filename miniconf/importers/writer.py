@@ -20,7 +20,7 @@ import json
 import os
 import re
 import shutil
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -108,6 +108,10 @@ def check(draft: Draft, model: type[BaseModel], data: dict, where: str,
 def resolve(draft: Draft) -> None:
     """Validate every record in place (the lists keep only what fits) and tally them."""
     context = {"timezone": draft.timezone}
+    if draft.renamed:
+        draft.memberships = [(draft.renamed.get(p, p), key) for p, key in draft.memberships]
+        for session in draft.sessions:
+            session["papers"] = [draft.renamed.get(p, p) for p in session.get("papers", [])]
     draft.papers = _unique(draft, [p for p in draft.papers
                                    if check(draft, Paper, p, p.get("_where", f"paper {p['id']}"))],
                            "paper")
@@ -130,7 +134,11 @@ def resolve(draft: Draft) -> None:
                        "imported; the paper keeps no workshop")
 
     sessions = []
+    taken: set[str] = set()
     for session in draft.sessions:
+        if session["id"].lower() in taken and isinstance(session.get("start"), datetime):
+            session["id"] = f"{session['id']}-{session['start']:%Y%m%d-%H%M}"  # same name, later
+        taken.add(session["id"].lower())
         where = session.get("_where", f"session {session.get('id')}")
         papers = session.get("papers", [])
         session["papers"] = list(dict.fromkeys(p for p in papers if p in paper_ids))
@@ -175,9 +183,6 @@ def resolve(draft: Draft) -> None:
     videos.imported = sum(bool((record.get("media") or {}).get("video"))
                           for group in (draft.papers, draft.speakers, draft.workshops,
                                         draft.sessions) for record in group)
-    if videos.imported < videos.source:
-        videos.lose("refused by our model (unknown video host or bad id; see Not imported)",
-                    videos.source - videos.imported)
 
     _resolve_rooms(draft, paper_ids, {s["id"] for s in draft.sessions}, workshop_ids,
                    speaker_ids)
