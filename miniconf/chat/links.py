@@ -55,7 +55,8 @@ def room_link(chat: ChatConfig, room: ChatRoom, rooms_file: RoomsFile) -> RoomLi
     name = mapped.name if mapped and mapped.name else room.name  # an imported room's name
     match chat.provider:
         case ChatProvider.MATRIX:
-            alias = mapped.alias if mapped and mapped.alias else f"#{name}:{chat.matrix_server_name}"
+            alias = (mapped.alias if mapped and mapped.alias
+                     else f"#{name}:{chat.matrix_server_name}")
             if chat.element_url:
                 url = f"{chat.element_url.rstrip('/')}/#/room/{quote(alias, safe='')}"
             else:

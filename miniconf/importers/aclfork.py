@@ -1,8 +1,10 @@
 """The ACL 2020 fork of Mini-Conf (ACL 2020, EMNLP 2020, EACL 2021, NAACL 2021, ...).
 
-    main_papers.csv, demo_papers.csv, findings_papers.csv, tacl_papers.csv, cl_papers.csv,
-    srw_papers.csv    UID (main.8, TACL.2255),title,authors,abstract,keywords,track,paper_type,pdf_url
-    w1_papers.csv ... workshop_papers.csv     a workshop's papers: UID,title,speakers,presentation_id
+    main_papers.csv, demo_papers.csv, findings_papers.csv, tacl_papers.csv, srw_papers.csv
+                      UID (main.8, TACL.2255),title,authors,abstract,keywords,track,
+                      paper_type,pdf_url
+    w1_papers.csv ... workshop_papers.csv   a workshop's papers: UID,title,speakers,
+                                            presentation_id
     *_paper_sessions.yml     {session name: {date: 2020-07-06_05:00:00, papers: [ids]}}
     *_paper_zoom_links.csv   UID,session_name,starttime,endtime,timezone,zoom_join_link
     *_paper_slideslive_ids.csv  UID,presentation_id

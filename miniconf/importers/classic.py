@@ -4,7 +4,8 @@
                           session, session_code, Abstract, pdf_path, slideslive_1, youtubeUrl ...)
     speakers.csv|.yml     UID,image,title,institution,speaker,abstract,bio,session
     workshops.csv         UID,title,authors,abstract[,url]
-    sessions.yml          (OzCHI) UID,title,chair,date ("Wednesday 2022-11-30 11:00-12:20 AEDT"),location
+    sessions.yml          (OzCHI) UID,title,chair,location,
+                          date ("Wednesday 2022-11-30 11:00-12:20 AEDT")
     chairs.csv            (COLT) UID (a session name),chair
     tutorials.csv         (ISMIR) UID,title,presenters,abstract,slack_channel
     main_calendar.json    [{title, start, end, link, calendarId}]
@@ -16,6 +17,7 @@ sessions, whose ids are derived from the names so that importing again gives the
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -121,10 +123,8 @@ def _read_papers(draft: Draft) -> None:
         for index, name in enumerate(_session_names(row)):
             draft.memberships.append((uid, name))
             position = row.get("session_position", "position", f"position_{index + 1}")
-            try:
+            with contextlib.suppress(ValueError):
                 positions[(uid, name)] = float(position)
-            except ValueError:
-                pass
     draft.paper_positions.update(positions)
     for column in header:
         if column and column not in PAPER_COLUMNS | {"channel_url"}:
@@ -168,9 +168,8 @@ def _read_speakers(draft: Draft) -> None:
             if text := row.get(key):
                 speaker[key] = markdown(draft, text, where)
         if (photo := row.get("image", "im")) and not photo.endswith("/") and (
-                link := absolute(draft, photo, where)):
-            if link.startswith(("http://", "https://")):
-                speaker["photo"] = link
+                link := absolute(draft, photo, where)) and link.startswith(("http://", "https://")):
+            speaker["photo"] = link
         if (homepage := row.get("homepage", "website", "web")) and (
                 link := absolute(draft, homepage, where)):
             speaker["homepage"] = link
@@ -351,9 +350,9 @@ def _sessions_from_calendar(draft: Draft, events: list[dict], listed: dict[str, 
             session["description"] = f"Link: <{link}>"
         elif link:
             absolute(draft, link, where)  # counted: a page of the old site
-        if zoom := str(event.get("zoom_link") or "").strip():
-            if zoom.startswith(("http://", "https://")):
-                session["stream_url"] = zoom
+        zoom = str(event.get("zoom_link") or "").strip()
+        if zoom.startswith(("http://", "https://")):
+            session["stream_url"] = zoom
         if channel := str(event.get("slack_channel") or "").strip():
             draft.session_channels[session_id_placeholder(session)] = channel
         session["id"] = unique(base, start)

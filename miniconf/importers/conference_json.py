@@ -86,9 +86,9 @@ def _read_papers(draft: Draft, papers: dict, file: str) -> None:
         paper = paper_from_row(draft, Row(0, values), uid, where)
         if paper is None:
             continue
-        if item.get("underline_url") and "video" not in paper.get("links", {}):
-            if (link := absolute(draft, str(item["underline_url"]), where)):
-                paper.setdefault("links", {})["video"] = link
+        underline = absolute(draft, str(item.get("underline_url") or ""), where)
+        if underline and "video" not in paper.get("links", {}):
+            paper.setdefault("links", {})["video"] = underline
         draft.papers.append(paper)
         draft.memberships += [(uid, str(event)) for event in item.get("event_ids") or []]
     if placeholders:

@@ -60,7 +60,7 @@ def detect_layout(source: Path) -> tuple[str, str]:
         "data/conference.json; is it a Mini-Conf sitedata/ folder?")
 
 
-def import_miniconf(source: Path, out: Path) -> ImportSummary:
+def import_miniconf(source: Path, out: Path, *, allow_loss: bool = False) -> ImportSummary:
     """Convert the Mini-Conf data in ``source`` into sitedata at ``out``.
 
     ``out`` must not exist, be empty, or hold an earlier import of ours (which is then
@@ -73,7 +73,8 @@ def import_miniconf(source: Path, out: Path) -> ImportSummary:
     layout, module = detect_layout(source)
     draft = Draft(source, ImportSummary(out, layout))
     importlib.import_module(f"{__package__}.{module}").read(draft)
-    return finish(draft, out, {"importer": "miniconf", "source": str(source.resolve())})
+    return finish(draft, out, {"importer": "miniconf", "source": str(source.resolve())},
+                  allow_loss=allow_loss)
 
 
 # --------------------------------------------------------------------------- shared files

@@ -51,8 +51,8 @@ def set_video(draft: Draft, record: dict, value: Any, where: str) -> None:
     except ValidationError:
         if isinstance(video, str) and video.startswith(("http://", "https://")):
             record.setdefault("links", {}).setdefault("video", video)
-            draft.tally("videos").lose("from hosts we do not embed (Google Drive, ...): "
-                                       "kept as a Video link")
+            draft.tally("videos").lose("from hosts we do not embed (Google Drive, "
+                                       "Underline ...): kept as a Video link")
         else:
             draft.tally("videos").lose("not a video id or URL we know")
             draft.skip(where, f"video {str(value)[:80]!r} is not a video we can embed")

@@ -474,8 +474,23 @@ def _update(summary: ImportSummary, out: Path, files: dict[str, bytes], state: d
     os.replace(temporary, state_file)
 
 
-def finish(draft: Draft, out: Path, state: dict[str, Any]) -> ImportSummary:
-    """Validate, resolve and write the draft; the summary says what came across."""
+class ImportLoss(MiniConfImportError):
+    """Papers or session memberships would be lost; nothing was written."""
+
+    def __init__(self, summary: ImportSummary):
+        self.summary = summary
+        lost = ", ".join(f"{summary.tallies[kind].source - summary.tallies[kind].imported} "
+                         f"of {summary.tallies[kind].source} {kind}" for kind in summary.lost())
+        super().__init__(f"the import would lose {lost} (see above); nothing was written. "
+                         "Fix the source, or pass --allow-loss to import what fits")
+
+
+def finish(draft: Draft, out: Path, state: dict[str, Any], *,
+           allow_loss: bool = False) -> ImportSummary:
+    """Validate, resolve and write the draft; the summary says what came across.
+
+    Raises ImportLoss, before writing anything, when papers or session memberships of
+    the source would not come across, unless ``allow_loss``."""
     resolve(draft)
     for outcome, count in sorted(draft.link_outcomes.items()):
         draft.summary.warnings.append(f"{count} relative link(s) {outcome}")
@@ -483,5 +498,7 @@ def finish(draft: Draft, out: Path, state: dict[str, Any]) -> ImportSummary:
         draft.skip(link.rpartition(": ")[0], f"relative link {link.rpartition(': ')[2]} dropped")
     if len(draft.dropped_links) > 20:
         draft.skip("relative links", f"{len(draft.dropped_links) - 20} more dropped")
+    if draft.summary.lost() and not allow_loss:
+        raise ImportLoss(draft.summary)
     write_sitedata(draft, out, state)
     return draft.summary
