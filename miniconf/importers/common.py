@@ -299,8 +299,9 @@ def _author(text: str) -> dict | None:
 
 def _swap_last_first(text: str) -> str:
     """``Last, First*`` → ``First Last``."""
-    last, _, first = text.partition(",")
-    return f"{first.strip()} {last.strip()}".strip() if first.strip() else last.strip()
+    last, _, first = text.strip().strip("*").partition(",")
+    last, first = last.strip().strip("*").strip(), first.strip().strip("*").strip()
+    return f"{first} {last}" if first else last
 
 
 def split_authors(cell: str) -> list[dict]:
