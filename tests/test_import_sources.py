@@ -203,3 +203,41 @@ def test_old_rooms_are_linked(small_site: Path, tmp_path: Path):
     freeze_site(_load(out), tmp_path / "build")
     page = (tmp_path / "build" / "papers" / "main.1.html").read_text()
     assert "https://chat.example.org/channel/paper_main.1" in page
+
+
+# --------------------------------------------------------------------------- original ICLR
+
+
+def test_original_iclr_layout(tmp_path: Path):
+    """papers.json of OpenReview (v1) notes and poster_schedule.yml, as the first
+    Mini-Conf site kept them; the calendar gives the poster sessions their times."""
+    source = tmp_path / "iclr" / "sitedata"
+    source.mkdir(parents=True)
+    notes = [{"id": f"n{i}", "forum": forum, "content": {
+        "title": f"Paper {i}", "authors": ["Ann Lee", "Bo Chen"], "authorids": ["a", "b"],
+        "abstract": "Text.", "keywords": ["k"], "TL;DR": "Short.",
+        "pdf": f"/pdf/{forum}.pdf"}} for i, forum in enumerate(["B1xSperKvH", "SJlbGJrtDB"])]
+    (source / "papers.json").write_text(json.dumps(notes))
+    (source / "poster_schedule.yml").write_text(
+        "- name: Mon Session 1\n  posters: [B1xSperKvH, SJlbGJrtDB]\n"
+        "- name: Tues Session 2\n  posters: [SJlbGJrtDB]\n")
+    (source / "speakers.yml").write_text(
+        "- UID: '1'\n  speaker: Ada Example\n  title: A Keynote\n  institution: Uni\n")
+    (source / "main_calendar.json").write_text(json.dumps([
+        {"title": "Poster Day 1 Session 1", "start": "2020-04-27T05:00:00+00:00",
+         "end": "2020-04-27T07:00:00+00:00", "link": "papers.html?session=Mon+Session+1"},
+        {"title": "Poster Day 2 Session 2", "start": "2020-04-28T08:00:00+00:00",
+         "end": "2020-04-28T10:00:00+00:00", "link": "papers.html?session=Tues+Session+2"},
+        {"title": "Keynote", "start": "2020-04-27T08:00:00+00:00",
+         "end": "2020-04-27T09:00:00+00:00", "link": "speaker_1.html"}]))
+    (source / "config.yml").write_text("name: ICLR 2020\nchat_server: iclr.rocket.chat\n")
+    out = tmp_path / "sitedata"
+    summary = import_miniconf(source, out)
+    assert summary.layout.startswith("original ICLR 2020")
+    conference = _load(out)
+    assert [p.id for p in conference.papers] == ["B1xSperKvH", "SJlbGJrtDB"]
+    assert conference.paper_by_id["B1xSperKvH"].tldr == "Short."
+    assert {s.id for s in conference.sessions_of_paper("SJlbGJrtDB")} == {
+        "mon-session-1", "tues-session-2"}
+    assert summary.tallies["session memberships"].imported == 3
+    assert conference.session_by_id["keynote"].speakers == ["1"]
