@@ -99,7 +99,7 @@ def test_iclr_summary_reports_what_did_not_fit(iclr_import):
     text = "\n".join(summary.lines())
     assert "highlighted.csv: highlights have no place in our model" in text
     assert "committee.yml field 'tw'" in text
-    assert "config.yml 'auth0_client_id'" in text
+    assert "config.yml: no place in our config.yml for" in text and "'auth0_client_id'" in text
     assert "chat_server → chat" in text
 
 
@@ -180,7 +180,7 @@ def test_fork_columns_are_kept_or_reported(fork_dir: Path, tmp_path: Path):
             "(use http, https or mailto); that field was dropped") in text
     assert conference.paper_by_id["p4"].links.pdf is None  # the paper arrives, the link not
     assert "papers.csv session 'Lost Session': no event in main_calendar.json" in text
-    assert "config.yml 'fancy': no place for it" in text
+    assert "config.yml: no place in our config.yml for 'fancy'" in text
     assert summary.counts["papers"] == 4
     memberships = summary.tallies["session memberships"]
     assert (memberships.source, memberships.imported) == (3, 2)

@@ -20,7 +20,7 @@ import json
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..structure.models import ROOM_NAME_RE
 from .rooms import ChatError
@@ -38,6 +38,12 @@ class MappedRoom(BaseModel):
     #: A room that already exists under a name the templates do not give (written by
     #: ``miniconf import`` for the old site's rooms): links use this name instead.
     name: str | None = Field(default=None, pattern=ROOM_NAME_RE.pattern, max_length=200)
+
+    @model_validator(mode="after")
+    def _says_where(self) -> MappedRoom:
+        if not (self.room_id and self.alias) and not self.name:
+            raise ValueError("a room needs room_id and alias (provisioned) or name (imported)")
+        return self
 
 
 class RoomsFile(BaseModel):

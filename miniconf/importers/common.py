@@ -130,6 +130,8 @@ class Draft:
     old_site: str | None = None
     #: How relative links fared (see links.py), and the dropped ones.
     link_outcomes: Counter[str] = field(default_factory=Counter)
+    #: Changes made to many records alike, counted rather than listed one by one.
+    changes: Counter[str] = field(default_factory=Counter)
     dropped_links: list[str] = field(default_factory=list)
     #: Readers' working notes: chat URLs seen, rooms of sessions not yet given an id,
     #: each (paper, session key)'s position in its session.

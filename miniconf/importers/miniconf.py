@@ -121,9 +121,10 @@ def read_config(draft: Draft, file: Path) -> None:
             config["logo"] = found.name
         else:
             draft.skip("config.yml logo", f"{image} not found beside the data; no logo")
-    for key in data:
-        if key not in CONFIG_KEYS:
-            draft.skip(f"config.yml '{key}'", "no place for it in our config.yml")
+    unknown = [str(key) for key in data if key not in CONFIG_KEYS]
+    if unknown:
+        draft.skip("config.yml", "no place in our config.yml for "
+                   + ", ".join(f"'{key}'" for key in unknown))
 
 
 def read_faq(draft: Draft, file: Path) -> None:

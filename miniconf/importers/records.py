@@ -85,8 +85,8 @@ def set_thumbnail(draft: Draft, record: dict, value: str, where: str) -> None:
     if copied := local_media(draft, value, record["id"], ("image",)):
         record.setdefault("media", {})["thumbnail"] = copied
     else:
-        draft.link_outcomes["dropped (thumbnails that are not image files in the old "
-                            "repository: ours must be local files)"] += 1
+        draft.changes["thumbnail(s) left out: ours are image files inside sitedata, these "
+                      "are links or missing files"] += 1
 
 
 def paper_from_row(draft: Draft, row: Row, uid: str, where: str) -> dict | None:
@@ -114,7 +114,7 @@ def paper_from_row(draft: Draft, row: Row, uid: str, where: str) -> dict | None:
         paper["tldr"] = tldr
     keywords = row.get(*KEYWORDS)
     if keywords:
-        paper["keywords"] = keyword_list(draft, split_list(keywords, "|;"), where)
+        paper["keywords"] = keyword_list(draft, split_list(keywords, "|;"))
     if track := row.get(*TRACK):
         paper["track"] = draft.track(track)
     if kind := row.get(*TYPE):
@@ -132,17 +132,19 @@ def paper_from_row(draft: Draft, row: Row, uid: str, where: str) -> dict | None:
     return paper
 
 
-def keyword_list(draft: Draft, keywords: list[str], where: str) -> list[str]:
+def keyword_list(draft: Draft, keywords: list[str]) -> list[str]:
     """At most 30 keywords of at most 80 characters: longer ones are shortened at a word."""
     kept = []
     for keyword in dict.fromkeys(" ".join(k.split()) for k in keywords if k.strip()):
+        original = keyword
         if len(keyword) > 80 and "->" in keyword:  # "Area -> subarea" (START): the subarea
             keyword = keyword.rsplit("->", 1)[1].strip()
         if len(keyword) > 80:
             keyword = keyword[:79].rsplit(" ", 1)[0].rstrip(" ,;-") + "…"
-            draft.summary.warnings.append(f"{where}: keyword shortened to 80 characters: "
-                                          f"{keyword!r}")
+        if keyword != original:
+            draft.changes["keyword(s) over 80 characters shortened (to the part after "
+                          "'->', or at a word)"] += 1
         kept.append(keyword)
     if len(kept) > 30:
-        draft.warn(where, f"{len(kept)} keywords; the first 30 were kept")
+        draft.changes["paper(s) with over 30 keywords: the first 30 kept"] += 1
     return kept[:30]

@@ -492,6 +492,8 @@ def finish(draft: Draft, out: Path, state: dict[str, Any], *,
     Raises ImportLoss, before writing anything, when papers or session memberships of
     the source would not come across, unless ``allow_loss``."""
     resolve(draft)
+    for change, count in sorted(draft.changes.items()):
+        draft.summary.warnings.append(f"{count} {change}")
     for outcome, count in sorted(draft.link_outcomes.items()):
         draft.summary.warnings.append(f"{count} relative link(s) {outcome}")
     for link in draft.dropped_links[:20]:
