@@ -241,3 +241,26 @@ def test_original_iclr_layout(tmp_path: Path):
         "mon-session-1", "tues-session-2"}
     assert summary.tallies["session memberships"].imported == 3
     assert conference.session_by_id["keynote"].speakers == ["1"]
+
+
+def test_paper_rooms_named_otherwise(small_site: Path, tmp_path: Path):
+    """EEML named its rooms zzz_paper_<id>: --paper-room says so, and pages link them."""
+    out = tmp_path / "sitedata"
+    result = CliRunner().invoke(cli, ["import", "miniconf", str(small_site), "--out", str(out),
+                                      "--paper-room", "zzz_paper_{id}"])
+    assert result.exit_code == 0, result.output
+    rooms = json.loads((out / "chat" / "rooms.json").read_text())["rooms"]
+    assert rooms["paper/main.2"]["name"] == "zzz_paper_main.2"
+    freeze_site(_load(out), tmp_path / "build")
+    page = (tmp_path / "build" / "papers" / "main.2.html").read_text()
+    assert "https://chat.example.org/channel/zzz_paper_main.2" in page
+
+
+def test_filter_and_search_links_name_sessions(small_site: Path, tmp_path: Path):
+    calendar = small_site / "main_calendar.json"
+    calendar.write_text(calendar.read_text().replace(
+        "papers.html?session=Posters+A", "papers.html?filter=sessions&search=Posters+A"))
+    out = tmp_path / "sitedata"
+    summary = import_miniconf(small_site, out)
+    assert summary.tallies["session memberships"].imported == 2
+    assert _load(out).session_by_id["posters-a"].papers == ["main.1", "main.2"]

@@ -61,11 +61,15 @@ def _run(out: Path, importer: Callable[[], ImportSummary]) -> None:
 @click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @out_option
 @allow_loss_option
-def miniconf_command(source: Path, out: Path, allow_loss: bool) -> None:
+@click.option("--paper-room", metavar="TEMPLATE",
+              help="The old site's paper chat rooms, when they are not the layout's usual "
+                   "names (paper_{id}; ACL: paper-main-8), e.g. 'zzz_paper_{id}' (EEML).")
+def miniconf_command(source: Path, out: Path, allow_loss: bool, paper_room: str | None) -> None:
     """Import a Mini-Conf sitedata/ folder SOURCE (any Mini-Conf family) into OUT."""
     from ..importers.miniconf import import_miniconf
 
-    _run(out, lambda: import_miniconf(source, out, allow_loss=allow_loss))
+    _run(out, lambda: import_miniconf(source, out, allow_loss=allow_loss,
+                                      paper_room=paper_room))
 
 
 @command.command("openreview")

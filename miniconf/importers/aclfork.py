@@ -365,5 +365,7 @@ def _chat_rooms(draft: Draft) -> None:
         return
     for paper in draft.papers:
         if not paper.get("workshop"):
-            draft.rooms[f"paper/{paper['id']}"] = "paper-" + paper["id"].replace(".", "-")
-    chat["rooms"] = {"paper": "paper-{id}"}
+            draft.rooms[f"paper/{paper['id']}"] = (
+                draft.paper_room.replace("{id}", paper["id"]) if draft.paper_room
+                else "paper-" + paper["id"].replace(".", "-"))
+    chat["rooms"] = {"paper": draft.paper_room or "paper-{id}"}

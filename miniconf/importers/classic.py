@@ -314,6 +314,8 @@ def _sessions_from_calendar(draft: Draft, events: list[dict], listed: dict[str, 
         parts = urlsplit(link)
         query = parse_qs(parts.query)
         session_name = next(iter(query.get("session", [])), None)
+        if session_name is None and query.get("filter", [""])[0] in ("session", "sessions"):
+            session_name = next(iter(query.get("search", [])), None)  # ?filter=sessions&search=P1
         page = _PAGE_LINK.search(unquote_plus(parts.path))
         start, end = event["_start"], event["_end"]
         if end <= start:
@@ -434,6 +436,7 @@ def _chat_rooms(draft: Draft) -> None:
     if not chat:
         return
     if not any(key.startswith("paper/") for key in draft.rooms):
+        template = draft.paper_room or "paper_{id}"
         for paper in draft.papers:
-            draft.rooms[f"paper/{paper['id']}"] = f"paper_{paper['id']}"
-        chat["rooms"] = {"paper": "paper_{id}"}
+            draft.rooms[f"paper/{paper['id']}"] = template.replace("{id}", paper["id"])
+        chat["rooms"] = {"paper": template}

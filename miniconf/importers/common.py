@@ -126,6 +126,9 @@ class Draft:
     logo_file: Path | None = None
     #: Sessions times without an offset are in this zone (set by the importer).
     timezone: str = "UTC"
+    #: The old site's paper room names when they are not what the layout used by
+    #: default (EEML: ``zzz_paper_{id}``), from ``--paper-room``.
+    paper_room: str | None = None
     #: Where the old site was published (config.yml's site_url), for its relative links.
     old_site: str | None = None
     #: How relative links fared (see links.py), and the dropped ones.

@@ -60,7 +60,8 @@ def detect_layout(source: Path) -> tuple[str, str]:
         "data/conference.json; is it a Mini-Conf sitedata/ folder?")
 
 
-def import_miniconf(source: Path, out: Path, *, allow_loss: bool = False) -> ImportSummary:
+def import_miniconf(source: Path, out: Path, *, allow_loss: bool = False,
+                    paper_room: str | None = None) -> ImportSummary:
     """Convert the Mini-Conf data in ``source`` into sitedata at ``out``.
 
     ``out`` must not exist, be empty, or hold an earlier import of ours (which is then
@@ -72,6 +73,10 @@ def import_miniconf(source: Path, out: Path, *, allow_loss: bool = False) -> Imp
         raise MiniConfImportError(f"{source} is not a folder")
     layout, module = detect_layout(source)
     draft = Draft(source, ImportSummary(out, layout))
+    if paper_room is not None:
+        if paper_room.count("{id}") != 1:
+            raise MiniConfImportError(f"--paper-room {paper_room!r} must contain {{id}} once")
+        draft.paper_room = paper_room
     importlib.import_module(f"{__package__}.{module}").read(draft)
     return finish(draft, out, {"importer": "miniconf", "source": str(source.resolve())},
                   allow_loss=allow_loss)
