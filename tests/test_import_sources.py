@@ -4,6 +4,7 @@ dotted ids, author forms, control characters, links into the old site, old rooms
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -264,3 +265,33 @@ def test_filter_and_search_links_name_sessions(small_site: Path, tmp_path: Path)
     summary = import_miniconf(small_site, out)
     assert summary.tallies["session memberships"].imported == 2
     assert _load(out).session_by_id["posters-a"].papers == ["main.1", "main.2"]
+
+
+def test_an_import_record_cannot_reach_outside(small_site: Path, tmp_path: Path):
+    out = tmp_path / "sitedata"
+    import_miniconf(small_site, out)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    record = json.loads((out / ".miniconf-import.json").read_text())
+    record["files"]["../victim.txt"] = "0" * 64
+    (out / ".miniconf-import.json").write_text(json.dumps(record))
+    with pytest.raises(MiniConfImportError, match="names a file outside"):
+        import_miniconf(small_site, out)
+    assert victim.read_text() == "keep me"
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("papers.csv", b"UID,title,authors\nmain.1,caf\xe9,A\n", r"papers\.csv:2: not valid UTF-8"),
+    ("main_calendar.json", "[{not json", "main_calendar.json: not valid JSON"),
+    ("config.yml", "name: [unclosed\n", r"config\.yml:\d+"),
+])
+def test_broken_source_files_are_clear_errors(small_site: Path, tmp_path: Path, name: str,
+                                              text: str | bytes, message: str):
+    file = small_site / name
+    file.write_bytes(text) if isinstance(text, bytes) else file.write_text(text)
+    result = CliRunner().invoke(cli, ["import", "miniconf", str(small_site), "--out",
+                                      str(tmp_path / "out")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert isinstance(result.exception, SystemExit)
+    assert re.search(message, result.stderr), result.stderr
+    assert not (tmp_path / "out").exists()

@@ -41,6 +41,11 @@ def read(draft: Draft) -> None:
         from .common import MiniConfImportError
 
         raise MiniConfImportError(f"{data_file}: expected an object with papers and events")
+    for key in ("papers", "events", "sessions", "plenaries", "tutorials", "workshops"):
+        if key in data and not isinstance(data[key], dict | type(None)):
+            from .common import MiniConfImportError
+
+            raise MiniConfImportError(f"{data_file}: '{key}' must be an object keyed by id")
     events = data.get("events") or {}
     _set_zone(draft, [t for e in events.values() if isinstance(e, dict)
                       and (t := parse_time(e.get("start_time")))])

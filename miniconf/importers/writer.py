@@ -401,6 +401,12 @@ def read_state(out: Path) -> dict | None:
         raise MiniConfImportError(f"{file}: not readable ({exc}); nothing was changed") from None
     if not isinstance(state, dict) or not isinstance(state.get("files"), dict):
         raise MiniConfImportError(f"{file}: not an import record; nothing was changed")
+    for relative in state["files"]:
+        # The record names files to update or remove: only ones inside the folder.
+        parts = Path(str(relative)).parts
+        if Path(str(relative)).is_absolute() or ".." in parts or not parts:
+            raise MiniConfImportError(f"{file}: names a file outside {out} ({relative!r}); "
+                                      "nothing was changed")
     return state
 
 
