@@ -295,3 +295,32 @@ def test_broken_source_files_are_clear_errors(small_site: Path, tmp_path: Path, 
     assert isinstance(result.exception, SystemExit)
     assert re.search(message, result.stderr), result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_emnlp_style_workshop_papers(tmp_path: Path):
+    """EMNLP 2020's workshop_papers.csv: ids such as WS-1.100, the workshop in a column
+    or before the dot; paper_sessions.yml without a prefix."""
+    source = tmp_path / "emnlp" / "sitedata"
+    source.mkdir(parents=True)
+    (source / "main_papers.csv").write_text(
+        "UID,title,authors,abstract,keywords,track,paper_type,pdf_url\n"
+        "main.8,Dotted,Ann Lee|Bo Chen,Text,a|b,Dialogue,Long,"
+        "https://www.aclweb.org/anthology/2020.emnlp-main.8.pdf\n")
+    (source / "workshop_papers.csv").write_text(
+        "UID,title,authors,abstract,presentation_id\n"
+        "WS-1.100,A workshop paper,Cy Dee,Text,38939001\n")
+    (source / "workshops.yml").write_text(
+        "- UID: WS-1\n  title: 'WS-1: A Workshop'\n  organizers: [Eve]\n  sessions:\n"
+        "    - name: Live\n      start_time: 2020-11-19_14:00:00\n"
+        "      end_time: 2020-11-19_18:00:00\n")
+    (source / "paper_sessions.yml").write_text(
+        "1A:\n  date: 2020-11-17_08:00:00\n  papers: [main.8]\n")
+    (source / "config.yml").write_text("name: EMNLP 2020\nsite_url: https://virtual.2020.emnlp.org\n")
+    out = tmp_path / "sitedata"
+    summary = import_miniconf(source, out)
+    assert summary.layout.startswith("ACL 2020 fork")
+    conference = _load(out)
+    paper = conference.paper_by_id["WS-1.100"]
+    assert paper.workshop == "WS-1" and paper.type == "Workshop"
+    assert paper.media.video.source == ("slideslive", "38939001")
+    assert [s.id for s in conference.sessions_of_paper("main.8")] == ["session-1a"]

@@ -118,15 +118,22 @@ def _read_paper_file(draft: Draft, file: Path, workshops: dict[str, dict],
         draft.tally("papers").source += 1
         uid = row.get("uid", "id")
         where = f"{file.name}:{row.line}"
+        owner = None
         if workshop_id or prefix.lower() == "workshop":
-            # Workshop files number their papers from 1: the workshop's id keeps them apart.
-            owner = workshop_id or row.get("workshop", "workshop_id") or prefix
-            uid = f"{owner}.{uid}" if not uid.startswith(f"{owner}.") else uid
+            # w1_papers.csv numbers its papers from 1: the workshop's id keeps them apart
+            # (W1.1); workshop_papers.csv (EMNLP 2020) has ids such as WS-1.100 already.
+            named = row.get("workshop", "workshop_id") or (uid.split(".")[0] if "." in uid
+                                                             else "")
+            owner = workshop_id or next((key for key in workshops
+                                         if key.lower() == named.lower()), named or None)
+            if owner and not uid.startswith(f"{owner}."):
+                uid = f"{owner}.{uid}"
         paper = paper_from_row(draft, row, uid, where)
         if paper is None:
             continue
-        if workshop_id:
-            paper["workshop"] = workshop_id
+        if owner:
+            if owner in workshops:
+                paper["workshop"] = owner
             paper.setdefault("type", "Workshop")
         elif "type" not in paper:
             paper["type"] = prefix.upper() if len(prefix) <= 4 else prefix.title()

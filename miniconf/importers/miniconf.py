@@ -49,7 +49,7 @@ def detect_layout(source: Path) -> tuple[str, str]:
     when none fits."""
     if (source / "data" / "conference.json").is_file() or (source / "conference.json").is_file():
         return "ACL/EMNLP 2023 (conference.json)", "conference_json"
-    if any(source.glob("*_paper_sessions.yml")) or (source / "main_papers.csv").is_file():
+    if any(source.glob("*paper_sessions.yml")) or (source / "main_papers.csv").is_file():
         return "ACL 2020 fork (main_papers.csv, *_paper_sessions.yml)", "aclfork"
     if (source / "papers.json").is_file() and not (source / "papers.csv").is_file():
         return "original ICLR 2020 (papers.json of OpenReview notes)", "iclr"
