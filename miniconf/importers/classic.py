@@ -348,6 +348,11 @@ def _sessions_from_calendar(draft: Draft, events: list[dict], listed: dict[str, 
             session["description"] = tutorial["description"]
             if tutorial.get("channel"):
                 draft.session_channels[session_id_placeholder(session)] = tutorial["channel"]
+        elif (talk := _talk_in(title, draft.speakers)) is not None:
+            # EEML links its lectures to calendar tabs: the talk's title names its speaker.
+            session["speakers"] = [talk["id"]]
+            if session["type"] == "social":
+                session["type"] = "keynote"
         elif link.startswith(("http://", "https://")):
             session["description"] = f"Link: <{link}>"
         elif link:
@@ -369,6 +374,15 @@ def _sessions_from_calendar(draft: Draft, events: list[dict], listed: dict[str, 
                        "no event in main_calendar.json links to it (papers.html?session=...) "
                        f"and no sessions.yml entry dates it; {len(named[name])} paper(s) "
                        "keep no session")
+
+
+def _talk_in(title: str, speakers: list[dict]) -> dict | None:
+    """The speaker whose talk the event's title names ("Overview of Unsupervised
+    Learning (Mihaela)"), when exactly one does."""
+    lowered = plain_line(title).lower()
+    found = [s for s in speakers if len(s.get("talk_title", "")) >= 12
+             and s["talk_title"].lower() in lowered]
+    return found[0] if len(found) == 1 else None
 
 
 def session_id_placeholder(session: dict) -> int:
