@@ -100,6 +100,11 @@ def test_eeml2020_comma_authors_and_youtube(imported, tmp_path: Path):
     assert len(youtube) == len(papers) - 1
     with_video = [p for p in conference.papers if p.media and p.media.video]
     assert len(with_video) == len(youtube) == summary.tallies["videos"].imported
+    # Lectures link calendar tabs, not speaker pages: their titles name the talks.
+    lecture = next(s for s in conference.sessions
+                   if s.title == "Overview of Unsupervised Learning (Mihaela)")
+    assert [conference.speaker_by_id[i].name for i in lecture.speakers] == ["Mihaela Rosca"]
+    assert lecture.type == "keynote"
     # The map comes across and is what the site shows.
     assert summary.tallies["map positions"].imported == len(papers)
     _assert_freezes_clean(conference, tmp_path / "build")

@@ -378,11 +378,14 @@ def _sessions_from_calendar(draft: Draft, events: list[dict], listed: dict[str, 
 
 def _talk_in(title: str, speakers: list[dict]) -> dict | None:
     """The speaker whose talk the event's title names ("Overview of Unsupervised
-    Learning (Mihaela)"), when exactly one does."""
+    Learning (Mihaela)"): the longest talk title in it, when only one is that long."""
     lowered = plain_line(title).lower()
-    found = [s for s in speakers if len(s.get("talk_title", "")) >= 12
-             and s["talk_title"].lower() in lowered]
-    return found[0] if len(found) == 1 else None
+    found = sorted((s for s in speakers if len(s.get("talk_title", "")) >= 12
+                    and s["talk_title"].lower() in lowered),
+                   key=lambda s: -len(s["talk_title"]))
+    if len(found) > 1 and len(found[0]["talk_title"]) == len(found[1]["talk_title"]):
+        return None
+    return found[0] if found else None
 
 
 def session_id_placeholder(session: dict) -> int:
