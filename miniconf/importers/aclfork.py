@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .classic import _set_zone
+from .classic import _set_zone, has_offset
 from .common import (
     Draft,
     parse_time,
@@ -99,8 +99,7 @@ def read(draft: Draft) -> None:
 def _zone_from_calendar(draft: Draft, file: Path) -> None:
     events = read_json(file) if file.is_file() else []
     times = [t for e in events if isinstance(e, dict)
-             and re.search(r"(Z|[+-]\d\d:?\d\d)$", str(e.get("start", "")))
-             and (t := parse_time(e.get("start")))]
+             and has_offset(e.get("start")) and (t := parse_time(e.get("start")))]
     _set_zone(draft, times)
 
 
@@ -314,7 +313,7 @@ def _read_tutorials(draft: Draft, file: Path) -> None:
             if not (session.get("media") or {}).get("video") and item.get("prerecorded"):
                 set_video(draft, session, item["prerecorded"], where)
             if channel := str(item.get("rocketchat_channel") or "").strip():
-                draft.rooms[f"session/{session['id']}"] = channel
+                session["_room"] = channel
 
 
 def _read_socials(draft: Draft, file: Path) -> None:
@@ -335,7 +334,7 @@ def _read_socials(draft: Draft, file: Path) -> None:
                                 "description": "\n\n".join(parts)}, where)
         if channel := str(item.get("rocketchat_channel") or "").strip():
             for session in made:
-                draft.rooms[f"session/{session['id']}"] = channel
+                session["_room"] = channel
 
 
 def _read_sponsors(draft: Draft, file: Path) -> None:

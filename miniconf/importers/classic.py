@@ -226,10 +226,13 @@ def _read_calendar_events(draft: Draft) -> list[dict]:
             draft.skip(where, "no valid start and end time; left out")
             continue
         parsed.append({**event, "_start": start, "_end": end, "_index": index})
-    _set_zone(draft, [e["_start"] for e in parsed if e["_start"].utcoffset() is not None
-                      and e["_start"].tzinfo is not None and "start" in e
-                      and re.search(r"(Z|[+-]\d\d:?\d\d)$", str(e["start"]))])
+    _set_zone(draft, [e["_start"] for e in parsed if has_offset(e.get("start"))])
     return sorted(parsed, key=lambda e: (e["_start"], str(e.get("title", "")), e["_index"]))
+
+
+def has_offset(value: object) -> bool:
+    """Whether a time as the source wrote it says its offset (``Z``, ``-04:00``)."""
+    return re.search(r"(Z|[+-]\d\d:?\d\d)$", str(value or "").strip()) is not None
 
 
 def _set_zone(draft: Draft, times: list[datetime]) -> None:
@@ -347,7 +350,7 @@ def _sessions_from_calendar(draft: Draft, events: list[dict], listed: dict[str, 
             session["type"] = "tutorial"
             session["description"] = tutorial["description"]
             if tutorial.get("channel"):
-                draft.session_channels[session_id_placeholder(session)] = tutorial["channel"]
+                session["_room"] = tutorial["channel"]
         elif (talk := _talk_in(title, draft.speakers)) is not None:
             # EEML links its lectures to calendar tabs: the talk's title names its speaker.
             session["speakers"] = [talk["id"]]
@@ -361,13 +364,9 @@ def _sessions_from_calendar(draft: Draft, events: list[dict], listed: dict[str, 
         if zoom.startswith(("http://", "https://")):
             session["stream_url"] = zoom
         if channel := str(event.get("slack_channel") or "").strip():
-            draft.session_channels[session_id_placeholder(session)] = channel
+            session["_room"] = channel
         session["id"] = unique(base, start)
         draft.sessions.append(session)
-    for session in draft.sessions:
-        placeholder = session_id_placeholder(session)
-        if placeholder in draft.session_channels:
-            draft.rooms[f"session/{session['id']}"] = draft.session_channels.pop(placeholder)
     for name in named:
         if name not in linked:
             draft.skip(f"papers.csv session '{name}'",
@@ -386,10 +385,6 @@ def _talk_in(title: str, speakers: list[dict]) -> dict | None:
     if len(found) > 1 and len(found[0]["talk_title"]) == len(found[1]["talk_title"]):
         return None
     return found[0] if found else None
-
-
-def session_id_placeholder(session: dict) -> int:
-    return id(session)
 
 
 def _read_tutorials(draft: Draft) -> dict[str, dict]:

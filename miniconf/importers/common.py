@@ -101,7 +101,8 @@ class Draft:
     """The conference as an importer found it, as plain dicts in our YAML's shape.
 
     Keys starting with ``_`` are the importer's own notes (never written): ``_key`` on a
-    session is the source's name for it, which memberships refer to.
+    session is the source's name for it, which memberships refer to; ``_room`` its
+    existing chat room (recorded once the session's id is final).
     """
 
     source: Path
@@ -136,10 +137,9 @@ class Draft:
     #: Changes made to many records alike, counted rather than listed one by one.
     changes: Counter[str] = field(default_factory=Counter)
     dropped_links: list[str] = field(default_factory=list)
-    #: Readers' working notes: chat URLs seen, rooms of sessions not yet given an id,
-    #: each (paper, session key)'s position in its session.
+    #: Readers' working notes: chat URLs seen, each (paper, session key)'s position in
+    #: its session.
     channel_urls: list[str] = field(default_factory=list)
-    session_channels: dict[int, str] = field(default_factory=dict)
     paper_positions: dict[tuple[str, str], float] = field(default_factory=dict)
     #: Source ids that could not be file names -> the ids they were given.
     renamed: dict[str, str] = field(default_factory=dict)

@@ -133,6 +133,7 @@ def resolve(draft: Draft) -> None:
             draft.skip(f"paper {paper['id']}", f"workshop '{paper.pop('workshop')}' was not "
                        "imported; the paper keeps no workshop")
 
+    session_rooms = sum(bool(s.get("_room")) for s in draft.sessions)
     sessions = []
     taken: set[str] = set()
     for session in draft.sessions:
@@ -184,8 +185,15 @@ def resolve(draft: Draft) -> None:
                           for group in (draft.papers, draft.speakers, draft.workshops,
                                         draft.sessions) for record in group)
 
+    for session in draft.sessions:
+        if session.get("_room"):
+            draft.rooms[f"session/{session['id']}"] = session["_room"]
+    lost_session_rooms = session_rooms - sum(bool(s.get("_room")) for s in draft.sessions)
     _resolve_rooms(draft, paper_ids, {s["id"] for s in draft.sessions}, workshop_ids,
                    speaker_ids)
+    if lost_session_rooms:
+        draft.tally("chat rooms").source += lost_session_rooms
+        draft.tally("chat rooms").lose("of sessions that were not imported", lost_session_rooms)
     draft.positions = {key: value for key, value in draft.positions.items() if key in paper_ids}
     draft.tally("map positions").imported = len(draft.positions)
     positions = draft.tally("map positions")
