@@ -65,7 +65,10 @@ def _assert_freezes_clean(conference: Conference, out: Path) -> None:
 def test_colt2020(imported, tmp_path: Path):
     source, summary, conference = imported("colt2020")
     papers = _rows(source / "papers.csv")
-    assert len(conference.papers) == len(papers) == 120
+    open_problems = _rows(source / "open_problems.csv")
+    assert len(conference.papers) == len(papers) + len(open_problems) == 125
+    problem = conference.paper_by_id[open_problems[0]["uid"]]
+    assert problem.type == "Open problem" and problem.title == open_problems[0]["title"]
     # `session` (not `sessions`) holds "Session 1A|Session 1E": every paper in both.
     pairs = {(row["uid"], name) for row in papers for name in row["session"].split("|")}
     tally = summary.tallies["session memberships"]
@@ -114,7 +117,9 @@ def test_eeml2020_comma_authors_and_youtube(imported, tmp_path: Path):
 def test_ismir2024_capitalized_headers_affiliations_and_slack(imported, tmp_path: Path):
     source, summary, conference = imported("ismir2024")
     papers = _rows(source / "papers.csv")
-    assert len(conference.papers) == len(papers)
+    demos = _rows(source / "lbd.csv")  # late-breaking demos: papers too
+    assert len(conference.papers) == len(papers) + len(demos)
+    assert sum(p.type == "Late-breaking demo" for p in conference.papers) == len(demos)
     row = papers[1]
     paper = conference.paper_by_id[row["uid"]]
     assert paper.abstract.split()[:5] == row["abstract"].split()[:5]  # `Abstract` column

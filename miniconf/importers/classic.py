@@ -48,7 +48,8 @@ from .miniconf import (
 )
 from .records import CHANNEL, PAPER_COLUMNS, paper_from_row, set_video
 
-READ_FILES = {"papers.csv", "speakers.csv", "speakers.yml", "workshops.csv", "sessions.yml",
+READ_FILES = {"papers.csv", "open_problems.csv", "lbd.csv", "speakers.csv", "speakers.yml",
+              "workshops.csv", "sessions.yml",
               "chairs.csv", "tutorials.csv", "config.yml", "faq.yml", "committee.yml",
               "main_calendar.json", "papers_projection.json"}
 SPEAKER_FIELDS = {"uid", "image", "im", "title", "talktitle", "talk_title", "institution",
@@ -101,36 +102,49 @@ def read(draft: Draft) -> None:
 # --------------------------------------------------------------------------- papers
 
 
+#: Other files of papers that sites of this family keep, and the type of their papers.
+EXTRA_PAPER_FILES = {"open_problems.csv": "Open problem", "lbd.csv": "Late-breaking demo"}
+
+
 def _read_papers(draft: Draft) -> None:
-    file = draft.source / "papers.csv"
-    if not file.is_file():
+    if not (draft.source / "papers.csv").is_file():
         draft.skip("papers.csv", "not found; no papers imported")
-        return
-    header, rows = read_table(file)
+    for name, kind in (("papers.csv", None), *EXTRA_PAPER_FILES.items()):
+        if (draft.source / name).is_file():
+            _read_paper_file(draft, name, kind)
+
+
+def _read_paper_file(draft: Draft, name: str, kind: str | None) -> None:
+    header, rows = read_table(draft.source / name)
+    taken = {paper["id"].lower() for paper in draft.papers}
     positions: dict[tuple[str, str], float] = {}
     for row in rows:
         draft.tally("papers").source += 1
         uid = row.get("uid", "id", "paper_id")
-        where = f"papers.csv:{row.line}"
+        if kind and uid.lower() in taken:  # lbd.csv numbers its demos like papers.csv
+            uid = f"{name.removesuffix('.csv')}.{uid}"
+        where = f"{name}:{row.line}"
         paper = paper_from_row(draft, row, uid, where)
         if paper is None:
             continue
+        if kind:
+            paper.setdefault("type", kind)
+        uid = paper["id"]
         draft.papers.append(paper)
-        channel = row.get(*CHANNEL)
-        if channel:
+        if channel := row.get(*CHANNEL):
             draft.rooms[f"paper/{uid}"] = channel
         draft.channel_urls.append(row.get("channel_url"))
-        for index, name in enumerate(_session_names(row)):
-            draft.memberships.append((uid, name))
+        for index, session in enumerate(_session_names(row)):
+            draft.memberships.append((uid, session))
             position = row.get("session_position", "position", f"position_{index + 1}")
             with contextlib.suppress(ValueError):
-                positions[(uid, name)] = float(position)
+                positions[(uid, session)] = float(position)
     draft.paper_positions.update(positions)
     for column in header:
         if column and column not in PAPER_COLUMNS | {"channel_url"}:
             used = sum(bool(row.values.get(column, "").strip()) for row in rows)
             if used:
-                draft.skip(f"papers.csv column '{column}'",
+                draft.skip(f"{name} column '{column}'",
                            f"no place for it in our model ({used} non-empty values)")
 
 
