@@ -34,6 +34,7 @@ from .common import (
     read_yaml,
     slugify,
     split_list,
+    strip_controls,
 )
 from .links import absolute
 from .writer import finish
@@ -146,11 +147,12 @@ def read_faq(draft: Draft, file: Path) -> None:
             if not isinstance(qa, dict):
                 continue
             draft.tally("FAQ entries").source += 1
+            where = f"faq.yml:{getattr(qa, 'line', 1)}"
+            qa = strip_controls(dict(qa), where, draft)
             answer, fixed = _markdown(draft, str(qa.get("Answer") or ""))
             changed += fixed
             draft.faq.append({"question": plain_line(str(qa.get("Question") or "")),
-                              "answer": answer, "section": name,
-                              "_where": f"faq.yml:{getattr(qa, 'line', 1)}"})
+                              "answer": answer, "section": name, "_where": where})
     if changed:
         draft.warn("faq.yml", f"{changed} link(s) into the old site "
                    + (f"now point at {draft.old_site}" if draft.old_site else
@@ -183,6 +185,7 @@ def read_committee(draft: Draft, file: Path) -> None:
             continue
         draft.tally("committee members").source += 1
         where = f"committee.yml:{getattr(entry, 'line', 1)}"
+        entry = strip_controls(dict(entry), where, draft)
         member: dict[str, Any] = {"name": plain_line(str(entry.get("name") or "")),
                                   "_where": where}
         if role := plain_line(str(entry.get("role") or "")):
