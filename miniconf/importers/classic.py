@@ -307,13 +307,19 @@ def _sessions_from_calendar(draft: Draft, events: list[dict], listed: dict[str, 
     workshop_ids = {w["id"] for w in draft.workshops}
     tutorials = _read_tutorials(draft)
     taken: set[str] = set()
+    # The next number to try after each stamped id: ids are only ever added, so the
+    # numbers before it stay taken (counting from 2 each time was quadratic: 5,000
+    # events of one name at one time took minutes).
+    next_number: dict[str, int] = {}
 
     def unique(base: str, start: datetime) -> str:
-        candidate, number = base, 2
+        candidate = base
         if candidate in taken:
-            candidate = f"{base}-{start:%Y%m%d-%H%M}"
-        while candidate in taken:
-            candidate, number = f"{base}-{start:%Y%m%d-%H%M}-{number}", number + 1
+            stamped = candidate = f"{base}-{start:%Y%m%d-%H%M}"
+            number = next_number.get(stamped, 2)
+            while candidate in taken:
+                candidate, number = f"{stamped}-{number}", number + 1
+            next_number[stamped] = number
         taken.add(candidate)
         return candidate
 

@@ -238,8 +238,9 @@ def read_json(file: Path) -> Any:
 
 
 _TAG_RE = re.compile(r"<[^>]*>")
-#: What our model refuses in text: C0 and C1 controls but tab and newline.
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: What our model refuses in text: C0 and C1 controls but tab and newline, and what XML
+#: cannot hold (surrogates, U+FFFE, U+FFFF).
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def slugify(text: str) -> str:
