@@ -51,11 +51,12 @@ def zulip_hash(text: str) -> str:
 
 def room_link(chat: ChatConfig, room: ChatRoom, rooms_file: RoomsFile) -> RoomLink:
     server = (chat.server or "").rstrip("/")
-    name = room.name
+    mapped = rooms_file.rooms.get(room.key)
+    name = mapped.name if mapped and mapped.name else room.name  # an imported room's name
     match chat.provider:
         case ChatProvider.MATRIX:
-            mapped = rooms_file.rooms.get(room.key)
-            alias = mapped.alias if mapped else f"#{name}:{chat.matrix_server_name}"
+            alias = (mapped.alias if mapped and mapped.alias
+                     else f"#{name}:{chat.matrix_server_name}")
             if chat.element_url:
                 url = f"{chat.element_url.rstrip('/')}/#/room/{quote(alias, safe='')}"
             else:

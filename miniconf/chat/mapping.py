@@ -3,7 +3,11 @@
     {"version": 1, "server": "https://matrix.example.org",
      "rooms": {"paper/h27-001": {"room_id": "!abc:example.org",
                                  "alias": "#paper-h27-001:example.org",
-                                 "topic": "..."}}}
+                                 "topic": "..."},
+               "paper/main.8": {"name": "paper-main-8"}}}
+
+An entry with only ``name`` is an existing room of an imported site (Rocket.Chat,
+Slack, ...): the page links that room instead of the one its template names.
 
 Provisioning rewrites it atomically after every room, so a run killed at any moment
 leaves a complete file to resume from; the freeze reads it for links and previews.
@@ -16,8 +20,9 @@ import json
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..structure.models import ROOM_NAME_RE
 from .rooms import ChatError
 
 FORMAT_VERSION = 1
@@ -26,9 +31,19 @@ FORMAT_VERSION = 1
 class MappedRoom(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    room_id: str = Field(pattern=r"^![^\s/]+$", max_length=255)  # v12 ids have no server
-    alias: str = Field(pattern=r"^#[^\s:/]+:[A-Za-z0-9.:-]+$", max_length=255)
+    room_id: str | None = Field(default=None, pattern=r"^![^\s/]+$", max_length=255)
+    alias: str | None = Field(default=None, pattern=r"^#[^\s:/]+:[A-Za-z0-9.:-]+$",
+                              max_length=255)
     topic: str = Field(default="", max_length=2000)
+    #: A room that already exists under a name the templates do not give (written by
+    #: ``miniconf import`` for the old site's rooms): links use this name instead.
+    name: str | None = Field(default=None, pattern=ROOM_NAME_RE.pattern, max_length=200)
+
+    @model_validator(mode="after")
+    def _says_where(self) -> MappedRoom:
+        if not (self.room_id and self.alias) and not self.name:
+            raise ValueError("a room needs room_id and alias (provisioned) or name (imported)")
+        return self
 
 
 class RoomsFile(BaseModel):

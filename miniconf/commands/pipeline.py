@@ -14,7 +14,12 @@ import click
 
 from ..pipeline import DEFAULT_MODEL, DEVICES, INDEX_KINDS, MAP_METHODS, EmbeddingError
 from ..structure.loader import load_conference
-from ..structure.pipeline_outputs import conference_inputs, load_pipeline_outputs, outputs_folder
+from ..structure.pipeline_outputs import (
+    IMPORTED_MODEL,
+    conference_inputs,
+    load_pipeline_outputs,
+    outputs_folder,
+)
 from .common import cache_dir_for, report_problems, sitedata_argument
 
 
@@ -57,7 +62,9 @@ def command(sitedata: Path, model: str | None, device: str, batch_size: int, k: 
     from ..pipeline.run import PipelineSettings, run_pipeline  # numpy, only when needed
 
     settings = PipelineSettings(
-        model=model or existing.model or DEFAULT_MODEL,
+        # Imported outputs name no model: a first run uses the default one.
+        model=model or (existing.model if existing.model != IMPORTED_MODEL else None)
+        or DEFAULT_MODEL,
         device=device,
         batch_size=batch_size,
         k=k,

@@ -576,6 +576,11 @@ def _check_references(
                 out.add(paper.path, paper.line("track"), "track",
                         f"unknown track '{paper.item.track}' (config.yml lists: {known})")
 
+    for paper in papers:
+        if paper.item.workshop is not None and paper.item.workshop not in workshop_ids:
+            out.add(paper.path, paper.line("workshop"), "workshop",
+                    f"no workshop with id '{paper.item.workshop}' in workshops.yml")
+
     scheduled: set[str] = set()
     sessions: list[Loaded[Session]] = lists["sessions.yml"]
     for entry in sessions:

@@ -30,8 +30,16 @@ from pydantic import (
 
 from .media import Media
 
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"
+#: Dot-separated parts of letters, digits, ``-`` and ``_``: ``main.8``, ``2020.acl-main.1``
+#: (ACL Anthology), ``10.1109_TVCG.2018.2865018``; never a dot first, last or twice in a
+#: row, so an id is never ``..`` or a hidden file. At most ID_MAX_LENGTH characters.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$"
+ID_MAX_LENGTH = 100
 SLUG_RE = re.compile(ID_PATTERN)
+
+
+def is_valid_id(value: str) -> bool:
+    return len(value) <= ID_MAX_LENGTH and SLUG_RE.fullmatch(value) is not None
 
 
 def _explain_bad_id(value: object) -> object:
@@ -39,27 +47,34 @@ def _explain_bad_id(value: object) -> object:
 
     Authors meet this on their pull request, e.g. for a Cyrillic 'һ' that looks like 'h'.
     """
-    if not isinstance(value, str) or SLUG_RE.fullmatch(value):
+    if not isinstance(value, str) or is_valid_id(value):
         return value  # not text (pydantic says so), or a good id: nothing to explain
     text = value.strip()
     if not text:
         raise ValueError("id must not be empty")
-    if len(text) > 100:
-        raise ValueError(f"id is {len(text)} characters long; the limit is 100")
+    if len(text) > ID_MAX_LENGTH:
+        raise ValueError(f"id is {len(text)} characters long; the limit is {ID_MAX_LENGTH}")
     for position, char in enumerate(text):
-        allowed = char.isascii() and (char.isalnum() or (position > 0 and char in "-_"))
+        allowed = char.isascii() and (char.isalnum() or (position > 0 and char in "-_."))
         if not allowed:
             name = unicodedata.name(char, "a control character")
             raise ValueError(
-                f"id may use only ASCII letters, digits, '-' and '_' and must start with a "
-                f"letter or digit; character {position + 1} is {name} (U+{ord(char):04X})"
+                f"id may use only ASCII letters, digits, '-', '_' and '.' and must start "
+                f"with a letter or digit; character {position + 1} is {name} (U+{ord(char):04X})"
             )
+    if ".." in text or text.endswith("."):
+        raise ValueError("a '.' in an id must sit between other characters ('main.8')")
     return value
 
 
 #: An identifier that becomes a file name and a URL segment: ASCII letters, digits,
-#: ``-`` and ``_``, starting with a letter or digit. No dots, slashes or look-alikes.
-Id = Annotated[str, StringConstraints(pattern=ID_PATTERN), BeforeValidator(_explain_bad_id)]
+#: ``-``, ``_`` and single inner dots, starting with a letter or digit. No slashes, no
+#: ``..``, no look-alikes.
+Id = Annotated[
+    str,
+    StringConstraints(pattern=ID_PATTERN, max_length=ID_MAX_LENGTH),
+    BeforeValidator(_explain_bad_id),
+]
 
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -452,6 +467,10 @@ class Paper(Model):
     track: Id | None = None
     links: PaperLinks = PaperLinks()
     media: Media | None = None
+    #: What kind of paper: "Long", "Demo", "TACL", "Findings" (shown on its page).
+    type: Line | None = None
+    #: A workshop's paper: the workshop's id in workshops.yml.
+    workshop: Id | None = None
 
     @property
     def author_names(self) -> list[str]:

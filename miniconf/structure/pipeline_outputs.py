@@ -34,6 +34,9 @@ SIMILAR_FILE = "similar.json"
 MAP_FILE = "map.json"
 VECTORS_META_FILE = "vectors.json"
 VECTORS_FILE = "vectors.bin"
+#: The ``model`` of outputs that ``miniconf import`` brought from the old site (its map
+#: and similar papers): current until the papers change; never a model to load.
+IMPORTED_MODEL = "imported"
 
 
 def embedding_text(paper: Paper) -> str:
@@ -87,7 +90,7 @@ Coordinate = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class MapFile(_OutputFile):
-    method: Literal["umap", "pca"]
+    method: Literal["umap", "pca", "imported"]
     positions: dict[OutputId, tuple[Coordinate, Coordinate]]
 
 
