@@ -193,7 +193,8 @@ def test_map_search_selection_and_list(page, site, papers):
     assert page.locator("#map-list li").count() == len(papers)
     assert page.locator("#map-legend li").count() == 6
     page.fill("#map-query", "ribbon")
-    page.wait_for_function("document.querySelector('#map-list-heading').textContent.includes('Matching')")
+    # (a locator, not wait_for_function: the site's CSP forbids the eval that polling uses)
+    page.locator("#map-list-heading", has_text="Matching").wait_for()
     assert page.locator("#map-list a").all_inner_texts() == [
         next(p["title"] for p in papers if p["id"] == "h27-001")]
     page.fill("#map-query", "")

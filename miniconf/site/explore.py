@@ -78,6 +78,7 @@ def paper_record(
 ) -> dict:
     """One paper in papers.json: what the browser needs to list, search and link it."""
     record = {
+        "affiliations": paper_affiliations(paper),
         "id": paper.id,
         "title": paper.title,
         "authors": paper.author_names,
@@ -117,7 +118,8 @@ def papers_json_text(conference: Conference, outputs: PipelineOutputs | None = N
             if paper_id in positions:
                 pos = f'"pos":{positions[paper_id]},'
         records.append(
-            f'{{"authors":{_json_strings(paper.author_names)},"id":{json_string(paper_id)},'
+            f'{{"affiliations":{_json_strings(paper_affiliations(paper))},'
+            f'"authors":{_json_strings(paper.author_names)},"id":{json_string(paper_id)},'
             f'"keywords":{_json_strings(paper.keywords)},{pos}'
             f'"sessions":{_json_strings(sessions_of.get(paper_id, ()))},{similar}'
             f'"thumbnail":{_json_optional(thumbnail)},"title":{json_string(paper.title)},'
@@ -125,6 +127,11 @@ def papers_json_text(conference: Conference, outputs: PipelineOutputs | None = N
             f'"url":{json_string(f"papers/{paper_id}.html")}}}'
         )
     return f"[{','.join(records)}]"
+
+
+def paper_affiliations(paper: Paper) -> list[str]:
+    """The paper's distinct affiliations, in author order (searched with the authors)."""
+    return list(dict.fromkeys(a.affiliation for a in paper.authors if a.affiliation))
 
 
 def _json_strings(values: Iterable[str]) -> str:
@@ -173,8 +180,17 @@ def explore_json_text(conference: Conference, has_vectors: bool) -> str:
     return _dumps({"tracks": tracks, "sessions": sessions, "vectors": has_vectors})
 
 
+def abstract_words(text: str) -> str:
+    """An abstract's lowercase words in order, repeats kept (ranking counts them and a
+    quoted phrase must find its words in order); markup and punctuation are dropped."""
+    if text.isascii():
+        return b" ".join(text.encode().translate(_ASCII_WORD_BYTES).split()).decode()
+    return " ".join(_WORD.findall(text.lower()))
+
+
 def search_json_text(conference: Conference) -> str:
-    papers = [search_words(paper.tldr, paper.abstract) for paper in conference.papers]
+    # The TL;DR is in papers.json already; the browser ranks it as its own field.
+    papers = [abstract_words(paper.abstract) for paper in conference.papers]
     pages = [{"kind": "Page", "title": "Help", "url": "help.html",
               "text": search_words(*(f"{e.question} {e.answer}" for e in conference.faq))}]
     for speaker in conference.speakers:

@@ -8,7 +8,8 @@
 // matching the highlight, or selected) offers the same papers to keyboards.
 
 import { onBookmarksChanged, starredIds } from "./bookmarks.js";
-import { el, fetchJSON, matchesAll, paperText, queryTerms, siteUrl, trackColours } from "./common.js";
+import { el, fetchJSON, siteUrl, trackColours } from "./common.js";
+import { paperIndex, search } from "./rank.js";
 
 const GRID = 128; // buckets per side of the hover index
 const HOVER_RADIUS = 8; // CSS pixels
@@ -37,7 +38,9 @@ async function start(root) {
   const count = placed.length;
   const xs = new Float32Array(count);
   const ys = new Float32Array(count);
-  const texts = placed.map(paperText);
+  // Where each placed paper is in papers.json (the search index's numbering).
+  const paperNumber = new Map(papers.map((paper, n) => [paper, n]));
+  const indexOf = Int32Array.from(placed, (paper) => paperNumber.get(paper));
   const trackIds = explore.tracks.map((track) => track.id);
   const trackNames = new Map(explore.tracks.map((track) => [track.id, track.name]));
   const byTrack = new Map(trackIds.map((id) => [id, []]));
@@ -369,9 +372,11 @@ async function start(root) {
     selectButton.setAttribute("aria-pressed", on ? "true" : "false");
     canvas.classList.toggle("selecting", on);
   });
-  queryInput.addEventListener("input", () => {
-    const terms = queryTerms(queryInput.value);
-    highlighted = terms.length ? Uint8Array.from(texts, (text) => (matchesAll(text, terms) ? 1 : 0)) : null;
+  // The highlight finds what the papers page finds (rank.js), abstracts included.
+  queryInput.addEventListener("input", async () => {
+    const index = await paperIndex("full");
+    const result = search(index, queryInput.value);
+    highlighted = result ? Uint8Array.from(indexOf, (n) => result.matched[n]) : null;
     requestDraw();
     renderList();
   });
