@@ -22,9 +22,10 @@ from markupsafe import Markup, escape
 from ..chat.links import ChatDirectory
 from ..structure.conference import Conference
 from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
+from .citation import cite
 from .explore import explore_json_text, papers_json_text, search_json_text
 from .links import Here, Links, current_page, rendering
-from .markup import render_inline, render_markdown
+from .markup import render_inline, render_markdown, render_title
 from .media import (
     install_media,
     media_assets,
@@ -97,6 +98,7 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
     env.lstrip_blocks = True
     env.filters["markdown"] = render_markdown
     env.filters["markdown_inline"] = render_inline
+    env.filters["math_title"] = render_title  # a title's $…$ as MathML, the rest escaped
     base_path = urlsplit(conference.config.base_url or "/").path or "/"
     policy = content_security_policy(conference)
     env.globals.update(
@@ -181,6 +183,8 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
             edit_url=_edit_url(conference, conference.paper_files.get(found.id)),
             similar_papers=[conference.paper_by_id[other]
                             for other in outputs.similar.get(found.id, ())],
+            citation=cite(conference, found),
+            on_map=found.id in outputs.positions,  # "Show on the map"
         )
 
     @page_route("/speakers.html")
