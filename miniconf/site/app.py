@@ -21,6 +21,7 @@ from markupsafe import Markup, escape
 
 from ..chat.links import ChatDirectory
 from ..structure.conference import Conference
+from ..structure.pipeline_labels import load_map_labels
 from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
 from .citation import cite
 from .explore import explore_json_text, papers_json_text, search_json_text
@@ -276,7 +277,10 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
     @page_route("/explore.json")
     def explore_json():
         has_vectors = outputs.current and outputs.vectors is not None
-        return Response(explore_json_text(conference, has_vectors), mimetype="application/json")
+        # The map's region names (pipeline/labels.json), while the map itself is current.
+        labels = load_map_labels(conference, outputs.model if outputs.current else None)
+        return Response(explore_json_text(conference, has_vectors, labels),
+                        mimetype="application/json")
 
     @page_route("/search.json")
     def search_json():

@@ -30,6 +30,7 @@ from json.encoder import encode_basestring as json_string
 
 from ..structure.conference import Conference
 from ..structure.models import Paper
+from ..structure.pipeline_labels import MapLabels
 from ..structure.pipeline_outputs import PipelineOutputs
 from .media import paper_thumbnail_url
 
@@ -154,8 +155,11 @@ def _compact_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def explore_json_text(conference: Conference, has_vectors: bool) -> str:
-    """Tracks, sessions, and whether vectors.bin is published (for "For you")."""
+def explore_json_text(
+    conference: Conference, has_vectors: bool, labels: MapLabels | None = None
+) -> str:
+    """Tracks, sessions, whether vectors.bin is published (for "For you"), and the map's
+    named clusters (``clusters``: label and paper ids, when the pipeline made them)."""
     zone = conference.config.zone
     tracks = [
         {"id": track.id, "name": track.name, "color": conference.track_color(track.id)}
@@ -177,7 +181,15 @@ def explore_json_text(conference: Conference, has_vectors: bool) -> str:
         for session in sorted(conference.sessions, key=lambda s: (s.start, s.id))
         if session.papers
     ]
-    return _dumps({"tracks": tracks, "sessions": sessions, "vectors": has_vectors})
+    data = {"tracks": tracks, "sessions": sessions, "vectors": has_vectors}
+    if labels is not None and labels.names:
+        members: list[list[str]] = [[] for _ in labels.names]
+        for paper in conference.papers:
+            if (cluster := labels.cluster_of.get(paper.id)) is not None:
+                members[cluster].append(paper.id)
+        data["clusters"] = [{"label": name, "papers": ids}
+                            for name, ids in zip(labels.names, members, strict=True)]
+    return _dumps(data)
 
 
 def abstract_words(text: str) -> str:
