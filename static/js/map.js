@@ -70,14 +70,14 @@ async function start(root) {
   const withGrey = (map) => map.set("", "#8a8f98");
   let colours = withGrey(trackColours(groupIds));
   // Where each cluster's name goes: the mean position of its papers (largest first).
-  const regionLabels = byTracks ? [] : clusters.map((cluster, c) => {
-    const members = groups.get(`c${c}`) || [];
-    let x = 0;
-    let y = 0;
-    for (const i of members) { x += xs[i]; y += ys[i]; }
-    return {text: cluster.label, x: x / Math.max(1, members.length), y: y / Math.max(1, members.length),
-            size: members.length};
-  }).filter((label) => label.size > 0 && label.text).sort((a, b) => b.size - a.size);
+  // (Named on every map that has clusters, coloured by track or not.)
+  const regionLabels = clusters.map((cluster) => ({text: cluster.label, x: 0, y: 0, size: 0}));
+  placed.forEach((paper, i) => {
+    const label = regionLabels[Number(clusterOf.get(paper.id)?.slice(1))];
+    if (label) { label.x += xs[i]; label.y += ys[i]; label.size += 1; }
+  });
+  for (const label of regionLabels) { label.x /= label.size || 1; label.y /= label.size || 1; }
+  regionLabels.sort((a, b) => b.size - a.size);
 
   const view = {x0: 0, y0: 0, scale: 1, width: 0, height: 0};
   let highlighted = null; // Uint8Array of matches, or null when no query
@@ -201,8 +201,9 @@ async function start(root) {
     context.textAlign = "center";
     context.textBaseline = "middle";
     context.lineJoin = "round";
-    const halo = getComputedStyle(canvas).backgroundColor;
+    const halo = getComputedStyle(canvas.parentElement).backgroundColor; // the stage's surface
     for (const label of regionLabels) {
+      if (!label.size || !label.text) continue;
       const sx = (label.x - view.x0) * view.scale;
       const sy = (label.y - view.y0) * view.scale;
       const width = context.measureText(label.text).width + 10;
@@ -210,7 +211,7 @@ async function start(root) {
       if (box.x2 < 0 || box.y2 < 0 || box.x1 > view.width || box.y1 > view.height) continue;
       if (placedBoxes.some((b) => box.x1 < b.x2 && b.x1 < box.x2 && box.y1 < b.y2 && b.y1 < box.y2)) continue;
       placedBoxes.push(box);
-      context.strokeStyle = halo && halo !== "rgba(0, 0, 0, 0)" ? halo : "white";
+      context.strokeStyle = halo;
       context.lineWidth = 4;
       context.strokeText(label.text, sx, sy);
       context.fillStyle = ink;
@@ -483,6 +484,12 @@ async function start(root) {
       if (colours.has(track)) swatch.style.setProperty("--swatch", colours.get(track));
     }
   };
+  if (byTracks && clusters.length) {
+    const regions = document.getElementById("map-regions");
+    regions.replaceChildren(...clusters.map((cluster) => el("li", {}, `${cluster.label} (${cluster.papers.length})`)));
+    regions.hidden = false;
+    document.getElementById("map-regions-heading").hidden = false;
+  }
   new MutationObserver(paintSwatches).observe(list, {childList: true});
   paintSwatches();
 
