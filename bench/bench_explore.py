@@ -109,7 +109,7 @@ def for_you(page, base: str, site: Path) -> None:
     page.goto(base + "index.html")
     page.evaluate("""() => {
         const ids = ['p00001', 'p00042', 'p00777', 'p01234', 'p05000', 'p09999'];
-        localStorage.setItem('miniconf.bookmarks', JSON.stringify(ids));
+        localStorage.setItem('miniconf:/:bookmarks', JSON.stringify(ids));  // the site's key
     }""")
     page.goto(base + "my-papers.html")
     page.wait_for_selector("#my-papers[data-for-you=ready]")

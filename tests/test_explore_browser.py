@@ -263,10 +263,10 @@ def test_no_console_errors_on_any_page(page, site, frozen_demo, serve_folder):
 
 
 def test_starred_papers_reach_the_schedule_agenda(page, site):
-    """The schedule's personal agenda reads the same stars (localStorage miniconf.bookmarks)."""
+    """The schedule's personal agenda reads the same stars (this site's localStorage key)."""
     page.goto(f"{site}papers/h27-001.html")
     page.locator(".paper [data-star]").click()
-    assert page.evaluate("JSON.parse(localStorage.getItem('miniconf.bookmarks'))") == ["h27-001"]
+    assert page.evaluate("JSON.parse(localStorage.getItem('miniconf:/:bookmarks'))") == ["h27-001"]
     page.goto(f"{site}schedule.html")
     page.wait_for_function("document.body.innerText.includes('1 bookmarked paper')")
     assert page.console_errors == []

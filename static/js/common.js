@@ -9,6 +9,33 @@ export function siteUrl(path) {
   return new URL(path, siteRoot).href;
 }
 
+/**
+ * The localStorage key of one of this site's settings ("bookmarks", "agenda",
+ * "timezone"). Keys are per site, scoped by the site's root path, because several
+ * MiniConf sites can share one origin (GitHub Pages project sites all live on
+ * org.github.io). static/js/schedule.js (a classic script) scopes its keys the same way.
+ */
+export function storageKey(name) {
+  carryOverOnce();
+  return `miniconf:${siteRoot.pathname}:${name}`;
+}
+
+/** Settings kept under the unscoped keys of earlier versions are copied, once, to this site's. */
+function carryOverOnce() {
+  const marker = `miniconf:${siteRoot.pathname}:carried-over`;
+  try {
+    if (localStorage.getItem(marker)) return;
+    for (const name of ["bookmarks", "agenda", "timezone"]) {
+      const old = localStorage.getItem(`miniconf.${name}`);
+      const key = `miniconf:${siteRoot.pathname}:${name}`;
+      if (old !== null && localStorage.getItem(key) === null) localStorage.setItem(key, old);
+    }
+    localStorage.setItem(marker, "1");
+  } catch {
+    // Storage disabled: nothing to carry over.
+  }
+}
+
 const loads = new Map();
 
 /** Fetch a JSON file of the site once per page, however many modules ask for it. */

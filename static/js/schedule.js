@@ -8,19 +8,39 @@
 // into tabs, draws a "now" line, lists "happening now / up next" on the home page and
 // builds a personal agenda .ics from bookmarked papers.
 //
-// Storage (localStorage): "miniconf.timezone" is the chosen IANA zone ("" or missing:
-// the browser's); "miniconf.agenda" is a JSON array of the session ids the visitor added
-// to their agenda here; "miniconf.bookmarks" is read only: a JSON array of paper ids,
-// written by the bookmarks feature.
+// Storage (localStorage, keys per site: "miniconf:<site root path>:<name>", as
+// common.js storageKey() makes them): "timezone" is the chosen IANA zone ("" or
+// missing: the browser's); "agenda" is a JSON array of the session ids the visitor added
+// to their agenda here; "bookmarks" is read only: a JSON array of paper ids, written by
+// the bookmarks feature.
 (() => {
   "use strict";
 
   const script = document.currentScript;
   const CONFERENCE_ZONE = script?.dataset.conferenceZone || "UTC";
   const SESSIONS_URL = script?.dataset.sessionsUrl || "sessions.json";
-  const ZONE_KEY = "miniconf.timezone";
-  const BOOKMARKS_KEY = "miniconf.bookmarks";
-  const AGENDA_KEY = "miniconf.agenda";
+  // This script is static/js/schedule.js: the site's root is two folders up.
+  const SITE_ROOT = new URL("../../", script?.src || window.location.href).pathname;
+  const ZONE_KEY = `miniconf:${SITE_ROOT}:timezone`;
+  const BOOKMARKS_KEY = `miniconf:${SITE_ROOT}:bookmarks`;
+  const AGENDA_KEY = `miniconf:${SITE_ROOT}:agenda`;
+  carryOverOnce();
+
+  /** Settings under the unscoped keys of earlier versions are copied once (as in common.js). */
+  function carryOverOnce() {
+    const marker = `miniconf:${SITE_ROOT}:carried-over`;
+    try {
+      if (localStorage.getItem(marker)) return;
+      for (const name of ["bookmarks", "agenda", "timezone"]) {
+        const old = localStorage.getItem(`miniconf.${name}`);
+        const key = `miniconf:${SITE_ROOT}:${name}`;
+        if (old !== null && localStorage.getItem(key) === null) localStorage.setItem(key, old);
+      }
+      localStorage.setItem(marker, "1");
+    } catch {
+      /* storage disabled: nothing to carry over */
+    }
+  }
   const MINUTE = 60 * 1000;
 
   // ------------------------------------------------------------------ zones
