@@ -32,6 +32,12 @@ RANKING_PAPERS = {
                  "We count quokkas from drone images."),
 }
 FILLERS = 120
+MATH_PAPER = r"""id: r-math
+title: 'Sorting in $O(n \log n)$ Time'
+authors: [{name: Ada Math}]
+abstract: 'Speedups of $10{\times}{-}25{\times}$, and $<script>window.pwned = 1</script>$
+  and $<img src=x onerror="window.pwned = 2">$ stay inert.'
+"""
 
 
 def write_paper(folder: Path, paper_id: str, title: str, author: str, affiliation: str,
@@ -50,6 +56,7 @@ def find_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for n in range(FILLERS):
         write_paper(sitedata / "papers", f"f-{n:03d}", f"Filler Paper {n:03d}", "Sam Filler",
                     "Nowhere", "Plain text.")
+    (sitedata / "papers" / "r-math.yml").write_text(MATH_PAPER, encoding="utf-8")
     out = sitedata.parent / "build"
     freeze_site(load_ok(sitedata), out)
     return out
@@ -77,7 +84,7 @@ def test_the_best_match_comes_first_and_is_marked(page, site):
     assert card_ids(page) == ["r-title", "r-abstract", "r-apart"]
     marks = page.locator("[data-paper-id=r-title] h3 mark").all_inner_texts()
     assert marks == ["Quokka", "Lattice"]
-    assert page.inner_text("#paper-count") == f"3 of {49 + FILLERS} papers match"
+    assert page.inner_text("#paper-count") == f"3 of {50 + FILLERS} papers match"
     # A quoted phrase needs its words together.
     page.fill("#paper-query", '"quokka lattice"')
     assert card_ids(page) == ["r-title", "r-abstract"]
@@ -92,6 +99,21 @@ def test_the_best_match_comes_first_and_is_marked(page, site):
     # Affiliations are searched (with the authors).
     page.fill("#paper-query", "wombat")
     assert card_ids(page) == ["r-apart"]
+    assert page.console_errors == []
+
+
+def test_latex_renders_as_mathml_and_script_in_it_stays_inert(page, site):
+    page.goto(f"{site}papers/r-math.html")
+    title_math = page.locator("h1 math")
+    assert title_math.count() == 1 and "log" in title_math.text_content()
+    formulas = page.locator(".prose math")
+    assert formulas.count() == 3
+    box = formulas.first.bounding_box()
+    assert box["width"] > 30 and box["height"] > 8  # drawn as math, not an empty element
+    assert "×" in formulas.first.text_content()
+    assert page.locator(".prose script, .prose img").count() == 0
+    assert page.evaluate("window.pwned") is None
+    assert "$" not in page.inner_text(".prose")
     assert page.console_errors == []
 
 
