@@ -57,7 +57,7 @@ def cite(conference: Conference, paper: Paper) -> Citation:
     year = config.start_date.year
     names = paper.author_names
     first_author = _ascii_word(names[0].rsplit(" ", 1)[-1]) or "paper"
-    title_words = [_ascii_word(word) for word in paper.title.split()]
+    title_words = [_ascii_word(word) for word in re.split(r"[\W_]+", paper.title)]
     first_word = next((w for w in title_words if w and w not in _KEY_STOPWORDS), "")
     key = f"{first_author}{year}{first_word}"
     url = f"{config.base_url.rstrip('/')}/papers/{paper.id}.html" if config.base_url else None
