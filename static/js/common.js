@@ -87,8 +87,8 @@ export function starButton(paperId, pressed, title) {
     "aria-pressed": pressed ? "true" : "false",
   }, el("span", {class: "star-icon", "aria-hidden": "true"}, pressed ? "★" : "☆"),
   el("span", {class: "star-label"}, pressed ? "Starred" : "Star"),
-  // The accessible name says which paper ("Star: Ribbon Attention…"), like the page's buttons.
-  el("span", {class: "visually-hidden"}, `: ${title}`));
+  // The accessible name says which paper (Star “Ribbon Attention…”), like the page's buttons.
+  el("span", {class: "visually-hidden"}, `“${title}”`));
 }
 
 /** Tracks by id ({id, name, color}) from explore.json; color is the theme's 1-6. */
