@@ -114,6 +114,10 @@ def test_latex_renders_as_mathml_and_script_in_it_stays_inert(page, site):
     assert page.locator(".prose script, .prose img").count() == 0
     assert page.evaluate("window.pwned") is None
     assert "$" not in page.inner_text(".prose")
+    # The card of the papers page shows the title's math too.
+    open_papers(page, site, "?q=sorting")
+    card_title = page.locator("[data-paper-id=r-math] h3 a")
+    assert card_title.locator("math").count() == 1 and "$" not in card_title.inner_text()
     assert page.console_errors == []
 
 

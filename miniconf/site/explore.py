@@ -32,6 +32,7 @@ from ..structure.conference import Conference
 from ..structure.models import Paper
 from ..structure.pipeline_labels import MapLabels
 from ..structure.pipeline_outputs import PipelineOutputs
+from .markup import render_title
 from .media import paper_thumbnail_url
 
 _WORD = re.compile(r"[\w][\w'-]*")
@@ -90,6 +91,8 @@ def paper_record(
         "thumbnail": paper_thumbnail_url(conference, paper),  # null when it has none
         "tldr": paper.tldr,
     }
+    if (title_html := title_math_html(paper.title)) is not None:
+        record["titleHtml"] = title_html
     # The pipeline's similar papers (ids, best first) and map position, when current.
     if outputs is not None and outputs.current:
         record["similar"] = list(outputs.similar.get(paper.id, ()))
@@ -124,10 +127,25 @@ def papers_json_text(conference: Conference, outputs: PipelineOutputs | None = N
             f'"keywords":{_json_strings(paper.keywords)},{pos}'
             f'"sessions":{_json_strings(sessions_of.get(paper_id, ()))},{similar}'
             f'"thumbnail":{_json_optional(thumbnail)},"title":{json_string(paper.title)},'
+            f'{_json_title_html(paper.title)}'
             f'"tldr":{json_string(paper.tldr)},"track":{_json_optional(paper.track)},'
             f'"url":{json_string(f"papers/{paper_id}.html")}}}'
         )
     return f"[{','.join(records)}]"
+
+
+def title_math_html(title: str) -> str | None:
+    """A title with $…$ math as HTML (escaped text and sanitized MathML), for the cards
+    the browser builds; None for a title without math (almost all: the card uses the text)."""
+    if "$" not in title:
+        return None
+    html = str(render_title(title))
+    return html if "<math" in html else None
+
+
+def _json_title_html(title: str) -> str:
+    html = title_math_html(title)
+    return "" if html is None else f'"titleHtml":{json_string(html)},'
 
 
 def paper_affiliations(paper: Paper) -> list[str]:

@@ -109,7 +109,7 @@ export function paperCard(paper, tracks, starred, tag = "li", mark = (text) => [
   });
   const card = el("article", {class: "card paper-card", "data-paper-id": paper.id},
     el("div", {class: "card-head"},
-      el("h3", {}, el("a", {href: siteUrl(paper.url)}, ...mark(paper.title))),
+      el("h3", {}, el("a", {href: siteUrl(paper.url)}, ...(paper.titleHtml ? [mathTitle(paper.titleHtml)] : mark(paper.title)))),
       starButton(paper.id, starred, paper.title)),
     paper.thumbnail ? el("img", {class: "card-thumb-side", src: siteUrl(paper.thumbnail), alt: "",
       width: 160, height: 90, loading: "lazy", decoding: "async"}) : null,
@@ -120,6 +120,17 @@ export function paperCard(paper, tracks, starred, tag = "li", mark = (text) => [
     paper.keywords.length ? el("ul", {class: "tags", "aria-label": "Keywords"},
       ...paper.keywords.map((keyword) => el("li", {}, el("a", {href: papersUrl({kw: keyword})}, ...mark(keyword))))) : null);
   return el(tag, {}, card);
+}
+
+/**
+ * A title with math: papers.json's titleHtml, made at build time from escaped text and
+ * MathML that the build's sanitizer reduced to math elements (miniconf/site/markup.py),
+ * so it is parsed as HTML, unlike any other data; a <template> parses it inert.
+ */
+function mathTitle(html) {
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  return template.content;
 }
 
 /** Track colours: the theme's --t1 … --t6, then evenly spread hues for further tracks. */
