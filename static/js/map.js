@@ -15,7 +15,7 @@
 
 import { onBookmarksChanged, starredIds } from "./bookmarks.js";
 import { el, fetchJSON, siteUrl, trackColours } from "./common.js";
-import { paperIndex, search } from "./rank.js";
+import { paperIndex, rankedOrder, search } from "./rank.js";
 
 const GRID = 128; // buckets per side of the hover index
 const HOVER_RADIUS = 8; // CSS pixels
@@ -81,6 +81,7 @@ async function start(root) {
 
   const view = {x0: 0, y0: 0, scale: 1, width: 0, height: 0};
   let highlighted = null; // Uint8Array of matches, or null when no query
+  let highlightOrder = []; // the matches' indices, best match first
   let selected = null; // array of indices, or null
   let starred = starredIds();
   let hovered = -1;
@@ -273,8 +274,7 @@ async function start(root) {
       indices = selected;
     } else if (highlighted) {
       listHeading.textContent = "Matching papers";
-      indices = [];
-      for (let i = 0; i < count; i++) if (highlighted[i]) indices.push(i);
+      indices = highlightOrder;
     } else {
       listHeading.textContent = "Papers in view";
       const [left, top] = toWorld(0, 0);
@@ -434,6 +434,9 @@ async function start(root) {
     const index = await paperIndex("full");
     const result = search(index, queryInput.value);
     highlighted = result ? Uint8Array.from(indexOf, (n) => result.matched[n]) : null;
+    // The list beside the map shows the matches best first, as the papers page does.
+    const placedAt = new Map(Array.from(indexOf, (n, i) => [n, i]));
+    highlightOrder = result ? rankedOrder(result).filter((n) => placedAt.has(n)).map((n) => placedAt.get(n)) : [];
     requestDraw();
     renderList();
     scheduleViewWrite();
