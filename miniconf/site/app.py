@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, MutableMapping
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, abort, g, request, send_from_directory
 from flask.templating import Environment as FlaskEnvironment
@@ -100,6 +101,9 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
     env.filters["markdown"] = render_markdown
     env.filters["markdown_inline"] = render_inline
     env.filters["math_title"] = render_title  # a title's $…$ as MathML, the rest escaped
+    # A value in a link's query (?author=Ada%20Okafor); names and keywords repeat across
+    # 10,000 paper pages, so each is quoted once.
+    env.filters["query_value"] = lru_cache(maxsize=65536)(partial(quote, safe=""))
     base_path = urlsplit(conference.config.base_url or "/").path or "/"
     policy = content_security_policy(conference)
     env.globals.update(

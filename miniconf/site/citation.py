@@ -30,14 +30,15 @@ def _ascii_word(text: str) -> str:
 def _bibtex_value(text: str) -> str:
     """A field's text for BibTeX: specials escaped; unbalanced braces dropped (they would
     break the entry), balanced ones kept (authors use them to keep capitals)."""
-    depth = 0
-    for char in text:
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if depth < 0:
-            break
-    if depth != 0:
-        text = text.replace("{", "").replace("}", "")
-    return _BIBTEX_SPECIAL.sub(r"\\\1", text)
+    if "{" in text or "}" in text:  # rare: checked character by character
+        depth = 0
+        for char in text:
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            if depth < 0:
+                break
+        if depth != 0:
+            text = text.replace("{", "").replace("}", "")
+    return _BIBTEX_SPECIAL.sub(r"\\\1", text) if _BIBTEX_SPECIAL.search(text) else text
 
 
 def _last_first(name: str) -> str:
