@@ -6,6 +6,7 @@ and 120 filler papers, so the list has more than one page of cards.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -57,6 +58,13 @@ def find_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
         write_paper(sitedata / "papers", f"f-{n:03d}", f"Filler Paper {n:03d}", "Sam Filler",
                     "Nowhere", "Plain text.")
     (sitedata / "papers" / "r-math.yml").write_text(MATH_PAPER, encoding="utf-8")
+    # Two different people named Wei Zhang, told apart by ORCID, and one without an id.
+    for paper_id, orcid in (("r-wei-a", "0000-0001-0000-000X"), ("r-wei-b", "0000-0002-0000-0002"),
+                            ("r-wei-c", None)):
+        identity = f"\n    orcid: {orcid}" if orcid else ""
+        (sitedata / "papers" / f"{paper_id}.yml").write_text(
+            f"id: {paper_id}\ntitle: Paper {paper_id}\nauthors:\n  - name: Wei Zhang{identity}\n",
+            encoding="utf-8")
     out = sitedata.parent / "build"
     freeze_site(load_ok(sitedata), out)
     return out
@@ -77,14 +85,15 @@ def card_ids(page) -> list[str]:
         "cards => cards.map(card => card.dataset.paperId)")
 
 
-def test_the_best_match_comes_first_and_is_marked(page, site):
+def test_the_best_match_comes_first_and_is_marked(page, site, find_build):
+    total = len(json.loads((find_build / "papers.json").read_text()))
     open_papers(page, site)
     page.fill("#paper-query", "quokka lattice")
     # Title beats an abstract with the words three times; words apart still match.
     assert card_ids(page) == ["r-title", "r-abstract", "r-apart"]
     marks = page.locator("[data-paper-id=r-title] h3 mark").all_inner_texts()
     assert marks == ["Quokka", "Lattice"]
-    assert page.inner_text("#paper-count") == f"3 of {50 + FILLERS} papers match"
+    assert page.inner_text("#paper-count") == f"3 of {total} papers match"
     # A quoted phrase needs its words together.
     page.fill("#paper-query", '"quokka lattice"')
     assert card_ids(page) == ["r-title", "r-abstract"]
@@ -154,6 +163,19 @@ def test_author_keyword_and_track_links_filter_the_list(page, site, find_build):
     page.wait_for_selector("#paper-browser[data-abstracts]")
     assert "h27-010" in card_ids(page)
     assert page.input_value("#facet-keyword") == "neural rendering"
+    assert page.console_errors == []
+
+
+def test_papers_by_this_author_tells_namesakes_apart_by_orcid(page, site):
+    page.goto(f"{site}papers/r-wei-a.html")
+    page.locator(".paper .authors a", has_text="Wei Zhang").click()
+    page.wait_for_selector("#paper-browser[data-abstracts]")
+    # The same ORCID, or the same name without an id; not the other Wei Zhang.
+    assert sorted(card_ids(page)) == ["r-wei-a", "r-wei-c"]
+    page.goto(f"{site}papers/r-wei-c.html")  # no id: every Wei Zhang
+    page.locator(".paper .authors a", has_text="Wei Zhang").click()
+    page.wait_for_selector("#paper-browser[data-abstracts]")
+    assert sorted(card_ids(page)) == ["r-wei-a", "r-wei-b", "r-wei-c"]
     assert page.console_errors == []
 
 

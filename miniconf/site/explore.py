@@ -93,6 +93,9 @@ def paper_record(
     }
     if (title_html := title_math_html(paper.title)) is not None:
         record["titleHtml"] = title_html
+    author_ids = [author.key for author in paper.authors]
+    if any(author_ids):  # ORCID / OpenReview ids, aligned with authors
+        record["authorIds"] = author_ids
     # The pipeline's similar papers (ids, best first) and map position, when current.
     if outputs is not None and outputs.current:
         record["similar"] = list(outputs.similar.get(paper.id, ()))
@@ -122,7 +125,7 @@ def papers_json_text(conference: Conference, outputs: PipelineOutputs | None = N
             if paper_id in positions:
                 pos = f'"pos":{positions[paper_id]},'
         records.append(
-            f'{{"affiliations":{_json_strings(paper_affiliations(paper))},'
+            f'{{"affiliations":{_json_strings(paper_affiliations(paper))},{_json_author_ids(paper)}'
             f'"authors":{_json_strings(paper.author_names)},"id":{json_string(paper_id)},'
             f'"keywords":{_json_strings(paper.keywords)},{pos}'
             f'"sessions":{_json_strings(sessions_of.get(paper_id, ()))},{similar}'
@@ -151,6 +154,15 @@ def _json_title_html(title: str) -> str:
 def paper_affiliations(paper: Paper) -> list[str]:
     """The paper's distinct affiliations, in author order (searched with the authors)."""
     return list(dict.fromkeys(a.affiliation for a in paper.authors if a.affiliation))
+
+
+def _json_author_ids(paper: Paper) -> str:
+    """ "authorIds": each author's ORCID or OpenReview key (null where none), only for
+    papers where some author has one."""
+    ids = [author.key for author in paper.authors]
+    if not any(ids):
+        return ""
+    return f'"authorIds":[{",".join(map(_json_optional, ids))}],'
 
 
 def _json_strings(values: Iterable[str]) -> str:

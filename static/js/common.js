@@ -105,7 +105,9 @@ export function paperCard(paper, tracks, starred, tag = "li", mark = (text) => [
   const authors = [];
   paper.authors.forEach((name, i) => {
     if (i) authors.push(", ");
-    authors.push(el("a", {href: papersUrl({author: name}), class: "author-link"}, ...mark(name)));
+    const key = paper.authorIds?.[i];
+    const params = key ? {author: name, author_id: key} : {author: name};
+    authors.push(el("a", {href: papersUrl(params), class: "author-link"}, ...mark(name)));
   });
   const card = el("article", {class: "card paper-card", "data-paper-id": paper.id},
     el("div", {class: "card-head"},

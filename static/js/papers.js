@@ -78,7 +78,7 @@ async function start(root) {
     const params = new URLSearchParams(window.location.search);
     // sort "" is "best match" (by title when there is no query).
     const read = {q: params.get("q") || "", sort: params.get("sort") || "", seed: params.get("seed") || "",
-                  author: params.get("author") || ""};
+                  author: params.get("author") || "", author_id: params.get("author_id") || ""};
     for (const facet of FACETS) read[facet] = params.get(facet) || "";
     if (!["", "title", "time", "shuffle"].includes(read.sort)) read.sort = "";
     if (read.sort === "shuffle" && !read.seed) read.seed = newSeed();
@@ -87,7 +87,7 @@ async function start(root) {
 
   function writeState() {
     const params = new URLSearchParams();
-    for (const key of ["q", "author", ...FACETS]) if (state[key]) params.set(key, state[key]);
+    for (const key of ["q", "author", "author_id", ...FACETS]) if (state[key]) params.set(key, state[key]);
     if (state.sort) params.set("sort", state.sort);
     if (state.sort === "shuffle") params.set("seed", state.seed);
     const query = params.toString();
@@ -129,8 +129,14 @@ async function start(root) {
     mark = ranking ? (text) => marked(text, ranking.query) : (text) => [text];
   }
 
-  // Papers of one author (from an author link): matched by name, case and accents aside.
+  // Papers of one author (from an author link): by their ORCID or OpenReview id where the
+  // link has one (authors without an id then match by name), else by name, case and
+  // accents aside.
   const sameName = (a, b) => a.localeCompare(b, undefined, {sensitivity: "base"}) === 0;
+  const byAuthor = (paper) => paper.authors.some((name, i) => {
+    const key = paper.authorIds?.[i];
+    return state.author_id && key ? key === state.author_id : sameName(name, state.author);
+  });
 
   function sequence() {
     if (ranking && !state.sort) return rankedOrder(ranking, titleRank).map((i) => items[i]);
@@ -149,7 +155,7 @@ async function start(root) {
     results = [];
     for (const item of sequence()) {
       if (ranking && !ranking.matched[item.index]) continue;
-      if (state.author && !item.paper.authors.some((name) => sameName(name, state.author))) continue;
+      if (state.author && !byAuthor(item.paper)) continue;
       // A facet's counts ignore that facet's own choice (so its other options stay useful).
       let failed = -1;
       let failures = 0;
@@ -238,13 +244,16 @@ async function start(root) {
     update();
   });
   document.getElementById("paper-clear").addEventListener("click", () => {
-    for (const key of ["q", "author", ...FACETS]) state[key] = "";
+    for (const key of ["q", "author", "author_id", ...FACETS]) state[key] = "";
     query.value = "";
     state.sort = "";
     sort.value = "";
     update();
   });
-  authorFilter.querySelector("button").addEventListener("click", () => { state.author = ""; update(); });
+  authorFilter.querySelector("button").addEventListener("click", () => {
+    state.author = state.author_id = "";
+    update();
+  });
   more.addEventListener("click", showMore);
   // Load the next page as the "Show more" button scrolls into view.
   new IntersectionObserver((entries) => {
