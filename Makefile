@@ -6,7 +6,7 @@ SITEDATA ?= sitedata
 OUT ?= build
 PORT ?= 5000
 
-.PHONY: install run freeze validate pipeline test bench lint clean
+.PHONY: install run freeze validate pipeline test test-fast bench lint clean
 
 install: $(VENV)/.installed
 
@@ -37,6 +37,11 @@ run: install
 test: install
 	$(BIN)/ruff check miniconf tests bench scripts
 	$(BIN)/python -m pytest -q -ra
+
+# The quick loop while editing: no browser, no homeserver, nothing marked slow.
+test-fast: install
+	$(BIN)/ruff check miniconf tests bench scripts
+	$(BIN)/python -m pytest -q -m "not browser and not homeserver and not slow"
 
 bench: install
 	$(BIN)/python bench/run.py

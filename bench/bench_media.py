@@ -42,12 +42,12 @@ def freeze(sitedata: Path, out: Path) -> tuple[float, float]:
 
 def render_ms() -> float:
     """CPU milliseconds to render one poster's first page, in this process."""
-    from miniconf.site.thumbnails import _render_png
+    from miniconf.site.pdf_render import render_png
 
     data = POSTER.read_bytes()
     started = time.process_time()
     for _ in range(20):
-        _render_png(data)
+        render_png(data)
     return (time.process_time() - started) / 20 * 1000
 
 

@@ -8,7 +8,7 @@ import sys
 import click
 
 from . import __version__
-from .commands import build, pipeline, serve, validate
+from .commands import build, new, pipeline, serve, validate
 from .commands import chat as chat_command
 from .commands import import_ as import_command
 from .commands import linkcheck as linkcheck_command
@@ -20,6 +20,7 @@ def cli() -> None:
     """Build a virtual conference site from YAML files in sitedata/."""
 
 
+cli.add_command(new.command)
 cli.add_command(validate.command)
 cli.add_command(build.command)
 cli.add_command(serve.command)

@@ -20,7 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from miniconf.site.thumbnails import encode_png  # noqa: E402
+from miniconf.site.pdf_render import encode_png  # noqa: E402
 
 OUT = REPO / "sitedata" / "media"
 

@@ -140,3 +140,46 @@ def sitedata_copy(tmp_path: Path) -> Path:
     target = tmp_path / "sitedata"
     shutil.copytree(DEMO, target, ignore=shutil.ignore_patterns(".miniconf-cache"))
     return target
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that drive Chromium or a homeserver are marked by the fixtures they use, so
+    `make test-fast` (-m "not browser and not homeserver and not slow") leaves them out
+    without anyone having to remember a marker."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "browser" in fixtures:
+            item.add_marker(pytest.mark.browser)
+        if "synapse" in fixtures:
+            item.add_marker(pytest.mark.homeserver)
+
+
+@pytest.fixture
+def open_page(browser):
+    """Open a page in a fresh context with the given time zone (en-GB: 24-hour clock),
+    optionally a fixed clock and bookmarks; fails the test on any console error. For the
+    schedule's browser tests (tests/test_schedule_*.py)."""
+    contexts = []
+
+    def open_in(url: str, timezone_id: str, now: str | None = None, bookmarks: str | None = None):
+        context = browser.new_context(timezone_id=timezone_id, locale="en-GB",
+                                      accept_downloads=True)
+        contexts.append(context)
+        tab = context.new_page()
+        tab.console_errors = []
+        tab.on("console",
+               lambda msg: tab.console_errors.append(msg.text) if msg.type == "error" else None)
+        tab.on("pageerror", lambda exc: tab.console_errors.append(str(exc)))
+        if now:
+            tab.clock.install(time=now)
+        if bookmarks is not None:
+            context.add_init_script(f"localStorage.setItem('miniconf.bookmarks', {bookmarks!r})")
+        tab.goto(url)
+        return tab
+
+    yield open_in
+    errors = [error for context in contexts for tab in context.pages
+              for error in tab.console_errors]
+    for context in contexts:
+        context.close()
+    assert errors == [], "console errors (a CSP violation shows here too)"

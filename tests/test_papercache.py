@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import DEMO, REPO
 
-from miniconf.structure import loader
+from miniconf.structure import loader, papercache
 from miniconf.structure.loader import load_conference
 from miniconf.structure.models import Paper
 from miniconf.structure.papercache import CACHE_NAME, PaperCache, dumps
@@ -144,7 +144,7 @@ def test_the_cache_is_replaced_whole(tmp_path, monkeypatch):
     def fail(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(pickle, "dump", fail)
+    monkeypatch.setattr(pickle, "dumps", fail)
     load_conference(root, cache)
     assert (cache / CACHE_NAME).read_bytes() == before
     assert [file.name for file in cache.iterdir()] == [CACHE_NAME]
@@ -166,3 +166,66 @@ def test_papers_unpickle_as_pydantic_would(demo_conference):
         assert mine.model_dump() == original.model_dump()
         with pytest.raises(Exception, match="frozen"):
             mine.title = "changed"
+
+
+# --------------------------------------------------------------------------- signed cache
+
+
+class _RunsCode:
+    """Unpickled, this would create a file: what a committed cache could do."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def test_a_committed_cache_never_runs_code(tmp_path, monkeypatch):
+    """A pull request can add .miniconf-cache/*.pickle beside sitedata: validate must not
+    unpickle it (it is not signed with this machine's key), and rebuilds it."""
+    monkeypatch.delenv(papercache.KEY_VARIABLE, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    root = tmp_path / "checkout" / "sitedata"
+    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns(".miniconf-cache"))
+    expected = outcome(root)
+    cache = tmp_path / "checkout" / ".miniconf-cache"
+    cache.mkdir()
+    marker = tmp_path / "pwned"
+    payload = pickle.dumps((PaperCache(None).version, [pickle.dumps([_RunsCode(marker)])]))
+    for content in (payload, papercache.MAGIC + b"\0" * 32 + payload):
+        (cache / CACHE_NAME).write_bytes(content)
+        assert outcome(root, cache) == expected
+        assert not marker.exists()
+        assert (cache / CACHE_NAME).read_bytes().startswith(papercache.MAGIC)
+        assert len(PaperCache(cache).records) == len(expected[0])  # rebuilt, and signed
+
+
+def test_a_cache_signed_with_another_key_is_rebuilt(tmp_path, monkeypatch):
+    root = tmp_path / "sitedata"
+    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns(".miniconf-cache"))
+    cache = tmp_path / "cache"
+    monkeypatch.setenv(papercache.KEY_VARIABLE, "11" * 32)
+    load_conference(root, cache)
+    signed_by_other = (cache / CACHE_NAME).read_bytes()
+    assert len(PaperCache(cache).records) > 0
+    monkeypatch.setenv(papercache.KEY_VARIABLE, "22" * 32)
+    assert PaperCache(cache).records == {}  # ignored
+    load_conference(root, cache)
+    assert (cache / CACHE_NAME).read_bytes() != signed_by_other
+    assert len(PaperCache(cache).records) > 0
+
+
+def test_the_key_is_made_once_privately_outside_the_checkout(tmp_path, monkeypatch):
+    monkeypatch.delenv(papercache.KEY_VARIABLE, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    cache = tmp_path / "checkout" / ".miniconf-cache"
+    key = papercache.cache_key(cache)
+    file = tmp_path / "user-cache" / "miniconf" / "cache-key"
+    assert key is not None and file.read_bytes() == key and len(key) == 32
+    assert file.stat().st_mode & 0o077 == 0
+    assert papercache.cache_key(cache) == key
+    # A key file inside the checkout could have been committed: no cache then.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "checkout" / "keys"))
+    assert papercache.cache_key(cache) is None
+    assert PaperCache(cache).file is None

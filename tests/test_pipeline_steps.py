@@ -73,6 +73,7 @@ def test_pca_map_is_reproducible_and_in_the_unit_square():
     assert np.array_equal(points, project(vectors.copy())[1])
 
 
+@pytest.mark.slow  # numba compiles UMAP first: about a minute
 def test_umap_map_is_reproducible_and_in_the_unit_square():
     vectors = unit_rows(120, seed=3)
     method, points = project(vectors)

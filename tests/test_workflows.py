@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import re
+import shlex
+import subprocess
+import sys
+from datetime import date
 from pathlib import Path
 
 import yaml
+
+from miniconf.commands.new import write_starter
 
 REPO = Path(__file__).resolve().parent.parent
 WORKFLOWS = REPO / ".github" / "workflows"
@@ -45,3 +51,23 @@ def test_deploy_publishes_the_checked_build_from_main():
     uploads = [step for step in steps if "upload-pages-artifact" in step.get("uses", "")]
     assert uploads and uploads[0]["with"]["path"] == "build"
     assert workflow["permissions"]["pages"] == "write"
+
+
+def test_new_projects_workflows_run_commands_that_work(tmp_path: Path):
+    """The commands in `miniconf new`'s pull-request check, run as the check runs them."""
+    project = tmp_path / "conf"
+    write_starter(project, "Workflow Test", "UTC", date(2027, 6, 1))
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "pr.yml").read_text())
+    assert "pull_request_target" not in workflow[True]
+    steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
+    runs = [step["run"] for step in steps if "run" in step]
+    assert any(run.startswith("pip install") and "miniconf==" in run for run in runs)
+    commands = [shlex.split(run) for run in runs if run.startswith("miniconf ")]
+    assert [command[1] for command in commands] == ["validate", "freeze", "linkcheck"]
+    for command in commands:
+        done = subprocess.run([sys.executable, "-m", "miniconf", *command[1:]], cwd=project,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, f"{command}: {done.stdout}{done.stderr}"
+    assert (project / "build" / "index.html").is_file()
+    deploy = (project / ".github" / "workflows" / "deploy.yml").read_text()
+    assert "upload-pages-artifact" in deploy and "--if-stale" in deploy

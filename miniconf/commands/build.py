@@ -10,9 +10,8 @@ import click
 
 from ..chat.rooms import ChatError
 from ..site.build import FreezeError, freeze_site
-from ..structure.loader import load_conference
 from ..structure.pipeline_outputs import load_pipeline_outputs
-from .common import cache_dir_for, report_problems, sitedata_argument
+from .common import load_site, report_problems, sitedata_argument
 
 
 @click.command("freeze")
@@ -29,7 +28,7 @@ from .common import cache_dir_for, report_problems, sitedata_argument
 def command(sitedata: Path, out: Path, jobs: int | None) -> None:
     """Validate SITEDATA and freeze the site into OUT."""
     started = time.perf_counter()
-    conference, problems = load_conference(sitedata, cache_dir_for(sitedata))
+    conference, problems = load_site(sitedata)
     errors = report_problems(problems)
     if conference is None:
         message = f"{errors} error(s); the previous build was left untouched."

@@ -8,15 +8,15 @@ import click
 from flask import Flask
 from markupsafe import escape
 
-from ..site.app import STATIC_DIR, TEMPLATES_DIR, create_app
-from ..structure.loader import load_conference
+from ..site.app import create_app
+from ..site.theme import BUILTIN_STATIC, BUILTIN_TEMPLATES
 from ..structure.problems import Severity
-from .common import report_problems, sitedata_argument
+from .common import load_site, report_problems, sitedata_argument
 
 
 def make_app(sitedata: Path) -> Flask:
     """The site, or, while sitedata has errors, a page listing them (so editing goes on)."""
-    conference, problems = load_conference(sitedata)
+    conference, problems = load_site(sitedata, cache=False)
     report_problems(problems)
     if conference is not None:
         return create_app(conference)
@@ -34,8 +34,9 @@ def make_app(sitedata: Path) -> Flask:
 
 def watched_files(sitedata: Path) -> list[str]:
     """Files and folders whose change restarts the server (folders: for added files)."""
-    paths = [sitedata, *sitedata.rglob("*"), TEMPLATES_DIR, *TEMPLATES_DIR.rglob("*")]
-    paths += [STATIC_DIR, *STATIC_DIR.rglob("*")]
+    paths = [sitedata, *sitedata.rglob("*")]  # the organizer's theme_dir is inside
+    for folder in (BUILTIN_TEMPLATES, BUILTIN_STATIC):
+        paths += [folder, *folder.rglob("*")]
     return [str(path) for path in paths]
 
 

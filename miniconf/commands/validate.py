@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..structure.loader import load_conference
-from .common import cache_dir_for, report_problems, sitedata_argument
+from .common import load_site, report_problems, sitedata_argument
 
 
 @click.command("validate")
@@ -22,7 +21,7 @@ from .common import cache_dir_for, report_problems, sitedata_argument
 )
 def command(sitedata: Path, output_format: str) -> None:
     """Check SITEDATA (default: sitedata) and print each problem as path:line: message."""
-    conference, problems = load_conference(sitedata, cache_dir_for(sitedata))
+    conference, problems = load_site(sitedata)
     errors = report_problems(problems, output_format)
     if conference is None:
         click.secho(f"{errors} error(s); nothing was built.", fg="red", err=True)

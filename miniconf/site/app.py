@@ -35,10 +35,7 @@ from .media import (
     thumbnail_urls,
 )
 from .schedule_exports import export_urls, register_routes
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
-TEMPLATES_DIR = PROJECT_DIR / "templates"
-STATIC_DIR = PROJECT_DIR / "static"
+from .theme import theme_of
 
 
 def content_security_policy(conference: Conference) -> str:
@@ -88,13 +85,11 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
     """The site; ``outputs``: the pipeline's (read from sitedata/pipeline/ when None)."""
     if outputs is None:
         outputs = load_pipeline_outputs(conference)
-    app = Flask(
-        "miniconf",
-        template_folder=str(TEMPLATES_DIR),
-        static_folder=str(STATIC_DIR),
-        static_url_path="/static",
-    )
+    theme = theme_of(conference)
+    static_files = theme.static_files()  # ours, with the organizer's in their place
+    app = Flask("miniconf", static_folder=None)
     app.jinja_environment = SiteEnvironment
+    app.jinja_loader = theme.loader()  # type: ignore[assignment]
     env = app.jinja_env
     env.trim_blocks = True
     env.lstrip_blocks = True
@@ -111,7 +106,7 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
         config=conference.config,
         chat=ChatDirectory(conference),
         csp=escape(policy),  # escaped once, not on every page
-        link=Links(app.url_map, _asset_versions(STATIC_DIR), base_path),
+        link=Links(app.url_map, _asset_versions(static_files), base_path),
         zone_time=lambda moment: moment.astimezone(conference.config.zone),
     )
 
@@ -245,6 +240,11 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
         with rendering(Here("not_found_page", request.path, absolute_links=True)):
             return render("404.html"), 404
 
+    @app.route("/static/<path:filename>", endpoint="static")
+    def static_file(filename: str):
+        found = static_files.get(filename) or abort(404)
+        return send_from_directory(found.parent, found.name)
+
     published_assets = site_assets(conference)  # once: media makes it a walk of all pages
 
     @app.route("/assets/<path:filename>")
@@ -322,14 +322,10 @@ def _edit_url(conference: Conference, relative_file: str | None) -> str | None:
     return f"{repo.url.rstrip('/')}/edit/{repo.branch}/{path}"
 
 
-def _asset_versions(folder: Path) -> dict[str, str]:
+def _asset_versions(static_files: dict[str, Path]) -> dict[str, str]:
     """Content hashes of static files, appended to their URLs so caches never go stale."""
-    versions = {}
-    for file in sorted(folder.rglob("*")):
-        if file.is_file():
-            digest = hashlib.sha256(file.read_bytes()).hexdigest()[:10]
-            versions[file.relative_to(folder).as_posix()] = digest
-    return versions
+    return {name: hashlib.sha256(file.read_bytes()).hexdigest()[:10]
+            for name, file in static_files.items()}
 
 
 def page_urls(conference: Conference, outputs: PipelineOutputs | None = None) -> Iterator[str]:
@@ -358,5 +354,7 @@ def page_urls(conference: Conference, outputs: PipelineOutputs | None = None) ->
         yield "/chat.html"
     for filename in sorted(site_assets(conference)):
         yield f"/assets/{filename}"
+    for filename in theme_of(conference).static_files():
+        yield f"/static/{filename}"
     yield from thumbnail_urls(conference)
     yield from export_urls(conference)

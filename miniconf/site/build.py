@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import io
 import os
+import re
 import shutil
 import sys
 import traceback
@@ -29,11 +30,15 @@ from flask import Flask
 from flask_frozen import Freezer
 from werkzeug.exceptions import HTTPException
 
+from ..processes import die_with_parent, is_alive
 from ..structure.conference import Conference
 from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
-from .app import STATIC_DIR, TEMPLATES_DIR, create_app, page_urls
+from .app import create_app, page_urls
+from .headers import HEADERS_FILE, headers_text
 from .incremental import manifest_text, paper_page_keys, read_manifest
 from .links import Here, rendering
+from .swap import exchange
+from .theme import template_error_location, theme_of
 
 T = TypeVar("T")
 
@@ -58,7 +63,7 @@ def url_to_file(url: str) -> str:
 
 
 def list_urls(app: Flask, conference: Conference, outputs: PipelineOutputs) -> list[str]:
-    freezer = Freezer(app, with_static_files=True, with_no_argument_rules=False, log_url_for=False)
+    freezer = Freezer(app, with_static_files=False, with_no_argument_rules=False, log_url_for=False)
     freezer.register_generator(lambda: page_urls(conference, outputs))
     return sorted(set(freezer.all_urls()))
 
@@ -74,13 +79,14 @@ def freeze_site(
     _refuse_dangerous_output(out, conference.root.resolve())
     if outputs is None:
         outputs = load_pipeline_outputs(conference)
+    recover_interrupted_freezes(out)
     app = create_app(conference, outputs)
     urls = list_urls(app, conference, outputs)
-    staging = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    staging = _staging_folder(out, "tmp", os.getpid())
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     def page_keys() -> dict[str, str]:
-        return paper_page_keys(conference, outputs, [TEMPLATES_DIR, STATIC_DIR])
+        return paper_page_keys(conference, outputs, theme_of(conference).folders)
 
     try:
         jobs = max(1, min(jobs or os.cpu_count() or 1, 8))
@@ -93,6 +99,7 @@ def freeze_site(
         (staging / BUILD_MARKER).write_text(manifest_text(keys))
         # GitHub Pages would otherwise run Jekyll, which drops files starting with '_'.
         (staging / ".nojekyll").write_text("")
+        (staging / HEADERS_FILE).write_text(headers_text(conference))
         report = _measure(staging)
         _swap_into_place(staging, out)
     except BaseException:
@@ -142,10 +149,12 @@ def _render_all(
     # each forked worker.
     gc.freeze()
     children = []
+    parent = os.getpid()
     for _worker in range(1, jobs):
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:  # child: render batches; a failure goes back through the pipe
+            die_with_parent(parent)
             os.close(read_end)
             code = 1
             try:
@@ -197,10 +206,16 @@ def _render(app: Flask, urls: list[str], dest: Path) -> None:
             endpoint, values = adapter.match(path)
         except HTTPException:
             endpoint, values = None, {}
-        if endpoint in without_request:
-            body = _render_page(app, endpoint, values, path)
-        else:
-            body = _render_request(app, url)
+        try:
+            if endpoint in without_request:
+                body = _render_page(app, endpoint, values, path)
+            else:
+                body = _render_request(app, url)
+        except Exception as exc:  # an organizer's template: say where, not a traceback
+            where = template_error_location(exc)
+            if where is None:
+                raise
+            raise FreezeError(f"{where}: template error while rendering {path}: {exc}") from exc
         _write(_file_for(dest, url, folders), body)
 
 
@@ -295,11 +310,40 @@ def _refuse_dangerous_output(out: Path, sitedata: Path) -> None:
         )
 
 
+def _staging_folder(out: Path, kind: str, pid: int) -> Path:
+    """``.build.tmp-PID`` (being written) or ``.build.old-PID`` (the build it replaces)."""
+    return out.with_name(f".{out.name}.{kind}-{pid}")
+
+
+def recover_interrupted_freezes(out: Path) -> None:
+    """Clean up after freezes that were killed: their staging folders are removed, and
+    a previous build moved aside by a freeze killed mid-swap is put back."""
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.(tmp|old)-(\d+)")
+    try:
+        entries = sorted(out.parent.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        found = pattern.fullmatch(entry.name)
+        if not found or is_alive(int(found.group(2))) or not entry.is_dir():
+            continue
+        if found.group(1) == "old" and not out.exists():
+            entry.rename(out)  # the previous build, back where it was
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
 def _swap_into_place(staging: Path, out: Path) -> None:
+    """Put the new build at ``out`` so that ``out`` is never missing: one atomic
+    exchange where the system has one; else the old build is moved aside, and a freeze
+    killed between the two renames leaves it where the next freeze puts it back."""
     if not out.exists():
         staging.rename(out)
         return
-    old = out.with_name(f".{out.name}.old-{os.getpid()}")
+    if exchange(staging, out):  # staging now holds the previous build
+        shutil.rmtree(staging, ignore_errors=True)
+        return
+    old = _staging_folder(out, "old", os.getpid())
     out.rename(old)
     staging.rename(out)
     shutil.rmtree(old, ignore_errors=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from importlib import metadata
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def paper_page_keys(
     for folder in (PACKAGE_DIR, *template_dirs, root):
         for file in _files_outside(folder, skip={papers_dir, PACKAGE_DIR / "__pycache__"}):
             shared.update(str(file.relative_to(folder)).encode() + b"\0")
-            shared.update(hashlib.sha256(file.read_bytes()).digest())
+            shared.update(_content_digest(file))
     shared_digest = shared.digest()
 
     stamps = {
@@ -55,6 +56,19 @@ def paper_page_keys(
             key.update(b"\0" + other.encode() + b"\0" + stamps.get(other, b""))
         keys[f"/papers/{paper.id}.html"] = key.hexdigest()[:32]
     return keys
+
+
+def _content_digest(file: Path) -> bytes:
+    """A regular file's hash; a link by where it points, anything else by its kind: a
+    pull request's link to /dev/zero or a named pipe must not hang the freeze (the
+    loader refuses such content files; a link a media path uses is checked there and
+    its target, inside sitedata/, is hashed as a file of its own)."""
+    info = file.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        return hashlib.sha256(b"link " + os.readlink(file).encode()).digest()
+    if not stat.S_ISREG(info.st_mode):
+        return hashlib.sha256(f"special {info.st_mode:o}".encode()).digest()
+    return hashlib.sha256(file.read_bytes()).digest()
 
 
 def _stamp(file: Path) -> bytes:

@@ -107,6 +107,17 @@ def _parser() -> MarkdownIt:
     )
 
 
+#: A relative link that a browser follows to another host (it reads ``\\`` as ``/``).
+_OTHER_HOST = re.compile(r"\s*[/\\]{2}")
+
+
+def _same_site_links(tag: str, attribute: str, value: str) -> str | None:
+    """nh3 passes relative links through; ``//evil.example`` is relative only in name."""
+    if attribute == "href" and _OTHER_HOST.match(value):
+        return None  # the link's text stays, without the link
+    return value
+
+
 def sanitize(html: str) -> str:
     return nh3.clean(
         html,
@@ -115,6 +126,7 @@ def sanitize(html: str) -> str:
         url_schemes=ALLOWED_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
+        attribute_filter=_same_site_links,
     )
 
 

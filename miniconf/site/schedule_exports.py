@@ -37,6 +37,7 @@ from flask import Flask, Response, abort
 from .. import __version__
 from ..structure.conference import Conference
 from ..structure.models import Session
+from .timetable import Timetable
 
 GENERATOR = "MiniConf"
 
@@ -167,10 +168,23 @@ def _plain_description(
     if session.workshop:
         parts.append(f"Workshop: {conference.workshop_by_id[session.workshop].title}")
     if session.papers:
-        lines = ["Papers:"]
+        # Talk slots: each timed talk's start and end, in the conference's zone.
+        zone = conference.config.zone
+        slots = {paper_id: (start, end) for paper_id, start, end in session.talk_slots()
+                 if start is not None and end is not None}
+        clock = "%H:%M"
+
+        def slot(paper_id: str) -> str:
+            if paper_id not in slots:
+                return ""
+            start, end = (moment.astimezone(zone) for moment in slots[paper_id])
+            return f"{start.strftime(clock)}–{end.strftime(clock)} "
+
+        heading = f"Papers (talk times in {conference.config.timezone}):" if slots else "Papers:"
+        lines = [heading]
         lines += [
-            f"{number}. {title} ({', '.join(authors)})"
-            for number, (_id, title, authors) in enumerate(papers, 1)
+            f"{number}. {slot(paper_id)}{title} ({', '.join(authors)})"
+            for number, (paper_id, title, authors) in enumerate(papers, 1)
         ]
         if len(papers) < len(session.papers):
             lines.append(f"… and {len(session.papers) - len(papers)} more on the session's page")
@@ -338,7 +352,12 @@ def _frab_days(conference: Conference) -> list[tuple[int, date, datetime, dateti
 
 
 def _rooms(conference: Conference) -> list[str]:
-    return list(dict.fromkeys(room_name(session) for session in conference.sessions))
+    """The rooms in the schedule grid's order (config.yml's ``rooms``, then natural
+    order), apps show them so too; sessions without a room last, in NO_ROOM."""
+    rooms = list(Timetable(conference).rooms)
+    if any(not session.room for session in conference.sessions) and NO_ROOM not in rooms:
+        rooms.append(NO_ROOM)
+    return rooms
 
 
 def _frab_event(conference: Conference, session: Session, event_id: int) -> dict:
@@ -736,6 +755,7 @@ def register_routes(app: Flask, conference: Conference) -> None:
     """Add the export routes to the site's Flask app (and session_uid() for templates)."""
     app.jinja_env.globals["session_uid"] = lambda session: session_uid(conference, session)
     app.jinja_env.globals["calendar_subscribe_url"] = subscribe_url(conference)
+    app.jinja_env.globals["timetable"] = Timetable(conference)  # the schedule page's grid
 
     exports = ScheduleExports(conference)
 

@@ -1,34 +1,38 @@
 """Thumbnails for cards and video placeholders: given, or a local poster's first page.
 
 A poster's first page is rendered with pdfium (the ``pypdfium2`` wheel ships the
-binary, so it works offline and needs no system package) and written as a PNG with
-the standard library. Renders are kept in ``.miniconf-cache/thumbnails/`` under the
-SHA-256 of the poster's bytes, so an unchanged poster is never rendered twice, and the
-published file name carries that hash as a version, so browsers never keep a stale
-one. Rendering happens once when the app is created, before freeze forks its workers.
+binary, so it works offline and needs no system package) in a child process with a
+memory and a time limit (pdf_render.py: posters come from pull requests), and written
+as a PNG with the standard library. Renders are kept in ``.miniconf-cache/thumbnails/``
+under the SHA-256 of the poster's bytes, so an unchanged poster is never rendered
+twice, and the published file name carries that hash as a version, so browsers never
+keep a stale one. Rendering happens once when the app is created, before freeze forks
+its workers.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
+import select
 import struct
-import zlib
-from concurrent.futures import ProcessPoolExecutor
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from ..structure.conference import Conference
+from ..structure.papercache import key_file, writable_folder
+from .pdf_render import encode_png, write_atomically
 
 logger = logging.getLogger(__name__)
 
-#: Width of a rendered thumbnail in pixels (cards show it at about half, for sharp
-#: rendering on high-density screens).
-THUMBNAIL_WIDTH = 480
 #: Bump when rendering changes, so cached thumbnails are made again.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"  # 2: tall pages scaled to fit MAX_THUMBNAIL_HEIGHT
 
 #: The URL folder of each kind of page that can carry media (also the thumbnail folder).
 OWNER_KINDS = ("papers", "speakers", "workshops", "sessions")
@@ -60,8 +64,14 @@ def media_owners(conference: Conference):
 
 
 def thumbnail_cache_dir(conference: Conference) -> Path:
-    """Beside sitedata/, like the paper cache (see commands/common.py: cache_dir_for)."""
-    return conference.root.resolve().parent / ".miniconf-cache" / "thumbnails"
+    """Beside sitedata/, like the paper cache (see commands/common.py: cache_dir_for); in
+    a read-only checkout, the user's cache folder (renders are named by content, so
+    checkouts can share them), else a fresh temporary folder."""
+    beside = conference.root.resolve().parent / ".miniconf-cache" / "thumbnails"
+    for folder in (beside, key_file().parent / "thumbnails"):
+        if writable_folder(folder):
+            return folder
+    return Path(tempfile.mkdtemp(prefix="miniconf-thumbnails-"))
 
 
 def collect_thumbnails(conference: Conference) -> dict[tuple[str, str], Thumbnail]:
@@ -76,7 +86,7 @@ def collect_thumbnails(conference: Conference) -> dict[tuple[str, str], Thumbnai
         elif media.local_poster:
             pdf = root / media.local_poster
             posters[kind, owner_id] = pdf, cache / f"{poster_digest(pdf)}.png"
-    missing = {target: pdf for pdf, target in posters.values() if not target.is_file()}
+    missing = {target: pdf for pdf, target in posters.values() if not _is_cached(target)}
     _render_all(missing)
     for owner, (_pdf, target) in posters.items():
         width, height = image_size(target)
@@ -92,77 +102,126 @@ def poster_digest(pdf: Path) -> str:
 def render_first_page(pdf: Path, cache: Path) -> Thumbnail:
     """The first page of ``pdf`` as a PNG in ``cache``, rendered only if not there yet."""
     target = cache / f"{poster_digest(pdf)}.png"
-    if not target.is_file():
-        _render_to(pdf, target)
+    if not _is_cached(target):
+        _render_all({target: pdf})
     width, height = image_size(target)
     return Thumbnail(width, height, rendered=target, version=target.stem[:10])
 
 
-#: Below this many new posters, rendering in this process beats starting workers.
-PARALLEL_RENDERS = 8
+def _is_cached(target: Path) -> bool:
+    """A render in the cache, which is a PNG (a file someone put there is made again)."""
+    try:
+        with target.open("rb") as stream:
+            return stream.read(8) == b"\x89PNG\r\n\x1a\n"
+    except OSError:
+        return False
+
+
+#: Limits of a poster's render (pdf_render.py): address space of the rendering process
+#: and wall-clock seconds per poster. Beyond them the poster gets a placeholder.
+RENDER_MEMORY_BYTES = 1 << 30
+RENDER_SECONDS = 20.0
+#: New posters per rendering process at least: below, starting processes costs more
+#: than it saves.
+POSTERS_PER_PROCESS = 8
+#: The folder holding the miniconf package, for the renderer's import path.
+_PACKAGE_PARENT = Path(__file__).resolve().parent.parent.parent
+
+
+def _renderer_command() -> list[str]:
+    return [sys.executable, "-m", "miniconf.site.pdf_render", str(RENDER_MEMORY_BYTES),
+            str(os.getpid())]
 
 
 def _render_all(missing: dict[Path, Path]) -> None:
-    """Render new posters, split between forked workers when there are many (a first
-    freeze of a big conference: about 50 ms a poster)."""
-    jobs = min(os.cpu_count() or 1, 8)
+    """Render new posters (target PNG -> PDF) in child processes under the limits, split
+    between several when there are many (a first freeze of a big conference)."""
     items = sorted(missing.items())
-    if len(items) < PARALLEL_RENDERS or jobs == 1 or "fork" not in get_all_start_methods():
-        for target, pdf in items:
-            _render_to(pdf, target)
+    if not items:
         return
-    with ProcessPoolExecutor(jobs, mp_context=get_context("fork")) as pool:
-        list(pool.map(_render_to, [pdf for _, pdf in items], [t for t, _ in items]))
+    jobs = max(1, min(os.cpu_count() or 1, 8, len(items) // POSTERS_PER_PROCESS))
+    shares = [items[start::jobs] for start in range(jobs)]
+    if jobs == 1:
+        _render_share(shares[0])
+        return
+    with ThreadPoolExecutor(jobs) as pool:  # threads only wait on their processes
+        list(pool.map(_render_share, shares))
 
 
-def _render_to(pdf: Path, target: Path) -> None:
-    try:
-        png = _render_png(pdf.read_bytes())
-    except Exception as exc:  # noqa: BLE001 - pdfium's errors vary; pages need no picture
-        # A plain placeholder keeps the build whole (the URL is listed from the data
-        # alone); the same bytes would fail the same way, so it is cached too.
-        logger.warning("%s: the first page did not render (%s); using a plain thumbnail",
-                       pdf, exc)
-        png = encode_png(16, 9, [b"\xdd\xe1\xea" * 16] * 9)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}")
-    temporary.write_bytes(png)
-    temporary.replace(target)  # atomic: parallel freezes never see half a file
+def _render_share(items: list[tuple[Path, Path]]) -> None:
+    """Render posters one after the other in one child process; one that dies or runs
+    out of time gets a placeholder, and a fresh process takes the rest."""
+    pending = list(items)
+    while pending:
+        with _Renderer() as renderer:
+            while pending:
+                target, pdf = pending.pop(0)
+                problem = renderer.render(pdf, target)
+                if problem is not None:
+                    _placeholder(pdf, target, problem)
+                if not renderer.alive:
+                    break
 
 
-def _render_png(data: bytes) -> bytes:
-    import pypdfium2  # imported here: only conferences with local posters need it
+class _Renderer:
+    """One pdf_render.py process; ``render`` returns None or what went wrong."""
 
-    document = pypdfium2.PdfDocument(data)
-    try:
-        page = document[0]
-        scale = THUMBNAIL_WIDTH / page.get_width()
-        bitmap = page.render(scale=scale, rev_byteorder=True, may_draw_forms=False)
-        width, height, stride = bitmap.width, bitmap.height, bitmap.stride
-        channels = bitmap.n_channels
-        buffer = bytes(bitmap.buffer)
-        page.close()
-    finally:
-        document.close()
-    rows = [buffer[y * stride : y * stride + width * channels] for y in range(height)]
-    if channels == 4:  # RGBA/RGBX: drop the fourth byte (pages are opaque)
-        rows = [b"".join(row[x : x + 3] for x in range(0, len(row), 4)) for row in rows]
-    return encode_png(width, height, rows)
-
-
-def encode_png(width: int, height: int, rows: list[bytes]) -> bytes:
-    """An 8-bit RGB PNG from rows of RGB bytes (no Pillow needed for a thumbnail)."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(
-            ">I", zlib.crc32(kind + body) & 0xFFFFFFFF
+    def __init__(self) -> None:
+        path = os.pathsep.join(filter(None, [str(_PACKAGE_PARENT), os.environ.get("PYTHONPATH")]))
+        # The renderer dies with its parent (PR_SET_PDEATHSIG), strictly with the thread
+        # that started it: each pool thread ends its renderers before its task returns.
+        self.process = subprocess.Popen(
+            _renderer_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, text=True, bufsize=1, env={**os.environ, "PYTHONPATH": path},
         )
+        self.alive = True
 
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"".join(b"\x00" + row for row in rows), 9)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(
-        b"IEND", b""
-    )
+    def render(self, pdf: Path, target: Path) -> str | None:
+        assert self.process.stdin and self.process.stdout
+        try:
+            self.process.stdin.write(json.dumps([str(pdf), str(target)]) + "\n")
+            self.process.stdin.flush()
+            ready, _, _ = select.select([self.process.stdout], [], [], RENDER_SECONDS)
+            reply = self.process.stdout.readline() if ready else None
+        except OSError:  # the process is gone (killed for its memory, crashed)
+            reply = ""
+        if reply is None:
+            self.stop()
+            return f"it took longer than {RENDER_SECONDS:g} s"
+        if not reply:
+            self.stop()
+            return f"the renderer stopped (over {RENDER_MEMORY_BYTES >> 20} MB of memory?)"
+        outcome = json.loads(reply)
+        return None if outcome.get("ok") else str(outcome.get("error"))
+
+    def stop(self) -> None:
+        self.alive = False
+        self.process.kill()
+        self.process.wait()
+
+    def __enter__(self) -> _Renderer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.alive:
+            assert self.process.stdin
+            self.process.stdin.close()  # the end of its input: it exits
+            try:
+                self.process.wait(timeout=RENDER_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream:
+                stream.close()
+
+
+def _placeholder(pdf: Path, target: Path, problem: str) -> None:
+    """A plain thumbnail keeps the build whole (the URL is listed from the data alone);
+    the same bytes would fail the same way, so it is cached too."""
+    logger.warning("warning: %s: the poster's first page did not render (%s); "
+                   "using a plain thumbnail", pdf, problem)
+    write_atomically(str(target), encode_png(16, 9, [b"\xdd\xe1\xea" * 16] * 9))
 
 
 def image_size(file: Path) -> tuple[int, int]:

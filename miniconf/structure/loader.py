@@ -16,7 +16,6 @@ import difflib
 import gc
 import os
 import pickle
-import re
 import sys
 import traceback
 from collections.abc import Iterable, Iterator
@@ -30,6 +29,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ..processes import die_with_parent
 from .conference import Conference
 from .media import media_file_problems
 from .models import (
@@ -46,7 +46,16 @@ from .models import (
 )
 from .papercache import PaperCache, Stamp, dumps, file_stamp
 from .problems import Problem, Severity, display_path
-from .yamlsource import LineDict, LineList, YamlProblem, line_of, parse_yaml, read_text
+from .svg import SvgProblem, check_svg
+from .yamlsource import (
+    LineDict,
+    LineList,
+    YamlProblem,
+    line_of,
+    parse_yaml,
+    read_content_bytes,
+    read_text,
+)
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -221,7 +230,7 @@ def _load_conference(root: Path, cache: PaperCache) -> tuple[Conference | None, 
     if not root.is_dir():
         out.add(display_path(root), 1, "", "sitedata folder not found")
         return None, out.problems
-    if not config_file.is_file():
+    if not os.path.lexists(config_file):  # anything else there is read, and refused
         out.add(display_path(config_file), 1, "", "config.yml is missing")
         return None, out.problems
 
@@ -273,19 +282,27 @@ def _load_conference(root: Path, cache: PaperCache) -> tuple[Conference | None, 
 
 
 def _check_logo(out: _Collector, root: Path, logo: str, raw: Any, path: str) -> None:
-    """The logo is published as is: it must be a file inside sitedata (not a symlink out)."""
+    """The logo is published as is: it must be a file inside sitedata (not a symlink out),
+    and an SVG must be a plain drawing (svg.py: opened directly, it runs its scripts)."""
     file = root / logo
     inside = file.resolve().is_relative_to(root.resolve())
     if not file.is_file() or not inside:
         where = "is not a file inside sitedata/" if file.exists() else "not found in sitedata/"
         out.add(path, line_of(raw, ("logo",)), "logo", f"'{logo}' {where}")
-    elif file.suffix.lower() == ".svg" and _SVG_ACTIVE.search(file.read_bytes()):
-        # Opened directly (not through <img>), an SVG runs its scripts on the site's origin.
-        out.add(path, line_of(raw, ("logo",)), "logo",
-                f"'{logo}' contains script, event handlers or embedded HTML; use a plain SVG")
+        return
+    if file.suffix.lower() != ".svg":
+        return
+    try:
+        check_svg(read_content_bytes(file.resolve(), MAX_SVG_BYTES))
+    except (SvgProblem, YamlProblem) as exc:
+        out.add(path, line_of(raw, ("logo",)), "logo", f"'{logo}' {exc}; use a plain SVG "
+                "(shapes, text, gradients: no script, links, animation or foreign markup)")
+    except OSError as exc:
+        out.add(path, line_of(raw, ("logo",)), "logo", f"'{logo}' cannot be read: {exc.strerror}")
 
 
-_SVG_ACTIVE = re.compile(rb"<script|<foreignObject|\son[a-z]+\s*=|javascript:", re.IGNORECASE)
+#: Largest SVG logo read (as for images in media/).
+MAX_SVG_BYTES = 2_000_000
 
 
 #: Below this many papers, one process loads them; above, the files are split between
@@ -304,7 +321,7 @@ PaperRecord = tuple[str, Stamp | None, Paper, LineDict]
 
 def _load_papers(root: Path, out: _Collector, cache: PaperCache) -> list[Loaded[Paper]]:
     folder = root / "papers"
-    if not folder.is_dir():
+    if not _content_folder(folder, out):
         return []
     shown = display_path(folder)
     prefix = "" if shown == "." else f"{shown}/"  # display_path(folder / name) is prefix + name
@@ -329,9 +346,19 @@ def _load_papers(root: Path, out: _Collector, cache: PaperCache) -> list[Loaded[
     return loaded
 
 
+def _content_folder(folder: Path, out: _Collector) -> bool:
+    """Whether ``folder`` (papers/, pages/) is a folder to read; a symlink is refused: it
+    would publish files from outside sitedata/."""
+    if folder.is_symlink():
+        out.add(display_path(folder), 1, "", "is a symbolic link; papers/ and pages/ must be "
+                                             "folders inside the sitedata folder")
+        return False
+    return folder.is_dir()
+
+
 def _paper_files(folder: Path) -> list[tuple[str, Stamp | None]]:
-    """(name, stamp) of each paper file, by name; the stamp is None if the file cannot be
-    examined (a dangling link: reading it reports the problem)."""
+    """(name, stamp) of each paper file, by name; the stamp is None for anything but a
+    regular file (a link, a pipe: reading it reports the problem), never cached."""
     real_folder = os.path.realpath(folder)
     files = []
     with os.scandir(folder) as entries:
@@ -339,7 +366,8 @@ def _paper_files(folder: Path) -> list[tuple[str, Stamp | None]]:
             if entry.name.startswith(".") or not entry.name.endswith((".yml", ".yaml")):
                 continue
             try:
-                stamp = file_stamp(entry, real_folder)
+                regular = entry.is_file(follow_symlinks=False)
+                stamp = file_stamp(entry, real_folder) if regular else None
             except OSError:
                 stamp = None
             files.append((entry.name, stamp))
@@ -397,10 +425,12 @@ def _tasks_to_take(tasks: list, taken) -> Iterator:
 def _start_loading_worker(folder: str, prefix: str, tasks: list, taken) -> tuple[int, int]:
     """A forked process that loads tasks until none is left; (its pid, its pipe)."""
     read_end, write_end = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid:
         os.close(write_end)
         return pid, read_end
+    die_with_parent(parent)
     os.close(read_end)  # in the worker from here on; it never returns
     code = 1
     try:
@@ -475,7 +505,7 @@ def _top_level_lines(raw: LineDict) -> LineDict:
 
 
 def _load_list(file: Path, model: type[M], out: _Collector, context: dict) -> Iterator[Loaded[M]]:
-    if not file.is_file():
+    if not os.path.lexists(file):  # anything else there (a link, a pipe) is read, and refused
         return
     path = display_path(file)
     raw = out.read(file)
@@ -497,7 +527,7 @@ def _load_list(file: Path, model: type[M], out: _Collector, context: dict) -> It
 
 
 def _load_pages(folder: Path, out: _Collector) -> Iterator[Loaded[Page]]:
-    if not folder.is_dir():
+    if not _content_folder(folder, out):
         return
     for file in sorted(folder.glob("*.md")):
         path = display_path(file)
@@ -505,7 +535,15 @@ def _load_pages(folder: Path, out: _Collector) -> Iterator[Loaded[Page]]:
             out.add(path, 1, "", "page file names may use only letters, digits, '-' and '_'")
             continue
         try:
-            header, body, _ = _front_matter(read_text(file))
+            text = read_text(file)
+        except YamlProblem as exc:
+            out.add(path, exc.line, "", exc.message)
+            continue
+        except OSError as exc:
+            out.add(path, 1, "", f"cannot read: {exc.strerror}")
+            continue
+        try:
+            header, body, _ = _front_matter(text)
             meta = parse_yaml(header) if header else None
         except YamlProblem as exc:
             out.add(path, exc.line + (1 if exc.line > 0 else 0), "", exc.message)
@@ -579,6 +617,9 @@ def _check_references(
         if session.workshop is not None and session.workshop not in workshop_ids:
             out.add(entry.path, entry.line("workshop"), f"{where}.workshop",
                     f"no workshop with id '{session.workshop}' in workshops.yml")
+        for loc, message in session.talk_problems():
+            out.add(entry.path, entry.line("talk_starts", *loc),
+                    _dotted((*entry.loc, "talk_starts", *loc)), message)
 
     # Compare instants in UTC: aware datetimes sharing one zone compare by wall clock,
     # which is wrong in the repeated hour when the clocks go back. Only sessions in one

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -63,6 +63,15 @@ Id = Annotated[str, StringConstraints(pattern=ID_PATTERN), BeforeValidator(_expl
 
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: Characters XML 1.0 cannot hold at all (schedule.xml would be ill-formed): control
+#: characters, surrogates, U+FFFE and U+FFFF.
+_NOT_XML_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _character_problem(char: str) -> str:
+    if _CONTROL_CHARS.match(char):
+        return f"contains the control character U+{ord(char):04X}"
+    return f"contains U+{ord(char):04X}, a character XML cannot hold (it would break schedule.xml)"
 
 
 def _text(limit: int, *, one_line: bool = False) -> AfterValidator:
@@ -77,9 +86,9 @@ def _text(limit: int, *, one_line: bool = False) -> AfterValidator:
     def check(value: str) -> str:
         if len(value) > limit:
             raise ValueError(f"is {len(value):,} characters long; the limit is {limit:,}")
-        found = _CONTROL_CHARS.search(value)
+        found = _NOT_XML_CHARS.search(value)
         if found:
-            raise ValueError(f"contains the control character U+{ord(found.group()):04X}")
+            raise ValueError(_character_problem(found.group()))
         if one_line:
             value = " ".join(value.split())
             if not value:
@@ -104,12 +113,19 @@ _ASCII_SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 def _has_space_or_control(value: str) -> bool:
     if value.isascii():  # most URLs: one regex instead of two calls per character
         return _ASCII_SPACE_OR_CONTROL.search(value) is not None
-    return any(c.isspace() or unicodedata.category(c) == "Cc" for c in value)
+    return _NOT_XML_CHARS.search(value) is not None or any(
+        c.isspace() or unicodedata.category(c) == "Cc" for c in value
+    )
 
 
 #: Most links: http(s) and a host of ASCII letters, digits, dots and dashes, without the
 #: brackets of an IPv6 address anywhere; urlsplit has nothing to refuse in them.
 _PLAIN_WEB_URL = re.compile(r"https?://[A-Za-z0-9.-]+(?:[/?#][^\[\]]*)?")
+
+
+#: A relative link that browsers read as one to another host: ``//host``, and, since
+#: they read a backslash as a slash, ``/\\host``, ``\\\\host`` and ``\\/host``.
+_OTHER_HOST = re.compile(r"[/\\]{2}")
 
 
 def _safe_url(value: str) -> str:
@@ -126,7 +142,7 @@ def _safe_url(value: str) -> str:
             )
         if parts.scheme.lower() in ("http", "https") and not parts.netloc:
             raise ValueError("must name a host, e.g. https://example.org/")
-    elif value.startswith("//") or value.startswith("\\"):
+    elif _OTHER_HOST.match(value):
         raise ValueError("protocol-relative URLs are not allowed; write https://")
     return value
 
@@ -247,19 +263,30 @@ class ChatConfig(Model):
         return self.server_name or urlsplit(self.server or "").netloc
 
 
+#: A relative path as config.yml may name one (a logo, the theme's folder and files).
+RELATIVE_PATH = r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$"
+
+
 class Config(Model):
     name: Line
     tagline: Line | None = None
     start_date: date
     end_date: date
     timezone: str = "UTC"
-    logo: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$")
+    logo: str | None = Field(default=None, pattern=RELATIVE_PATH)
     base_url: Url | None = None
     repository: Repository | None = None
     intro: Markdown = ""
     tracks: list[Track] = Field(default_factory=list)
     nav: list[NavLink] = Field(default_factory=list)
     chat: ChatConfig = ChatConfig()
+    # The organizer's theme (site/theme.py): a folder inside sitedata whose templates/
+    # and static/ replace ours file by file; extra_* name files in its static/.
+    theme_dir: str | None = Field(default=None, pattern=RELATIVE_PATH)
+    extra_css: list[str] = Field(default_factory=list)
+    extra_js: list[str] = Field(default_factory=list)
+    #: The schedule grid's columns in this order; rooms not listed follow in natural order.
+    rooms: list[Line] = Field(default_factory=list, max_length=200)
 
     @field_validator("timezone")
     @classmethod
@@ -270,11 +297,25 @@ class Config(Model):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
         return value
 
-    @field_validator("logo")
+    @field_validator("logo", "theme_dir")
     @classmethod
-    def _logo_inside(cls, value: str | None) -> str | None:
+    def _inside_sitedata(cls, value: str | None) -> str | None:
         if value is not None and ".." in value.split("/"):
             raise ValueError("must be a path inside sitedata/")
+        return value
+
+    @field_validator("extra_css", "extra_js")
+    @classmethod
+    def _static_paths(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not re.fullmatch(RELATIVE_PATH, value) or ".." in value.split("/"):
+                raise ValueError(f"{value!r} must be a path inside the theme's static/ folder")
+        return values
+
+    @field_validator("start_date", "end_date")
+    @classmethod
+    def _sane_date(cls, value: date) -> date:
+        _sane_year(value)
         return value
 
     @model_validator(mode="after")
@@ -381,12 +422,37 @@ class SessionType(StrEnum):
     BREAK = "break"
 
 
+#: Dates outside these years are mistakes (and years near 1 or 9999 overflow when an
+#: offset moves them to UTC).
+YEARS = range(1970, 3000)
+
+
+def _sane_year(value: date) -> None:
+    if value.year not in YEARS:
+        raise ValueError(
+            f"year {value.year} is outside {YEARS.start}-{YEARS.stop - 1}; check the date"
+        )
+
+
 def _aware(value: datetime, info: ValidationInfo) -> datetime:
     """Times without an offset are in the conference's time zone (passed as context)."""
+    _sane_year(value)
     if value.tzinfo is None:
         zone = (info.context or {}).get("timezone", "UTC")
         value = value.replace(tzinfo=ZoneInfo(zone))
     return value
+
+
+_CLOCK_TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
+
+
+def _clock_time(value: object) -> tuple[int, int] | None:
+    """(hour, minute) of ``"14:05"``, or of 845, which is how YAML 1.1 reads 14:05."""
+    if isinstance(value, str) and (match := _CLOCK_TIME.match(value.strip())):
+        return int(match[1]), int(match[2])
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        return divmod(value, 60)
+    return None
 
 
 class Session(Model):
@@ -403,8 +469,36 @@ class Session(Model):
     workshop: Id | None = None
     description: Markdown = ""
     media: Media | None = None
+    #: When each paper's talk starts (talk slots of an oral session), by paper id: an ISO
+    #: time, or ``"HH:MM"`` on the session's own day. Checked by :meth:`talk_problems`.
+    talk_starts: dict[Id, datetime] = Field(default_factory=dict)
 
     _start_aware = field_validator("start", "end")(_aware)
+
+    @field_validator("talk_starts", mode="before")
+    @classmethod
+    def _clock_times_on_the_session_day(cls, value: object, info: ValidationInfo) -> object:
+        """``"14:05"`` is that time on the session's day, in its zone; a time before the
+        session's start is the next day's (a session across midnight). YAML reads an
+        unquoted ``14:05`` as the number 845 (base 60): it is taken as that time too."""
+        start = info.data.get("start")
+        if not isinstance(value, dict) or not isinstance(start, datetime):
+            return value
+        resolved = {}
+        for paper_id, when in value.items():
+            clock = _clock_time(when)
+            if clock is not None:
+                moment = start.replace(hour=clock[0], minute=clock[1], second=0, microsecond=0)
+                when = moment + timedelta(days=1) if moment < start else moment
+            resolved[paper_id] = when
+        return resolved
+
+    @field_validator("talk_starts")
+    @classmethod
+    def _talk_starts_aware(
+        cls, value: dict[str, datetime], info: ValidationInfo
+    ) -> dict[str, datetime]:
+        return {paper_id: _aware(when, info) for paper_id, when in value.items()}
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Session:
@@ -415,6 +509,45 @@ class Session(Model):
     @property
     def day(self) -> date:
         return self.start.date()
+
+    def talk_slots(self) -> list[tuple[str, datetime | None, datetime | None]]:
+        """(paper id, start, end) per paper in order; a talk ends when the next timed
+        talk starts, the last one with the session; None for a paper without a start."""
+        starts = [self.talk_starts.get(paper_id) for paper_id in self.papers]
+        slots = []
+        for index, paper_id in enumerate(self.papers):
+            start = starts[index]
+            end = next((s for s in starts[index + 1 :] if s is not None), self.end)
+            slots.append((paper_id, start, end if start is not None else None))
+        return slots
+
+    def talk_problems(self) -> list[tuple[tuple[str, ...], str]]:
+        """(location inside the session, message) for each talk start that is not a
+        paper of the session, outside it, or not after the talk before it."""
+        problems = []
+        previous: tuple[str, datetime] | None = None
+        listed = set(self.papers)
+        for paper_id in self.talk_starts:
+            if paper_id not in listed:
+                message = f"paper '{paper_id}' is not in this session's papers"
+                problems.append(((paper_id,), message))
+        for paper_id in self.papers:
+            when = self.talk_starts.get(paper_id)
+            if when is None:
+                continue
+            # Instants in UTC: wall clocks of one zone compare wrongly when clocks go back.
+            instant = when.astimezone(UTC)
+            if not self.start.astimezone(UTC) <= instant < self.end.astimezone(UTC):
+                problems.append(((paper_id,), (
+                    f"talk starts at {when.isoformat()}, outside the session "
+                    f"({self.start.isoformat()} to {self.end.isoformat()})")))
+            elif previous is not None and instant <= previous[1].astimezone(UTC):
+                problems.append(((paper_id,), (
+                    f"talk starts at {when.isoformat()}, not after the talk before it "
+                    f"('{previous[0]}' at {previous[1].isoformat()}): talks follow the "
+                    "order of papers and must not overlap")))
+            previous = paper_id, when
+        return problems
 
 
 # --------------------------------------------------------------------------- help & people

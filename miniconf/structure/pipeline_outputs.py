@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from .conference import Conference
 from .models import ID_PATTERN, Paper
+from .yamlsource import YamlProblem, read_content_bytes
 
 #: The folder beside the YAML files that holds the pipeline's outputs.
 OUTPUTS_FOLDER = "pipeline"
@@ -142,12 +143,13 @@ def load_pipeline_outputs(conference: Conference) -> PipelineOutputs:
             "for similar papers and the map",
         )
     try:
-        similar = SimilarFile.model_validate_json((folder / SIMILAR_FILE).read_bytes())
-        paper_map = MapFile.model_validate_json((folder / MAP_FILE).read_bytes())
-        meta_bytes = (folder / VECTORS_META_FILE).read_bytes()
+        # Regular files of bounded size only (a committed link to /dev/zero must not hang).
+        similar = SimilarFile.model_validate_json(_read(folder / SIMILAR_FILE))
+        paper_map = MapFile.model_validate_json(_read(folder / MAP_FILE))
+        meta_bytes = _read(folder / VECTORS_META_FILE)
         meta = VectorsMeta.model_validate_json(meta_bytes)
-        vectors = (folder / VECTORS_FILE).read_bytes()
-    except (OSError, ValidationError, ValueError) as exc:
+        vectors = _read(folder / VECTORS_FILE)
+    except (OSError, ValidationError, ValueError, YamlProblem) as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return PipelineOutputs(
             OutputsState.INVALID,
@@ -190,3 +192,10 @@ def load_pipeline_outputs(conference: Conference) -> PipelineOutputs:
         vectors=vectors,
     )
 
+
+#: The largest pipeline output read (vectors.bin is 64 bytes a paper).
+MAX_OUTPUT_BYTES = 256_000_000
+
+
+def _read(file: Path) -> bytes:
+    return read_content_bytes(file, MAX_OUTPUT_BYTES)

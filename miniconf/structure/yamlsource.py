@@ -24,8 +24,10 @@ sitedata and random documents.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -306,6 +308,18 @@ class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
 
+
+def _refuse_collection(loader: _LineLoader, node: yaml.Node) -> None:
+    """!!set has no order (iterating it depends on the hash seed, so would the build);
+    !!omap and !!pairs are lists of pairs no field takes. Lists are written as lists."""
+    kind = node.tag.rsplit(":", 1)[-1]
+    raise YamlProblem(node.start_mark.line + 1,
+                      f"invalid YAML: !!{kind} is not supported; write a list ('- item')")
+
+
+for _tag in ("set", "omap", "pairs"):
+    _LineLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_collection)
+
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
@@ -394,19 +408,63 @@ def _build_untagged(node, loader: _LineLoader, seen: set | None, depth: int = 0)
     raise _NeedsConstructor
 
 
-def read_text(path: Path | str) -> str:
-    """Read a UTF-8 text file; a BOM is dropped, invalid UTF-8 is a problem on its line."""
-    # os.read: half the cost of open() for 10,000 small files (no file object).
-    fd = os.open(path, os.O_RDONLY)
+#: Content files are opened without following a final symlink and without blocking on
+#: a named pipe (fstat then refuses both); O_CLOEXEC keeps the descriptor out of children.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(
+    os, "O_CLOEXEC", 0
+)
+_NOT_REGULAR = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def read_content_bytes(path: Path | str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a content file, which must be a regular file of at most ``limit``
+    bytes; raises YamlProblem (line 1) otherwise, OSError when it cannot be read.
+
+    Content files come from pull requests, which can commit symlinks (to /dev/zero, to a
+    secret outside sitedata/) and, on a checkout, named pipes: only a regular file is
+    read, and never more than ``limit`` bytes of it, whatever its size claims to be.
+    """
     try:
+        fd = os.open(path, _OPEN_FLAGS)  # os.read: half the cost of open() for small files
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK) and os.path.islink(path):
+            raise YamlProblem(
+                1, "is a symbolic link; content files must be regular files inside the "
+                   "sitedata folder (commit the file itself)"
+            ) from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((name for test, name in _NOT_REGULAR if test(info.st_mode)), "special")
+            raise YamlProblem(1, f"is {kind}, not a regular file; content files must be "
+                                 "regular files inside the sitedata folder")
+        if info.st_size > limit:
+            raise YamlProblem(1, f"file is {info.st_size:,} bytes; the limit is {limit:,}")
         chunks = []
-        while chunk := os.read(fd, 1 << 20):
+        left = limit + 1  # one byte more tells a file that grew past the limit
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
             chunks.append(chunk)
+            left -= len(chunk)
     finally:
         os.close(fd)
     raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-    if len(raw) > MAX_FILE_BYTES:
-        raise YamlProblem(1, f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}")
+    if len(raw) > limit:
+        raise YamlProblem(1, f"file is more than {limit:,} bytes, the limit")
+    return raw
+
+
+def read_text(path: Path | str) -> str:
+    """Read a UTF-8 content file (see read_content_bytes); a BOM is dropped, invalid
+    UTF-8 is a problem on its line."""
+    raw = read_content_bytes(path)
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:

@@ -9,6 +9,7 @@
 import { onBookmarksChanged, refreshStarButtons, starredIds } from "./bookmarks.js";
 import { fetchJSON, paperCard, tracksById } from "./common.js";
 import { marked, paperIndex, rankedOrder, search } from "./rank.js";
+import { dayLabel, viewerDay } from "./zones.js";
 
 const PAGE_SIZE = 50;
 const MAX_KEYWORD_OPTIONS = 300;
@@ -42,13 +43,15 @@ async function start(root) {
     return found;
   };
   for (const id of trackNames.keys()) code("track", id);
-  for (const session of explore.sessions) { code("day", session.day); code("session", session.id); }
+  // Days are the visitor's own (their date of each session, in the zone times are shown in).
+  const dayOf = new Map(explore.sessions.map((session) => [session.id, viewerDay(session.start)]));
+  for (const session of explore.sessions) { code("day", dayOf.get(session.id)); code("session", session.id); }
   const items = papers.map((paper, index) => {
     const sessions = paper.sessions.filter((id) => sessionsById.has(id));
     const starts = sessions.map((id) => Date.parse(sessionsById.get(id).start));
     const values = {
       track: paper.track ? [paper.track] : [],
-      day: [...new Set(sessions.map((id) => sessionsById.get(id).day))],
+      day: [...new Set(sessions.map((id) => dayOf.get(id)))],
       session: sessions,
       kw: paper.keywords,
     };
@@ -63,7 +66,7 @@ async function start(root) {
 
   const labels = {
     track: (id) => trackNames.get(id) || id,
-    day: (day) => explore.sessions.find((session) => session.day === day)?.dayLabel || day,
+    day: (day) => dayLabel(day),
     session: (id) => sessionsById.get(id)?.title || id,
     kw: (keyword) => keyword,
   };
@@ -275,6 +278,7 @@ async function start(root) {
   query.value = state.q;
   sort.value = state.sort;
   root.hidden = false;
+  document.getElementById("paper-index-section")?.remove(); // the plain list, now replaced
   await update();
   const saved = history.state || {};
   if (saved.papersShown > shown) {

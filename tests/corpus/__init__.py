@@ -152,7 +152,42 @@ ERROR_CASES = [
         symlinks={"logo.png": "/etc/passwd"}),
     ErrorCase("SVG logo with a script", {"config.yml": "logo: logo.svg\n", "logo.svg": (
         '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><circle r="4"/></svg>')},
-        "config.yml", 1, r"logo: 'logo.svg' contains script, event handlers", append=True),
+        "config.yml", 1, r"logo: 'logo.svg' line 1: attribute 'onload' on <svg> is not allowed",
+        append=True),
+    # ---- what a browser or an XML reader reads differently (issue 17)
+    ErrorCase("U+FFFE in a title", {"papers/evil.yml": _paper(title='title: "A\\uFFFE title"')},
+        "papers/evil.yml", 2, r"title: contains U\+FFFE, a character XML cannot hold"),
+    ErrorCase("U+FFFF in an abstract", {"papers/evil.yml": _paper(
+        abstract='abstract: "text \\uFFFF more"')},
+        "papers/evil.yml", 5, r"abstract: contains U\+FFFF, a character XML cannot hold"),
+    ErrorCase("U+FFFE in a URL", {"papers/evil.yml": _paper(
+        links='links:\n  code: "https://a.example/\\uFFFE"')},
+        "papers/evil.yml", 7, r"links\.code: must be a URL without spaces"),
+    ErrorCase("backslash-slash link", {"papers/evil.yml": _paper(
+        links='links:\n  code: "/\\\\evil.example/x"')},
+        "papers/evil.yml", 7, r"links\.code: protocol-relative URLs are not allowed"),
+    ErrorCase("double-backslash link", {"committee.yml": (
+        '- name: Eve\n  photo: "\\\\\\\\evil.example\\\\x.png"\n')},
+        "committee.yml", 2, r"\[0\]\.photo: protocol-relative URLs are not allowed"),
+    ErrorCase("sponsor link to another host", {"sponsors.yml": (
+        "- name: Evil\n  url: //evil.example\n")},
+        "sponsors.yml", 2, r"\[0\]\.url: protocol-relative"),
+    ErrorCase("year 1 with an offset", {"sessions.yml": (
+        "- id: s1\n  title: S\n  type: social\n  start: 0001-01-01T00:30:00+05:00\n"
+        "  end: 2027-05-11T11:00\n")},
+        "sessions.yml", 4, r"\[0\]\.start: year 1 is outside 1970-2999"),
+    ErrorCase("year 9999 with an offset", {"sessions.yml": (
+        "- id: s1\n  title: S\n  type: social\n  start: 2027-05-11T10:00\n"
+        "  end: 9999-12-31T23:30:00-05:00\n")},
+        "sessions.yml", 5, r"\[0\]\.end: year 9999 is outside 1970-2999"),
+    ErrorCase("conference in year 1", {"config.yml": (
+        "name: Evil\nstart_date: 0001-01-01\nend_date: 2027-05-11\n")},
+        "config.yml", 2, r"start_date: year 1 is outside 1970-2999"),
+    ErrorCase("!!set keywords", {"papers/evil.yml": _paper(abstract="keywords: !!set {b, a}")},
+        "papers/evil.yml", 5, r"invalid YAML: !!set is not supported; write a list"),
+    ErrorCase("!!omap authors", {"papers/evil.yml": _paper(
+        authors="authors: !!omap\n  - name: A")},
+        "papers/evil.yml", 3, r"invalid YAML: !!omap is not supported"),
     # ---- duplicates
     ErrorCase("duplicate speaker id", {"speakers.yml": (
         "- id: eve\n  name: Eve\n- id: EVE\n  name: Eve again\n")},
