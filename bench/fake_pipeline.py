@@ -37,6 +37,16 @@ def _papers(sitedata: Path) -> list[tuple[str, str | None]]:
     return sorted(found)
 
 
+def _texts(sitedata: Path) -> dict[str, str]:
+    """Each paper's title and abstract (what the real pipeline embeds and labels name)."""
+    found = {}
+    for file in sorted((sitedata / "papers").glob("*.yml")):
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        for record in data if isinstance(data, list) else [data]:
+            found[str(record["id"])] = f"{record.get('title', '')}\n\n{record.get('abstract', '')}"
+    return found
+
+
 def _inputs_hash(sitedata: Path) -> str:
     """The ``inputs`` the site checks: the same hash the real pipeline records."""
     try:
@@ -88,6 +98,13 @@ def write_outputs(sitedata: Path, dims: int = 64, k: int = 5, seed: int = 0) -> 
     _write(folder / "vectors.json", {**common, "dims": dims, "dtype": "int8", "scale": 1.0,
                                      "ids": ids})
     (folder / "vectors.bin").write_bytes(quantized.tobytes())
+    try:  # the map's region names, from these vectors (pipeline/labels.py)
+        from miniconf.pipeline.labels import write_labels
+    except ImportError:  # before the labels feature
+        return folder
+    texts = _texts(sitedata)
+    write_labels(folder, model=FAKE_MODEL, inputs=inputs, ids=ids,
+                 texts=[texts[paper_id] for paper_id in ids], vectors=vectors)
     return folder
 
 

@@ -27,6 +27,8 @@ def assert_same_as_parser(text: str) -> bool:
     if plain is None:
         return False
     assert plain == parsed_block(text), repr(text)
+    if markup._cut_math(text)[1]:  # $math$ becomes MathML (tests/test_math.py)
+        return True
     assert markup.render_markdown(text) == plain
     if "\n" not in text:
         assert markup.render_inline(text) == parsed_inline(text), repr(text)

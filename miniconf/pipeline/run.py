@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..structure.pipeline_labels import LABELS_FILE
 from ..structure.pipeline_outputs import (
     MAP_FILE,
     SIMILAR_FILE,
@@ -87,7 +88,7 @@ def outputs_are_current(folder: Path, model: str, inputs: str, k: int) -> bool:
     """Whether the files in ``folder`` were made from these inputs, model and k."""
     try:
         headers = [json.loads((folder / name).read_text("utf-8"))
-                   for name in (SIMILAR_FILE, MAP_FILE, VECTORS_META_FILE)]
+                   for name in (SIMILAR_FILE, MAP_FILE, VECTORS_META_FILE, LABELS_FILE)]
     except (OSError, ValueError):
         return False
     if not (folder / VECTORS_FILE).is_file() or headers[0].get("k") != k:
@@ -160,6 +161,14 @@ def run_pipeline(
     write_outputs(out_folder, model=model, inputs=inputs, ids=ids, k=settings.k,
                   similar=similar, method=report.map_method, positions=positions,
                   vectors=matrix)
+
+    # The map's region names (pipeline/labels.py), from the same embeddings.
+    from .labels import write_labels
+
+    step = time.perf_counter()
+    write_labels(out_folder, model=model, inputs=inputs, ids=ids,
+                 texts=[text for _, text in items], vectors=matrix)
+    report.timings["labels"] = time.perf_counter() - step
     report.seconds = time.perf_counter() - started
     return report
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, MutableMapping
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, abort, g, request, send_from_directory
 from flask.templating import Environment as FlaskEnvironment
@@ -21,11 +22,13 @@ from markupsafe import Markup, escape
 
 from ..chat.links import ChatDirectory
 from ..structure.conference import Conference
+from ..structure.pipeline_labels import load_map_labels
 from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
 from .access import Access, install_access, load_access
+from .citation import cite
 from .explore import explore_json_text, papers_json_text, search_json_text
 from .links import Here, Links, current_page, rendering
-from .markup import render_inline, render_markdown
+from .markup import render_inline, render_markdown, render_title
 from .media import (
     install_media,
     media_assets,
@@ -103,6 +106,10 @@ def create_app(
     env.lstrip_blocks = True
     env.filters["markdown"] = render_markdown
     env.filters["markdown_inline"] = render_inline
+    env.filters["math_title"] = render_title  # a title's $…$ as MathML, the rest escaped
+    # A value in a link's query (?author=Ada%20Okafor); names and keywords repeat across
+    # 10,000 paper pages, so each is quoted once.
+    env.filters["query_value"] = lru_cache(maxsize=65536)(partial(quote, safe=""))
     base_path = urlsplit(conference.config.base_url or "/").path or "/"
     policy = content_security_policy(conference, access)
     env.globals.update(
@@ -190,6 +197,8 @@ def create_app(
             edit_url=_edit_url(conference, conference.paper_files.get(found.id)),
             similar_papers=[conference.paper_by_id[other]
                             for other in outputs.similar.get(found.id, ())],
+            citation=cite(conference, found),
+            on_map=found.id in outputs.positions,  # "Show on the map"
         )
 
     @page_route("/speakers.html")
@@ -286,7 +295,10 @@ def create_app(
     @page_route("/explore.json")
     def explore_json():
         has_vectors = outputs.current and outputs.vectors is not None
-        return Response(explore_json_text(conference, has_vectors), mimetype="application/json")
+        # The map's region names (pipeline/labels.json), while the map itself is current.
+        labels = load_map_labels(conference, outputs.model if outputs.current else None)
+        return Response(explore_json_text(conference, has_vectors, labels),
+                        mimetype="application/json")
 
     @page_route("/search.json")
     def search_json():

@@ -30,7 +30,9 @@ from json.encoder import encode_basestring as json_string
 
 from ..structure.conference import Conference
 from ..structure.models import Paper
+from ..structure.pipeline_labels import MapLabels
 from ..structure.pipeline_outputs import PipelineOutputs
+from .markup import render_title
 from .media import paper_thumbnail_url
 
 _WORD = re.compile(r"[\w][\w'-]*")
@@ -78,6 +80,7 @@ def paper_record(
 ) -> dict:
     """One paper in papers.json: what the browser needs to list, search and link it."""
     record = {
+        "affiliations": paper_affiliations(paper),
         "id": paper.id,
         "title": paper.title,
         "authors": paper.author_names,
@@ -88,6 +91,11 @@ def paper_record(
         "thumbnail": paper_thumbnail_url(conference, paper),  # null when it has none
         "tldr": paper.tldr,
     }
+    if (title_html := title_math_html(paper.title)) is not None:
+        record["titleHtml"] = title_html
+    author_ids = [author.key for author in paper.authors]
+    if any(author_ids):  # ORCID / OpenReview ids, aligned with authors
+        record["authorIds"] = author_ids
     # The pipeline's similar papers (ids, best first) and map position, when current.
     if outputs is not None and outputs.current:
         record["similar"] = list(outputs.similar.get(paper.id, ()))
@@ -117,14 +125,44 @@ def papers_json_text(conference: Conference, outputs: PipelineOutputs | None = N
             if paper_id in positions:
                 pos = f'"pos":{positions[paper_id]},'
         records.append(
-            f'{{"authors":{_json_strings(paper.author_names)},"id":{json_string(paper_id)},'
+            f'{{"affiliations":{_json_strings(paper_affiliations(paper))},{_json_author_ids(paper)}'
+            f'"authors":{_json_strings(paper.author_names)},"id":{json_string(paper_id)},'
             f'"keywords":{_json_strings(paper.keywords)},{pos}'
             f'"sessions":{_json_strings(sessions_of.get(paper_id, ()))},{similar}'
             f'"thumbnail":{_json_optional(thumbnail)},"title":{json_string(paper.title)},'
+            f'{_json_title_html(paper.title)}'
             f'"tldr":{json_string(paper.tldr)},"track":{_json_optional(paper.track)},'
             f'"url":{json_string(f"papers/{paper_id}.html")}}}'
         )
     return f"[{','.join(records)}]"
+
+
+def title_math_html(title: str) -> str | None:
+    """A title with $…$ math as HTML (escaped text and sanitized MathML), for the cards
+    the browser builds; None for a title without math (almost all: the card uses the text)."""
+    if "$" not in title:
+        return None
+    html = str(render_title(title))
+    return html if "<math" in html else None
+
+
+def _json_title_html(title: str) -> str:
+    html = title_math_html(title)
+    return "" if html is None else f'"titleHtml":{json_string(html)},'
+
+
+def paper_affiliations(paper: Paper) -> list[str]:
+    """The paper's distinct affiliations, in author order (searched with the authors)."""
+    return list(dict.fromkeys(a.affiliation for a in paper.authors if a.affiliation))
+
+
+def _json_author_ids(paper: Paper) -> str:
+    """ "authorIds": each author's ORCID or OpenReview key (null where none), only for
+    papers where some author has one."""
+    ids = [author.key for author in paper.authors]
+    if not any(ids):
+        return ""
+    return f'"authorIds":[{",".join(map(_json_optional, ids))}],'
 
 
 def _json_strings(values: Iterable[str]) -> str:
@@ -147,8 +185,11 @@ def _compact_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def explore_json_text(conference: Conference, has_vectors: bool) -> str:
-    """Tracks, sessions, and whether vectors.bin is published (for "For you")."""
+def explore_json_text(
+    conference: Conference, has_vectors: bool, labels: MapLabels | None = None
+) -> str:
+    """Tracks, sessions, whether vectors.bin is published (for "For you"), and the map's
+    named clusters (``clusters``: label and paper ids, when the pipeline made them)."""
     zone = conference.config.zone
     tracks = [
         {"id": track.id, "name": track.name, "color": conference.track_color(track.id)}
@@ -170,11 +211,28 @@ def explore_json_text(conference: Conference, has_vectors: bool) -> str:
         for session in sorted(conference.sessions, key=lambda s: (s.start, s.id))
         if session.papers
     ]
-    return _dumps({"tracks": tracks, "sessions": sessions, "vectors": has_vectors})
+    data = {"tracks": tracks, "sessions": sessions, "vectors": has_vectors}
+    if labels is not None and labels.names:
+        members: list[list[str]] = [[] for _ in labels.names]
+        for paper in conference.papers:
+            if (cluster := labels.cluster_of.get(paper.id)) is not None:
+                members[cluster].append(paper.id)
+        data["clusters"] = [{"label": name, "papers": ids}
+                            for name, ids in zip(labels.names, members, strict=True)]
+    return _dumps(data)
+
+
+def abstract_words(text: str) -> str:
+    """An abstract's lowercase words in order, repeats kept (ranking counts them and a
+    quoted phrase must find its words in order); markup and punctuation are dropped."""
+    if text.isascii():
+        return b" ".join(text.encode().translate(_ASCII_WORD_BYTES).split()).decode()
+    return " ".join(_WORD.findall(text.lower()))
 
 
 def search_json_text(conference: Conference) -> str:
-    papers = [search_words(paper.tldr, paper.abstract) for paper in conference.papers]
+    # The TL;DR is in papers.json already; the browser ranks it as its own field.
+    papers = [abstract_words(paper.abstract) for paper in conference.papers]
     pages = [{"kind": "Page", "title": "Help", "url": "help.html",
               "text": search_words(*(f"{e.question} {e.answer}" for e in conference.faq))}]
     for speaker in conference.speakers:

@@ -25,7 +25,8 @@ from ..structure.conference import Conference
 from ..structure.pipeline_outputs import PipelineOutputs
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-RENDERING_LIBRARIES = ("flask", "jinja2", "markupsafe", "markdown-it-py", "nh3", "pydantic")
+RENDERING_LIBRARIES = ("flask", "jinja2", "markupsafe", "markdown-it-py", "nh3", "pydantic",
+                       "latex2mathml")
 
 
 def paper_page_keys(

@@ -88,6 +88,9 @@ class Loaded(Generic[T]):
 class _Collector:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        #: Ids of entries that exist, validated or not, by kind ("paper", "speaker",
+        #: "workshop"): a reference to one that failed validation is no second error.
+        self.existing_ids: dict[str, set[str]] = {}
 
     def add(self, path: str, line: int, field: str, message: str, warning: bool = False) -> None:
         severity = Severity.WARNING if warning else Severity.ERROR
@@ -114,7 +117,14 @@ class _Collector:
         try:
             return model.model_validate(_subtree(raw, prefix), context=context)
         except ValidationError as exc:
-            for error in exc.errors():
+            errors = exc.errors()
+            # A misspelt field is one error: "unknown field 'titel'; did you mean 'title'?"
+            # says it all, so the "title: required field is missing" it causes is left out.
+            misspelt = {(*e["loc"][:-1], hint) for e in errors
+                        if e["type"] == "extra_forbidden" and (hint := _closest_field(model, e))}
+            for error in errors:
+                if error["type"] == "missing" and tuple(error["loc"]) in misspelt:
+                    continue
                 loc = (*prefix, *error["loc"])
                 self.add(path, line_of(raw, loc), _dotted(loc), _message(error, model, loc))
             return None
@@ -137,9 +147,9 @@ def _message(error: dict, model: type[BaseModel], loc: tuple[str | int, ...]) ->
     kind = error["type"]
     if kind == "extra_forbidden":
         name = str(loc[-1])
+        hint = _closest_field(model, error)
         known = _fields_at(model, [step for step in error["loc"][:-1] if isinstance(step, str)])
-        hint = difflib.get_close_matches(name, known, n=1)
-        suggestion = f"; did you mean '{hint[0]}'?" if hint else f" (known: {', '.join(known)})"
+        suggestion = f"; did you mean '{hint}'?" if hint else f" (known: {', '.join(known)})"
         return f"unknown field '{name}'{suggestion}"
     if kind == "missing":
         return "required field is missing"
@@ -147,6 +157,13 @@ def _message(error: dict, model: type[BaseModel], loc: tuple[str | int, ...]) ->
     for prefix in ("Value error, ", "Assertion failed, "):
         message = message.removeprefix(prefix)
     return message
+
+
+def _closest_field(model: type[BaseModel], error: dict) -> str | None:
+    """The known field an unknown one is likely a typo of ("titel" → "title"), if any."""
+    known = _fields_at(model, [step for step in error["loc"][:-1] if isinstance(step, str)])
+    hint = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
+    return hint[0] if hint else None
 
 
 def _fields_at(model: type[BaseModel], path: list[str]) -> list[str]:
@@ -233,9 +250,7 @@ def _load_conference(root: Path, cache: PaperCache) -> tuple[Conference | None, 
         lists[name] = list(_load_list(root / name, model, out, context))
     pages = list(_load_pages(root / "pages", out))
 
-    if config is None:
-        return None, sorted(out.problems)
-
+    # Every check runs, whatever failed before, so one run reports every problem.
     _check_ids(out, [*papers], "paper")
     for name in ("speakers.yml", "workshops.yml", "sessions.yml"):
         _check_ids(out, lists[name], name.removesuffix("s.yml"))
@@ -244,7 +259,7 @@ def _load_conference(root: Path, cache: PaperCache) -> tuple[Conference | None, 
 
     cache.save()
     errors = [p for p in out.problems if p.severity is Severity.ERROR]
-    if errors:
+    if errors or config is None:
         return None, sorted(out.problems)
 
     def items(name: str) -> tuple:
@@ -311,6 +326,8 @@ def _load_papers(root: Path, out: _Collector, cache: PaperCache) -> list[Loaded[
     shown = display_path(folder)
     prefix = "" if shown == "." else f"{shown}/"  # display_path(folder / name) is prefix + name
     files = _paper_files(folder)
+    # A paper file that fails validation still names an existing paper (its id is its name).
+    out.existing_ids["paper"] = {os.path.splitext(name)[0] for name, _ in files}
     found: dict[str, PaperRecord] = {}
     changed = []
     for name, stamp in files:
@@ -504,6 +521,9 @@ def _load_list(file: Path, model: type[M], out: _Collector, context: dict) -> It
         item = out.validate(model, raw, path, (index,), context)
         if item is not None:
             yield Loaded(item, path, raw, (index,))
+        elif isinstance(raw[index].get("id"), str):
+            kind = file.name.removesuffix("s.yml")
+            out.existing_ids.setdefault(kind, set()).add(raw[index]["id"])
 
 
 def _load_pages(folder: Path, out: _Collector) -> Iterator[Loaded[Page]]:
@@ -562,12 +582,16 @@ def _check_ids(out: _Collector, loaded: list[Loaded], kind: str) -> None:
 
 
 def _check_references(
-    out: _Collector, config: Config, papers: list[Loaded[Paper]], lists: dict[str, list[Loaded]]
+    out: _Collector,
+    config: Config | None,
+    papers: list[Loaded[Paper]],
+    lists: dict[str, list[Loaded]],
 ) -> None:
-    tracks = {track.id for track in config.tracks}
-    paper_ids = {p.item.id for p in papers}
-    speaker_ids = {s.item.id for s in lists["speakers.yml"]}
-    workshop_ids = {w.item.id for w in lists["workshops.yml"]}
+    tracks = {track.id for track in config.tracks} if config is not None else set()
+    existing = out.existing_ids
+    paper_ids = {p.item.id for p in papers} | existing.get("paper", set())
+    speaker_ids = {s.item.id for s in lists["speakers.yml"]} | existing.get("speaker", set())
+    workshop_ids = {w.item.id for w in lists["workshops.yml"]} | existing.get("workshop", set())
 
     if tracks:
         for paper in papers:

@@ -431,6 +431,17 @@ class Config(Model):
 class Author(Model):
     name: Line
     affiliation: Line | None = None
+    #: Who the author is when a name is not enough (two "Wei Zhang"s): an ORCID iD or an
+    #: OpenReview profile id. "Papers by this author" matches by it where there is one.
+    orcid: str | None = Field(default=None, pattern=r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+    openreview: str | None = Field(default=None, pattern=r"^~[A-Za-z0-9_.\-]{1,100}$")
+
+    @property
+    def key(self) -> str | None:
+        """"orcid:<iD>" or "openreview:<id>" (ORCID first), or None: how links name them."""
+        if self.orcid:
+            return f"orcid:{self.orcid}"
+        return f"openreview:{self.openreview}" if self.openreview else None
 
 
 class PaperLinks(Model):

@@ -2,9 +2,12 @@
 // [data-star] button on the page shows and toggles its paper's star.
 //
 // The key and format (a JSON array of paper ids) are shared: the schedule feature
-// (static/js/schedule.js) reads them to build the personal agenda.
+// (static/js/schedule.js) reads them to build the personal agenda. The key is this
+// site's own (common.js storageKey()), so two sites on one origin keep separate stars.
 
-const STORAGE_KEY = "miniconf.bookmarks";
+import { storageKey } from "./common.js";
+
+const STORAGE_KEY = storageKey("bookmarks");
 const CHANGED = "miniconf:bookmarks-changed";
 
 export function starredIds() {

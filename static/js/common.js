@@ -9,6 +9,33 @@ export function siteUrl(path) {
   return new URL(path, siteRoot).href;
 }
 
+/**
+ * The localStorage key of one of this site's settings ("bookmarks", "agenda",
+ * "timezone"). Keys are per site, scoped by the site's root path, because several
+ * MiniConf sites can share one origin (GitHub Pages project sites all live on
+ * org.github.io). static/js/schedule.js (a classic script) scopes its keys the same way.
+ */
+export function storageKey(name) {
+  carryOverOnce();
+  return `miniconf:${siteRoot.pathname}:${name}`;
+}
+
+/** Settings kept under the unscoped keys of earlier versions are copied, once, to this site's. */
+function carryOverOnce() {
+  const marker = `miniconf:${siteRoot.pathname}:carried-over`;
+  try {
+    if (localStorage.getItem(marker)) return;
+    for (const name of ["bookmarks", "agenda", "timezone"]) {
+      const old = localStorage.getItem(`miniconf.${name}`);
+      const key = `miniconf:${siteRoot.pathname}:${name}`;
+      if (old !== null && localStorage.getItem(key) === null) localStorage.setItem(key, old);
+    }
+    localStorage.setItem(marker, "1");
+  } catch {
+    // Storage disabled: nothing to carry over.
+  }
+}
+
 const loads = new Map();
 
 /** Fetch a JSON file of the site once per page, however many modules ask for it. */
@@ -48,19 +75,20 @@ export function matchesAll(text, terms) {
   return true;
 }
 
-/** The lowercase text a query is matched against, without the abstract (loaded later). */
-export function paperText(paper) {
-  return [paper.title, paper.authors.join(" "), paper.keywords.join(" "), paper.tldr || "", paper.id]
-    .join(" ").toLowerCase();
+/** Link to the papers page filtered by some URL parameters ({kw: "x"}, {author: "Ada"}). */
+export function papersUrl(params) {
+  return `${siteUrl("papers.html")}?${new URLSearchParams(params)}`;
 }
 
 /** The star button of one paper; bookmarks.js keeps every button of a paper in sync. */
-export function starButton(paperId, pressed) {
+export function starButton(paperId, pressed, title) {
   return el("button", {
     type: "button", class: "star-button star-small", "data-star": paperId,
     "aria-pressed": pressed ? "true" : "false",
   }, el("span", {class: "star-icon", "aria-hidden": "true"}, pressed ? "★" : "☆"),
-  el("span", {class: "star-label"}, pressed ? "Starred" : "Star"));
+  el("span", {class: "star-label"}, pressed ? "Starred" : "Star"),
+  // The accessible name says which paper (Star “Ribbon Attention…”), like the page's buttons.
+  el("span", {class: "visually-hidden"}, `“${title}”`));
 }
 
 /** Tracks by id ({id, name, color}) from explore.json; color is the theme's 1-6. */
@@ -68,21 +96,43 @@ export function tracksById(explore) {
   return new Map(explore.tracks.map((track) => [track.id, track]));
 }
 
-/** A compact paper card (the same content as the paper_card macro, built in the browser). */
-export function paperCard(paper, tracks, starred, tag = "li") {
+/**
+ * A compact paper card (the same content as the paper_card macro, built in the browser).
+ * `mark(text)` gives a text's nodes with the query's matches marked (rank.js marked()).
+ */
+export function paperCard(paper, tracks, starred, tag = "li", mark = (text) => [text]) {
   const track = tracks.get(paper.track);
+  const authors = [];
+  paper.authors.forEach((name, i) => {
+    if (i) authors.push(", ");
+    const key = paper.authorIds?.[i];
+    const params = key ? {author: name, author_id: key} : {author: name};
+    authors.push(el("a", {href: papersUrl(params), class: "author-link"}, ...mark(name)));
+  });
   const card = el("article", {class: "card paper-card", "data-paper-id": paper.id},
     el("div", {class: "card-head"},
-      el("h3", {}, el("a", {href: siteUrl(paper.url)}, paper.title)),
-      starButton(paper.id, starred)),
+      el("h3", {}, el("a", {href: siteUrl(paper.url)}, ...(paper.titleHtml ? [mathTitle(paper.titleHtml)] : mark(paper.title)))),
+      starButton(paper.id, starred, paper.title)),
     paper.thumbnail ? el("img", {class: "card-thumb-side", src: siteUrl(paper.thumbnail), alt: "",
       width: 160, height: 90, loading: "lazy", decoding: "async"}) : null,
-    el("p", {class: "byline"}, paper.authors.join(", ")),
-    paper.track ? el("span", {class: `track t${track?.color || 1}`}, track?.name || paper.track) : null,
-    paper.tldr ? el("p", {class: "tldr"}, paper.tldr) : null,
+    el("p", {class: "byline"}, ...authors),
+    paper.track ? el("a", {class: `track t${track?.color || 1}`, href: papersUrl({track: paper.track})},
+      track?.name || paper.track) : null,
+    paper.tldr ? el("p", {class: "tldr"}, ...mark(paper.tldr)) : null,
     paper.keywords.length ? el("ul", {class: "tags", "aria-label": "Keywords"},
-      ...paper.keywords.map((keyword) => el("li", {}, keyword))) : null);
+      ...paper.keywords.map((keyword) => el("li", {}, el("a", {href: papersUrl({kw: keyword})}, ...mark(keyword))))) : null);
   return el(tag, {}, card);
+}
+
+/**
+ * A title with math: papers.json's titleHtml, made at build time from escaped text and
+ * MathML that the build's sanitizer reduced to math elements (miniconf/site/markup.py),
+ * so it is parsed as HTML, unlike any other data; a <template> parses it inert.
+ */
+function mathTitle(html) {
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  return template.content;
 }
 
 /** Track colours: the theme's --t1 … --t6, then evenly spread hues for further tracks. */

@@ -6,9 +6,16 @@
 // papers are listed beside the map. A grid of buckets finds the paper under the
 // pointer without scanning every point. The list beside the map (papers in view,
 // matching the highlight, or selected) offers the same papers to keyboards.
+//
+// Colours are the tracks'; on a site without tracks, the pipeline's clusters
+// (explore.json "clusters", from pipeline/labels.py), whose names are drawn over their
+// regions wherever they fit without overlapping (more appear as one zooms in). The
+// view (centre, zoom) and the highlight query live in the URL (?x=&y=&z=&q=), and
+// ?paper=ID (a paper page's "Show on the map") centres on that paper and selects it.
 
 import { onBookmarksChanged, starredIds } from "./bookmarks.js";
-import { el, fetchJSON, matchesAll, paperText, queryTerms, siteUrl, trackColours } from "./common.js";
+import { el, fetchJSON, siteUrl, trackColours } from "./common.js";
+import { paperIndex, rankedOrder, search } from "./rank.js";
 
 const GRID = 128; // buckets per side of the hover index
 const HOVER_RADIUS = 8; // CSS pixels
@@ -37,22 +44,44 @@ async function start(root) {
   const count = placed.length;
   const xs = new Float32Array(count);
   const ys = new Float32Array(count);
-  const texts = placed.map(paperText);
-  const trackIds = explore.tracks.map((track) => track.id);
-  const trackNames = new Map(explore.tracks.map((track) => [track.id, track.name]));
-  const byTrack = new Map(trackIds.map((id) => [id, []]));
-  const untracked = [];
+  // Where each placed paper is in papers.json (the search index's numbering).
+  const paperNumber = new Map(papers.map((paper, n) => [paper, n]));
+  const indexOf = Int32Array.from(placed, (paper) => paperNumber.get(paper));
+  // Colour groups: tracks when papers have them, else the pipeline's named clusters.
+  const clusters = explore.clusters || [];
+  const byTracks = placed.some((paper) => paper.track);
+  const clusterOf = new Map();
+  clusters.forEach((cluster, c) => { for (const id of cluster.papers) clusterOf.set(id, `c${c}`); });
+  const groupIds = byTracks ? explore.tracks.map((track) => track.id) : clusters.map((_, c) => `c${c}`);
+  const groupNames = new Map(byTracks ? explore.tracks.map((track) => [track.id, track.name])
+    : clusters.map((cluster, c) => [`c${c}`, cluster.label]));
+  const groups = new Map([...groupIds.map((id) => [id, []]), ["", []]]); // "": no group (grey)
+  const groupOf = placed.map((paper) => {
+    const id = byTracks ? paper.track : clusterOf.get(paper.id);
+    return groups.has(id) ? id : "";
+  });
   const buckets = Array.from({length: GRID * GRID}, () => []);
   placed.forEach((paper, i) => {
     xs[i] = paper.pos[0];
     ys[i] = paper.pos[1];
-    (byTrack.get(paper.track) || untracked).push(i);
+    groups.get(groupOf[i]).push(i);
     buckets[bucketOf(xs[i], ys[i])].push(i);
   });
-  let colours = trackColours(trackIds);
+  const withGrey = (map) => map.set("", "#8a8f98");
+  let colours = withGrey(trackColours(groupIds));
+  // Where each cluster's name goes: the mean position of its papers (largest first).
+  // (Named on every map that has clusters, coloured by track or not.)
+  const regionLabels = clusters.map((cluster) => ({text: cluster.label, x: 0, y: 0, size: 0}));
+  placed.forEach((paper, i) => {
+    const label = regionLabels[Number(clusterOf.get(paper.id)?.slice(1))];
+    if (label) { label.x += xs[i]; label.y += ys[i]; label.size += 1; }
+  });
+  for (const label of regionLabels) { label.x /= label.size || 1; label.y /= label.size || 1; }
+  regionLabels.sort((a, b) => b.size - a.size);
 
   const view = {x0: 0, y0: 0, scale: 1, width: 0, height: 0};
   let highlighted = null; // Uint8Array of matches, or null when no query
+  let highlightOrder = []; // the matches' indices, best match first
   let selected = null; // array of indices, or null
   let starred = starredIds();
   let hovered = -1;
@@ -79,7 +108,7 @@ async function start(root) {
     const ratio = window.devicePixelRatio || 1;
     canvas.width = Math.round(rect.width * ratio);
     canvas.height = Math.round(rect.height * ratio);
-    if (first) fit();
+    if (first) { fit(); restoreView(); }
     requestDraw();
   }
 
@@ -112,27 +141,30 @@ async function start(root) {
       }
     };
     context.globalAlpha = highlighted || selected ? 0.22 : 0.85;
-    for (const [id, indices] of byTrack) {
+    for (const [id, indices] of groups) {
       context.fillStyle = colours.get(id);
       plot(indices);
       context.fill();
     }
-    context.fillStyle = "#888";
-    plot(untracked);
-    context.fill();
     context.globalAlpha = 1;
+    const ink = getComputedStyle(canvas).color;
+    // Highlighted and selected papers: full colour, larger, outlined in the text colour,
+    // so they stand out whatever their colour (grey ones included).
     const emphasised = [];
     if (highlighted) for (let i = 0; i < count; i++) if (highlighted[i]) emphasised.push(i);
     if (selected) emphasised.push(...selected);
     if (emphasised.length) {
-      for (const [id, indices] of byTrack) {
+      context.strokeStyle = ink;
+      context.lineWidth = 1.5;
+      for (const [id] of groups) {
         context.fillStyle = colours.get(id);
-        plot(emphasised.filter((i) => placed[i].track === id), 1);
+        plot(emphasised.filter((i) => groupOf[i] === id), 1.5);
         context.fill();
+        context.stroke();
       }
     }
+    drawRegionLabels(context, ink);
     // Starred papers: a larger ring in the text colour, above everything else.
-    const ink = getComputedStyle(canvas).color;
     if (starred.size) {
       context.strokeStyle = ink;
       context.lineWidth = 2;
@@ -159,6 +191,34 @@ async function start(root) {
       context.setLineDash([]);
     }
     performance.measure("map-draw", "map-draw-start");
+  }
+
+  // Cluster names, largest cluster first, each where it fits without overlapping one
+  // already drawn: zooming in spreads the regions apart and more names appear.
+  function drawRegionLabels(context, ink) {
+    if (!regionLabels.length) return;
+    const placedBoxes = [];
+    context.font = "600 13px system-ui, sans-serif";
+    context.textAlign = "center";
+    context.textBaseline = "middle";
+    context.lineJoin = "round";
+    const halo = getComputedStyle(canvas.parentElement).backgroundColor; // the stage's surface
+    for (const label of regionLabels) {
+      if (!label.size || !label.text) continue;
+      const sx = (label.x - view.x0) * view.scale;
+      const sy = (label.y - view.y0) * view.scale;
+      const width = context.measureText(label.text).width + 10;
+      const box = {x1: sx - width / 2, y1: sy - 10, x2: sx + width / 2, y2: sy + 10};
+      if (box.x2 < 0 || box.y2 < 0 || box.x1 > view.width || box.y1 > view.height) continue;
+      if (placedBoxes.some((b) => box.x1 < b.x2 && b.x1 < box.x2 && box.y1 < b.y2 && b.y1 < box.y2)) continue;
+      placedBoxes.push(box);
+      context.strokeStyle = halo;
+      context.lineWidth = 4;
+      context.strokeText(label.text, sx, sy);
+      context.fillStyle = ink;
+      context.fillText(label.text, sx, sy);
+    }
+    root.dataset.labelsDrawn = String(placedBoxes.length);
   }
 
   function toWorld(sx, sy) {
@@ -204,6 +264,7 @@ async function start(root) {
   function scheduleList() {
     clearTimeout(listTimer);
     listTimer = setTimeout(renderList, 150);
+    scheduleViewWrite();
   }
 
   function renderList() {
@@ -213,8 +274,7 @@ async function start(root) {
       indices = selected;
     } else if (highlighted) {
       listHeading.textContent = "Matching papers";
-      indices = [];
-      for (let i = 0; i < count; i++) if (highlighted[i]) indices.push(i);
+      indices = highlightOrder;
     } else {
       listHeading.textContent = "Papers in view";
       const [left, top] = toWorld(0, 0);
@@ -231,7 +291,7 @@ async function start(root) {
     list.replaceChildren(...shown.map((i) => {
       const paper = placed[i];
       return el("li", {class: starred.has(paper.id) ? "is-starred" : null},
-        el("span", {class: `swatch track-${paper.track}`, "aria-hidden": "true"}),
+        el("span", {class: `swatch track-${groupOf[i]}`, "aria-hidden": "true"}),
         el("a", {href: siteUrl(paper.url), "data-index": i}, paper.title),
         starred.has(paper.id) ? el("span", {class: "star-mark", title: "Starred"}, " ★") : null);
     }));
@@ -369,19 +429,57 @@ async function start(root) {
     selectButton.setAttribute("aria-pressed", on ? "true" : "false");
     canvas.classList.toggle("selecting", on);
   });
-  queryInput.addEventListener("input", () => {
-    const terms = queryTerms(queryInput.value);
-    highlighted = terms.length ? Uint8Array.from(texts, (text) => (matchesAll(text, terms) ? 1 : 0)) : null;
+  // The highlight finds what the papers page finds (rank.js), abstracts included.
+  async function applyHighlight() {
+    const index = await paperIndex("full");
+    const result = search(index, queryInput.value);
+    highlighted = result ? Uint8Array.from(indexOf, (n) => result.matched[n]) : null;
+    // The list beside the map shows the matches best first, as the papers page does.
+    const placedAt = new Map(Array.from(indexOf, (n, i) => [n, i]));
+    highlightOrder = result ? rankedOrder(result).filter((n) => placedAt.has(n)).map((n) => placedAt.get(n)) : [];
     requestDraw();
     renderList();
-  });
+    scheduleViewWrite();
+  }
+  queryInput.addEventListener("input", applyHighlight);
+
+  // ------------------------------------------------------------------ the view in the URL
+  let viewTimer = 0;
+  function scheduleViewWrite() {
+    clearTimeout(viewTimer);
+    viewTimer = setTimeout(() => {
+      const [cx, cy] = toWorld(view.width / 2, view.height / 2);
+      const params = new URLSearchParams();
+      params.set("x", cx.toFixed(4));
+      params.set("y", cy.toFixed(4));
+      params.set("z", (view.scale / (Math.min(view.width, view.height) * 0.92)).toFixed(3));
+      if (queryInput.value.trim()) params.set("q", queryInput.value.trim());
+      history.replaceState(history.state, "", `?${params}`);
+    }, 300);
+  }
+
+  function restoreView() {
+    const params = new URLSearchParams(window.location.search);
+    const shown = params.has("paper") ? placed.findIndex((paper) => paper.id === params.get("paper")) : -1;
+    const number = (name) => (params.has(name) && Number.isFinite(Number(params.get(name))) ? Number(params.get(name)) : null);
+    let [cx, cy, zoom] = [number("x"), number("y"), number("z")];
+    if (shown >= 0) {
+      selected = [shown];
+      [cx, cy, zoom] = [xs[shown], ys[shown], Math.max(zoom || 0, 4)];
+    }
+    if (zoom !== null) view.scale = Math.min(Math.max(Math.min(view.width, view.height) * 0.92 * zoom, 50), 200000);
+    if (cx !== null && cy !== null) {
+      view.x0 = cx - view.width / (2 * view.scale);
+      view.y0 = cy - view.height / (2 * view.scale);
+    }
+    if (params.get("q")) { queryInput.value = params.get("q"); applyHighlight(); }
+  }
 
   const legend = document.getElementById("map-legend");
-  const perTrack = new Map();
-  for (const paper of placed) perTrack.set(paper.track, (perTrack.get(paper.track) || 0) + 1);
-  legend.replaceChildren(...trackIds.filter((id) => perTrack.has(id)).map((id) =>
+  legend.setAttribute("aria-label", byTracks ? "Tracks" : "Regions of the map");
+  legend.replaceChildren(...groupIds.filter((id) => groups.get(id).length).map((id) =>
     el("li", {}, el("span", {class: `swatch track-${id}`, "aria-hidden": "true"}),
-      `${trackNames.get(id)} (${perTrack.get(id)})`)));
+      `${groupNames.get(id)} (${groups.get(id).length})`)));
   // Swatches take the same colours as the canvas (computed from the theme).
   const paintSwatches = () => {
     for (const swatch of root.querySelectorAll(".swatch")) {
@@ -389,12 +487,18 @@ async function start(root) {
       if (colours.has(track)) swatch.style.setProperty("--swatch", colours.get(track));
     }
   };
+  if (byTracks && clusters.length) {
+    const regions = document.getElementById("map-regions");
+    regions.replaceChildren(...clusters.map((cluster) => el("li", {}, `${cluster.label} (${cluster.papers.length})`)));
+    regions.hidden = false;
+    document.getElementById("map-regions-heading").hidden = false;
+  }
   new MutationObserver(paintSwatches).observe(list, {childList: true});
   paintSwatches();
 
   onBookmarksChanged(() => { starred = starredIds(); requestDraw(); renderList(); });
   matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => {
-    colours = trackColours(trackIds);
+    colours = withGrey(trackColours(groupIds));
     paintSwatches();
     requestDraw();
   });

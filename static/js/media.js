@@ -24,9 +24,17 @@ function loadPlayer(facade) {
   frame.focus();
 }
 
+// The page holds a link to the talk on its host (what works without JavaScript); here
+// it becomes a real button (Enter or Space) that plays the talk in the page.
 for (const facade of document.querySelectorAll(".media-facade[data-embed-src]")) {
-  const button = facade.querySelector(".media-play");
-  if (button) {
+  const link = facade.querySelector("a.media-play");
+  if (link) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = link.className;
+    button.setAttribute("aria-describedby", link.getAttribute("aria-describedby"));
+    button.append(...link.childNodes);
+    link.replaceWith(button);
     button.addEventListener("click", () => loadPlayer(facade), { once: true });
   }
 }

@@ -1,12 +1,14 @@
-// The papers page: instant search, facets with counts, sorting, state in the URL query.
+// The papers page: ranked search, facets with counts, sorting, state in the URL query.
 //
-// Built for 10,000 papers: each paper's lowercase search text is computed once; a
-// keystroke is one pass over those strings (no debounce needed), and only a page of
-// cards is rendered ("Show more" and scrolling add the next page). The server-rendered
-// list stays in the HTML for browsers without JavaScript.
+// Built for 10,000 papers: the search is rank.js's inverted index (a keystroke reads
+// only its words' postings; no debounce needed), and only a page of cards is rendered
+// ("Show more" and scrolling add the next page). The server-rendered list stays in the
+// HTML for browsers without JavaScript. Back from a paper restores the cards shown and
+// the scroll position (kept in history.state).
 
 import { onBookmarksChanged, refreshStarButtons, starredIds } from "./bookmarks.js";
-import { fetchJSON, matchesAll, paperCard, paperText, queryTerms, tracksById } from "./common.js";
+import { fetchJSON, paperCard, tracksById } from "./common.js";
+import { marked, paperIndex, rankedOrder, search } from "./rank.js";
 import { dayLabel, viewerDay } from "./zones.js";
 
 const PAGE_SIZE = 50;
@@ -54,12 +56,13 @@ async function start(root) {
       kw: paper.keywords,
     };
     const codes = FACETS.map((facet) => Int32Array.from(values[facet], (value) => code(facet, value)));
-    return {paper, index, text: paperText(paper), codes, start: starts.length ? Math.min(...starts) : Infinity};
+    return {paper, index, codes, start: starts.length ? Math.min(...starts) : Infinity};
   });
   const collator = new Intl.Collator(undefined, {sensitivity: "base", numeric: true});
   const byTitle = items.slice().sort((a, b) => collator.compare(a.paper.title, b.paper.title));
-  const titleRank = new Map(byTitle.map((item, rank) => [item, rank]));
-  const byTime = items.slice().sort((a, b) => a.start - b.start || titleRank.get(a) - titleRank.get(b));
+  const titleRank = new Int32Array(items.length);
+  byTitle.forEach((item, rank) => { titleRank[item.index] = rank; });
+  const byTime = items.slice().sort((a, b) => a.start - b.start || titleRank[a.index] - titleRank[b.index]);
 
   const labels = {
     track: (id) => trackNames.get(id) || id,
@@ -69,26 +72,29 @@ async function start(root) {
   };
   const allLabels = {track: "All tracks", day: "All days", session: "All sessions", kw: "All keywords"};
   const state = readState();
+  const authorFilter = document.getElementById("paper-author-filter");
   let shown = PAGE_SIZE;
   let results = [];
   let writeTimer = 0;
 
   function readState() {
     const params = new URLSearchParams(window.location.search);
-    const read = {q: params.get("q") || "", sort: params.get("sort") || "title", seed: params.get("seed") || ""};
+    // sort "" is "best match" (by title when there is no query).
+    const read = {q: params.get("q") || "", sort: params.get("sort") || "", seed: params.get("seed") || "",
+                  author: params.get("author") || "", author_id: params.get("author_id") || ""};
     for (const facet of FACETS) read[facet] = params.get(facet) || "";
-    if (!["title", "time", "shuffle"].includes(read.sort)) read.sort = "title";
+    if (!["", "title", "time", "shuffle"].includes(read.sort)) read.sort = "";
     if (read.sort === "shuffle" && !read.seed) read.seed = newSeed();
     return read;
   }
 
   function writeState() {
     const params = new URLSearchParams();
-    for (const key of ["q", ...FACETS]) if (state[key]) params.set(key, state[key]);
-    if (state.sort !== "title") params.set("sort", state.sort);
+    for (const key of ["q", "author", "author_id", ...FACETS]) if (state[key]) params.set(key, state[key]);
+    if (state.sort) params.set("sort", state.sort);
     if (state.sort === "shuffle") params.set("seed", state.seed);
-    const search = params.toString();
-    history.replaceState(null, "", search ? `?${search}` : window.location.pathname);
+    const query = params.toString();
+    history.replaceState(history.state, "", query ? `?${query}` : window.location.pathname);
   }
 
   function newSeed() {
@@ -115,31 +121,44 @@ async function start(root) {
     return byTitle;
   }
 
-  // Which papers match the query, by index. Typing extends a query, and every paper that
-  // matches "lang" also matched "lan", so only the previous matches are searched again.
-  const queryMatches = new Uint8Array(items.length);
-  let matchedQuery = null;
+  // The search index: titles, keywords, authors and TL;DRs first (built on the first
+  // query), then with the abstracts once search.json has arrived.
+  let index = null;
+  let ranking = null; // rank.js search() of the query, or null without one
+  let mark = (text) => [text];
 
-  function matchQuery() {
-    const query = state.q.trim().toLowerCase().replace(/\s+/g, " ");
-    const terms = queryTerms(query);
-    const narrowing = matchedQuery !== null && query.startsWith(matchedQuery);
-    for (const item of items) {
-      if (narrowing && !queryMatches[item.index]) continue;
-      queryMatches[item.index] = !terms.length || matchesAll(item.text, terms) ? 1 : 0;
-    }
-    matchedQuery = terms.length ? query : null;
+  function rankQuery() {
+    ranking = state.q.trim() && index ? search(index, state.q) : null;
+    mark = ranking ? (text) => marked(text, ranking.query) : (text) => [text];
   }
 
-  function update({typing = false} = {}) {
+  // Papers of one author (from an author link): by their ORCID or OpenReview id where the
+  // link has one (authors without an id then match by name), else by name, case and
+  // accents aside.
+  const sameName = (a, b) => a.localeCompare(b, undefined, {sensitivity: "base"}) === 0;
+  const byAuthor = (paper) => paper.authors.some((name, i) => {
+    const key = paper.authorIds?.[i];
+    return state.author_id && key ? key === state.author_id : sameName(name, state.author);
+  });
+
+  function sequence() {
+    if (ranking && !state.sort) return rankedOrder(ranking, titleRank).map((i) => items[i]);
+    return ordered();
+  }
+
+  async function update({typing = false} = {}) {
+    if (state.q.trim() && !index) index = await paperIndex("titles");
     performance.mark("papers-update-start");
-    matchQuery();
+    rankQuery();
+    authorFilter.hidden = !state.author;
+    authorFilter.querySelector("[data-author-name]").textContent = state.author;
     const counts = FACETS.map((facet) => new Int32Array(facetValues[facet].length));
     const chosen = FACETS.map((facet) => (state[facet] ? facetCode[facet].get(state[facet]) ?? -2 : -1));
     const filtering = chosen.some((choice) => choice !== -1);
     results = [];
-    for (const item of ordered()) {
-      if (!queryMatches[item.index]) continue;
+    for (const item of sequence()) {
+      if (ranking && !ranking.matched[item.index]) continue;
+      if (state.author && !byAuthor(item.paper)) continue;
       // A facet's counts ignore that facet's own choice (so its other options stay useful).
       let failed = -1;
       let failures = 0;
@@ -194,7 +213,7 @@ async function start(root) {
 
   function render() {
     const starred = starredIds();
-    const cards = results.slice(0, shown).map((item) => paperCard(item.paper, tracks, starred.has(item.paper.id)));
+    const cards = results.slice(0, shown).map((item) => paperCard(item.paper, tracks, starred.has(item.paper.id), "li", mark));
     list.replaceChildren(...cards);
     const total = results.length;
     const number = (n) => n.toLocaleString("en");
@@ -208,7 +227,7 @@ async function start(root) {
   function showMore() {
     const starred = starredIds();
     const next = results.slice(shown, shown + PAGE_SIZE);
-    list.append(...next.map((item) => paperCard(item.paper, tracks, starred.has(item.paper.id))));
+    list.append(...next.map((item) => paperCard(item.paper, tracks, starred.has(item.paper.id), "li", mark)));
     shown += next.length;
     more.hidden = shown >= results.length;
     more.textContent = `Show more (${Math.min(PAGE_SIZE, results.length - shown)} of ${results.length - shown} left)`;
@@ -228,10 +247,14 @@ async function start(root) {
     update();
   });
   document.getElementById("paper-clear").addEventListener("click", () => {
-    for (const key of ["q", ...FACETS]) state[key] = "";
+    for (const key of ["q", "author", "author_id", ...FACETS]) state[key] = "";
     query.value = "";
-    state.sort = "title";
-    sort.value = "title";
+    state.sort = "";
+    sort.value = "";
+    update();
+  });
+  authorFilter.querySelector("button").addEventListener("click", () => {
+    state.author = state.author_id = "";
     update();
   });
   more.addEventListener("click", showMore);
@@ -241,18 +264,37 @@ async function start(root) {
   }, {rootMargin: "400px"}).observe(more);
   onBookmarksChanged(() => refreshStarButtons(list));
 
+  // Back from a paper: show as many cards as before and scroll to where the reader was.
+  // The browser restores the URL (filters, query); history.state holds the rest.
+  let saveTimer = 0;
+  const saveView = () => {
+    history.replaceState({...history.state, papersShown: shown, papersScroll: window.scrollY}, "");
+  };
+  window.addEventListener("scroll", () => { clearTimeout(saveTimer); saveTimer = setTimeout(saveView, 150); },
+    {passive: true});
+  window.addEventListener("pagehide", saveView);
+  if ("scrollRestoration" in history) history.scrollRestoration = "manual";
+
   query.value = state.q;
   sort.value = state.sort;
   root.hidden = false;
   document.getElementById("paper-index-section")?.remove(); // the plain list, now replaced
-  update();
+  await update();
+  const saved = history.state || {};
+  if (saved.papersShown > shown) {
+    shown = Math.min(saved.papersShown, results.length);
+    render();
+  }
+  if (saved.papersScroll) window.scrollTo(0, saved.papersScroll);
   root.dataset.ready = "true";
   performance.mark("papers-interactive");
 
-  // Abstract words arrive after the first render: the page is usable before they land.
-  const search = await fetchJSON("search.json");
-  items.forEach((item, index) => { item.text += ` ${search.papers[index] || ""}`; });
-  matchedQuery = null; // texts grew: earlier non-matches may match now
+  // The abstracts arrive after the first render: the page is usable before they land.
+  index = await paperIndex("full");
   root.dataset.abstracts = "true";
-  if (state.q) update();
+  if (state.q) {
+    const keep = shown;
+    await update();
+    if (keep > shown) { shown = Math.min(keep, results.length); render(); }
+  }
 }

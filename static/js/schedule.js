@@ -9,10 +9,11 @@
 // agenda .ics from bookmarked papers, and on the schedule page starts the timetable
 // (timetable.js: the visitor's days, grid or list, filters).
 //
-// Storage (localStorage): "miniconf.timezone" (zones.js); "miniconf.agenda" is a JSON
-// array of the session ids the visitor added to their agenda here; "miniconf.bookmarks"
-// is read only: a JSON array of paper ids, written by the bookmarks feature.
+// Storage (localStorage, keys per site, common.js storageKey()): "timezone" (zones.js);
+// "agenda" is a JSON array of the session ids the visitor added to their agenda here;
+// "bookmarks" is read only: a JSON array of paper ids, written by the bookmarks feature.
 
+import { storageKey } from "./common.js";
 import { setUpTimetable } from "./timetable.js";
 import {
   activeZone, browserZone, formatter, renderRange, rememberZone, storedZone, TIME, dateTime,
@@ -22,8 +23,8 @@ import {
 const script = document.querySelector("script[data-schedule-script]");
 const CONFERENCE_ZONE = script?.dataset.conferenceZone || "UTC";
 const SESSIONS_URL = script?.dataset.sessionsUrl || "sessions.json";
-const BOOKMARKS_KEY = "miniconf.bookmarks";
-const AGENDA_KEY = "miniconf.agenda";
+const BOOKMARKS_KEY = storageKey("bookmarks");
+const AGENDA_KEY = storageKey("agenda");
 const MINUTE = 60 * 1000;
 
 // ------------------------------------------------------------------ times on the page

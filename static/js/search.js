@@ -1,37 +1,38 @@
-// The header's site-wide search: papers (title, authors, keywords, abstract words),
-// speakers, workshops, sessions and pages, from papers.json and search.json (written at
-// freeze time). The index loads on first focus, so pages that never search pay nothing.
+// The header's site-wide search: papers ranked by rank.js (title, keywords, authors and
+// affiliations, TL;DR, abstract), then speakers, workshops, sessions and pages, from
+// papers.json and search.json (written at freeze time). The index loads on first focus,
+// so pages that never search pay nothing.
 
-import { el, fetchJSON, matchesAll, paperText, queryTerms, siteUrl } from "./common.js";
+import { el, fetchJSON, siteUrl } from "./common.js";
+import { buildIndex, marked, paperIndex, rankedOrder, search } from "./rank.js";
 
 const MAX_RESULTS = 8;
+const MAX_PAGES = 3; // other pages shown when papers match too
 
 async function loadIndex() {
-  const [papers, search] = await Promise.all([fetchJSON("papers.json"), fetchJSON("search.json")]);
-  const entries = papers.map((paper, index) => ({
-    kind: "Paper", title: paper.title, url: paper.url, detail: paper.authors.join(", "),
-    titleText: paper.title.toLowerCase(),
-    text: `${paperText(paper)} ${search.papers[index] || ""}`,
-  }));
-  for (const page of search.pages) {
-    const titleText = page.title.toLowerCase();
-    entries.push({...page, detail: "", titleText, text: `${titleText} ${page.text}`});
-  }
-  return entries;
+  const [papers, searchData, papersIndex] = await Promise.all([
+    fetchJSON("papers.json"), fetchJSON("search.json"), paperIndex("full")]);
+  const pages = searchData.pages;
+  // Other pages are ranked the same way: their title as the title, their words as the abstract.
+  const pagesIndex = buildIndex(pages.map((page) => [page.title, "", "", "", page.text]));
+  return {papers, papersIndex, pages, pagesIndex};
 }
 
-/** Best matches first: a title containing every term beats a match elsewhere. */
-export function searchEntries(entries, query, limit = MAX_RESULTS) {
-  const terms = queryTerms(query);
-  if (!terms.length) return {results: [], total: 0};
-  const inTitle = [];
-  const elsewhere = [];
-  for (const entry of entries) {
-    if (matchesAll(entry.titleText, terms)) inTitle.push(entry);
-    else if (matchesAll(entry.text, terms)) elsewhere.push(entry);
-  }
-  const all = inTitle.concat(elsewhere);
-  return {results: all.slice(0, limit), total: all.length};
+/**
+ * The best results for a query: {results, papers} where `papers` counts every matching
+ * paper (what "All N papers" opens) and results hold the best papers, then other pages.
+ */
+export function searchSite(index, query, limit = MAX_RESULTS) {
+  const paperResult = search(index.papersIndex, query);
+  if (!paperResult) return {results: [], papers: 0, query: null};
+  const pageResult = search(index.pagesIndex, query);
+  const pages = rankedOrder(pageResult).slice(0, MAX_PAGES).map((i) => ({...index.pages[i], detail: ""}));
+  const paperLimit = Math.max(limit - pages.length, limit - MAX_PAGES);
+  const papers = rankedOrder(paperResult).slice(0, paperLimit).map((i) => {
+    const paper = index.papers[i];
+    return {kind: "Paper", title: paper.title, url: paper.url, detail: paper.authors.join(", ")};
+  });
+  return {results: [...papers, ...pages].slice(0, limit), papers: paperResult.count, query: paperResult.query};
 }
 
 export function wireSiteSearch() {
@@ -60,9 +61,9 @@ export function wireSiteSearch() {
   };
   const render = async () => {
     index ??= loadIndex();
-    const entries = await index;
+    const loaded = await index;
     const query = input.value.trim();
-    const {results, total} = searchEntries(entries, query);
+    const {results, papers, query: parsed} = searchSite(loaded, query);
     list.replaceChildren();
     active = -1;
     if (!query) return close();
@@ -70,13 +71,15 @@ export function wireSiteSearch() {
       list.append(el("li", {role: "option", id: `site-search-option-${i}`, "aria-selected": "false"},
         el("a", {href: siteUrl(entry.url), tabindex: "-1"},
           el("span", {class: "result-kind"}, entry.kind),
-          el("span", {class: "result-title"}, entry.title),
+          el("span", {class: "result-title"}, ...marked(entry.title, parsed)),
           entry.detail ? el("span", {class: "result-detail"}, entry.detail) : null)));
     });
     const papersLink = `${siteUrl("papers.html")}?q=${encodeURIComponent(query)}`;
     list.append(el("li", {role: "option", id: "site-search-option-all", "aria-selected": "false", class: "result-all"},
       el("a", {href: papersLink, tabindex: "-1"},
-        total ? `All ${total} results: filter the papers for “${query}”` : `No results for “${query}”`)));
+        // It counts what it opens: the papers page filtered by the query.
+        papers ? `All ${papers.toLocaleString("en")} paper${papers === 1 ? "" : "s"} matching “${query}”`
+          : results.length ? `No papers match “${query}”` : `No results for “${query}”`)));
     list.hidden = false;
     input.setAttribute("aria-expanded", "true");
   };

@@ -3,10 +3,12 @@
 // Shared by the schedule (schedule.js, timetable.js) and the papers page's Day facet
 // (papers.js), so that "a day" means the same everywhere: the visitor's date.
 //
-// Storage (localStorage): "miniconf.timezone" is the chosen IANA zone ("" or missing:
-// the browser's own).
+// Storage (localStorage, this site's key "miniconf:<site root path>:timezone", see
+// common.js storageKey()): the chosen IANA zone ("" or missing: the browser's own).
 
-export const ZONE_KEY = "miniconf.timezone";
+import { storageKey } from "./common.js";
+
+export const ZONE_KEY = storageKey("timezone");
 
 export function browserZone() {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
