@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 
 from ..structure.conference import Conference
 from ..structure.models import ChatConfig, ChatProvider
-from .mapping import RoomsFile, read_rooms_file
+from .mapping import RoomsFile, RoomsFileError, check_rooms_file, read_rooms_file
 from .rooms import KIND_LABELS, KINDS, ChatRoom, plan_rooms
 
 PROVIDER_NAMES = {
@@ -97,7 +97,13 @@ class ChatDirectory:
         self._links: dict[str, RoomLink] = {}
         if self.enabled:
             # Eager, so a bad rooms file or clashing names stop the freeze before any page.
-            self.rooms_file = read_rooms_file(Path(conference.root) / self.config.rooms_file)
+            rooms_path = Path(conference.root) / self.config.rooms_file
+            self.rooms_file = read_rooms_file(rooms_path)
+            if self.config.provider is ChatProvider.MATRIX and (
+                problems := check_rooms_file(rooms_path, self.rooms_file, self.config)
+            ):
+                raise RoomsFileError("the rooms file disagrees with config.yml:\n  "
+                                     + "\n  ".join(map(str, problems)))
             for room in plan_rooms(conference):
                 self._links[room.key] = room_link(self.config, room, self.rooms_file)
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import click
 
+from ..chat.mapping import RoomsFile, check_rooms_file, line_in, read_rooms_file
 from ..chat.matrix import TOKEN_VARIABLE, MatrixClient, Step, provision
 from ..chat.rooms import ChatError
 from ..structure.loader import load_conference
 from ..structure.models import ChatProvider
+from ..structure.problems import Problem, display_path
 from .common import cache_dir_for, report_problems, sitedata_argument
 
 
@@ -29,7 +32,8 @@ def provision_command(sitedata: Path, dry_run: bool, quiet: bool) -> None:
     """Create the Matrix rooms of SITEDATA and record them in the rooms file.
 
     The access token is read from $MINICONF_MATRIX_TOKEN. Safe to re-run: rooms that
-    exist are skipped, changed topics are updated, an interrupted run resumes.
+    exist are skipped, changed topics are updated, new authors are invited as
+    moderators, an interrupted run resumes.
     """
     conference, problems = load_conference(sitedata, cache_dir_for(sitedata))
     errors = report_problems(problems)
@@ -77,12 +81,88 @@ def provision_command(sitedata: Path, dry_run: bool, quiet: bool) -> None:
         click.echo(f"Dry run: {report.planned} room(s) to create or update, "
                    f"{report.unchanged} up to date. Nothing was sent.")
         return
+    for warning in report.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
     rate = report.created / report.seconds if report.seconds and report.created else 0
     click.echo(
-        f"{report.created} created, {report.adopted} adopted, {report.topics_updated} topic(s) "
-        f"updated, {report.unchanged} unchanged in {report.seconds:.1f} s"
+        f"{report.created} created, {report.resumed} resumed, {report.topics_updated} topic(s) "
+        f"updated, {report.authors_invited} author(s) invited, {report.unchanged} unchanged "
+        f"in {report.seconds:.1f} s"
         + (f" ({rate:.1f} rooms/s)" if rate else "")
         + (f"; waited {report.waited:.1f} s for {report.rate_limited} rate limit(s)"
            if report.rate_limited else "")
         + f". Rooms file: {rooms_path}"
     )
+
+
+def _load_chat_conference(sitedata: Path):
+    conference, problems = load_conference(sitedata, cache_dir_for(sitedata))
+    errors = report_problems(problems)
+    if conference is None:
+        click.secho(f"{errors} error(s) in sitedata; nothing was done.", fg="red", err=True)
+        sys.exit(1)
+    if conference.config.chat.provider is not ChatProvider.MATRIX:
+        click.secho(f"chat.provider is '{conference.config.chat.provider}': this command "
+                    "works with matrix only", fg="red", err=True)
+        sys.exit(1)
+    return conference
+
+
+@command.command("check-rooms-file")
+@sitedata_argument
+@click.option("--base", "base_ref", metavar="REF",
+              help="Git revision the pull request is based on: any change since is an error.")
+@click.option("--base-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="The rooms file as it was before (instead of --base).")
+@click.option("--format", "output_format", type=click.Choice(["text", "github"]),
+              default="text", help="github: ::error annotations on the pull request's diff.")
+def check_rooms_file_command(
+    sitedata: Path, base_ref: str | None, base_file: Path | None, output_format: str
+) -> None:
+    """The pull-request check of the rooms file: valid, and unchanged since the base.
+
+    Only `miniconf chat provision`, run by the organizers, writes the rooms file: a pull
+    request that edits it could point a paper's chat link at any room.
+    """
+    conference = _load_chat_conference(sitedata)
+    chat = conference.config.chat
+    path = Path(sitedata) / chat.rooms_file
+    rooms = read_rooms_file(path)
+    problems = check_rooms_file(path, rooms, chat)
+    before = None
+    if base_file is not None:
+        before = base_file.read_text(encoding="utf-8") if base_file.is_file() else ""
+    elif base_ref:
+        before = _file_at(base_ref, path)
+    if before is not None:
+        previous = RoomsFile.model_validate_json(before) if before.strip() else RoomsFile()
+        if previous != rooms:
+            changed = sorted(
+                key for key in {*previous.rooms, *rooms.rooms, *previous.pending, *rooms.pending}
+                if previous.rooms.get(key) != rooms.rooms.get(key)
+                or previous.pending.get(key) != rooms.pending.get(key)
+            )
+            line = line_in(path, changed[0]) if changed else 1
+            problems.append(Problem(
+                display_path(path), line, "chat",
+                f"changed in this pull request ({', '.join(changed[:5]) or 'server'}"
+                f"{' ...' if len(changed) > 5 else ''}); only `miniconf chat provision` writes "
+                "it, run by the organizers on the main branch",
+            ))
+    errors = report_problems(problems, output_format)
+    if errors:
+        sys.exit(1)
+    click.echo(f"OK: {path} lists {len(rooms.rooms)} room(s)"
+               + (", unchanged" if before is not None else ""))
+
+
+def _file_at(ref: str, path: Path) -> str:
+    """The file's text at git revision ``ref`` ('' where it did not exist)."""
+    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=path.parent.parent,
+                         capture_output=True, text=True)
+    if top.returncode != 0:
+        raise click.ClickException(f"{path} is not in a git checkout: cannot compare with {ref}")
+    relative = path.resolve().relative_to(Path(top.stdout.strip()).resolve()).as_posix()
+    shown = subprocess.run(["git", "show", f"{ref}:{relative}"], cwd=top.stdout.strip(),
+                           capture_output=True, text=True)
+    return shown.stdout if shown.returncode == 0 else ""
