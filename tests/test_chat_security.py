@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -127,6 +128,26 @@ def test_the_pr_check_refuses_any_edit_of_the_rooms_file(sitedata_copy, tmp_path
     assert result.exit_code == 1
     assert "::error file=" in result.output and "rooms.json,line=" in result.output
     assert "only `miniconf chat provision` writes it" in result.output
+
+
+def test_the_pr_check_compares_with_the_base_branch_in_git(sitedata_copy) -> None:
+    set_chat(sitedata_copy, provider="matrix", server="https://matrix.example.org",
+             server_name="helios-conf.example.org")
+    write_rooms(sitedata_copy, {"paper/h27-001": GOOD})
+    git = ["git", "-C", str(sitedata_copy), "-c", "user.email=t@example.org", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "base"], check=True)
+    command = ["chat", "check-rooms-file", str(sitedata_copy), "--base", "HEAD"]
+    assert CliRunner().invoke(cli, command).exit_code == 0
+    # A pull request adding a room (to anywhere) is refused, naming the room's key.
+    added = {"paper/h27-001": GOOD,
+             "paper/h27-002": {"room_id": "!new:helios-conf.example.org",
+                               "alias": "#paper-h27-002:helios-conf.example.org"}}
+    write_rooms(sitedata_copy, added)
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 1
+    assert "changed in this pull request (paper/h27-002)" in result.output
 
 
 # ----------------------------------------------------------------- redirects

@@ -124,8 +124,14 @@ def check_rooms_file_command(
     Only `miniconf chat provision`, run by the organizers, writes the rooms file: a pull
     request that edits it could point a paper's chat link at any room.
     """
-    conference = _load_chat_conference(sitedata)
+    conference, problems = load_conference(sitedata, cache_dir_for(sitedata))
+    if conference is None:
+        report_problems(problems, output_format)
+        sys.exit(1)
     chat = conference.config.chat
+    if chat.provider is not ChatProvider.MATRIX:
+        click.echo(f"OK: chat.provider is '{chat.provider}', no rooms file to check")
+        return
     path = Path(sitedata) / chat.rooms_file
     rooms = read_rooms_file(path)
     problems = check_rooms_file(path, rooms, chat)
@@ -133,7 +139,7 @@ def check_rooms_file_command(
     if base_file is not None:
         before = base_file.read_text(encoding="utf-8") if base_file.is_file() else ""
     elif base_ref:
-        before = _file_at(base_ref, path)
+        before = _file_at(base_ref, path, Path(sitedata))
     if before is not None:
         previous = RoomsFile.model_validate_json(before) if before.strip() else RoomsFile()
         if previous != rooms:
@@ -156,9 +162,9 @@ def check_rooms_file_command(
                + (", unchanged" if before is not None else ""))
 
 
-def _file_at(ref: str, path: Path) -> str:
+def _file_at(ref: str, path: Path, sitedata: Path) -> str:
     """The file's text at git revision ``ref`` ('' where it did not exist)."""
-    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=path.parent.parent,
+    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=sitedata,
                          capture_output=True, text=True)
     if top.returncode != 0:
         raise click.ClickException(f"{path} is not in a git checkout: cannot compare with {ref}")
