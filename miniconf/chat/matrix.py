@@ -47,6 +47,8 @@ TOKEN_VARIABLE = "MINICONF_MATRIX_TOKEN"
 MAX_RATE_LIMITED = 50
 #: The state event that marks a room as made by provisioning (content: key and marker).
 MARKER_EVENT = "org.miniconf.room"
+#: A room event filter: messages only (not joins, topic changes or reactions).
+MESSAGES_ONLY = quote(json.dumps({"types": ["m.room.message"]}, separators=(",", ":")), safe="")
 #: Matrix's customary "moderator" power level.
 MODERATOR = 50
 CLIENT_API = "/_matrix/client/v3"
@@ -190,8 +192,9 @@ class MatrixClient:
         return set(answer.get("joined", {}))
 
     def messages(self, room_id: str, start: str | None, limit: int) -> dict:
-        """A page of the room's timeline, newest first (``dir=b``), from token ``start``."""
-        query = f"dir=b&limit={limit}" + (f"&from={quote(start, safe='')}" if start else "")
+        """A page of the room's messages (no other events), newest first, from ``start``."""
+        query = f"dir=b&limit={limit}&filter={MESSAGES_ONLY}"
+        query += f"&from={quote(start, safe='')}" if start else ""
         return self.call("GET", f"/rooms/{quote(room_id, safe='')}/messages?{query}")
 
 

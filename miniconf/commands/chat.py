@@ -1,14 +1,18 @@
-"""``miniconf chat provision``: create every page's chat room on the Matrix homeserver."""
+"""``miniconf chat ...``: provision the rooms, check the rooms file, read the rooms'
+activity, give attendees registration tokens (all Matrix)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import click
 
+from ..chat.activity import MAX_MESSAGES, activity_path, read_activity, write_activity_file
+from ..chat.attendees import check_output_path, read_attendees, sync_tokens, write_tokens_csv
 from ..chat.mapping import RoomsFile, check_rooms_file, line_in, read_rooms_file
 from ..chat.matrix import TOKEN_VARIABLE, MatrixClient, Step, provision
 from ..chat.rooms import ChatError
@@ -172,3 +176,83 @@ def _file_at(ref: str, path: Path, sitedata: Path) -> str:
     shown = subprocess.run(["git", "show", f"{ref}:{relative}"], cwd=top.stdout.strip(),
                            capture_output=True, text=True)
     return shown.stdout if shown.returncode == 0 else ""
+
+
+def _client(chat, quiet_waits: bool = False) -> MatrixClient:
+    token = os.environ.get(TOKEN_VARIABLE, "")
+    if not token:
+        click.secho(f"set {TOKEN_VARIABLE} to the access token of the organizers' bot",
+                    fg="red", err=True)
+        sys.exit(1)
+
+    def waiting(seconds: float) -> None:
+        if not quiet_waits:
+            click.echo(f"rate-limited by the server: waiting {seconds:.1f} s", err=True)
+
+    return MatrixClient(chat.server, token, on_wait=waiting)
+
+
+@command.command("activity")
+@sitedata_argument
+@click.option("--max-messages", type=click.IntRange(1, 1_000_000), default=MAX_MESSAGES,
+              show_default=True, help="Messages counted per room at most.")
+def activity_command(sitedata: Path, max_messages: int) -> None:
+    """Read how busy every room is and write chat/activity.json for the freeze.
+
+    Message count, last message time and number of people who posted, per room, read
+    through the bot's membership ($MINICONF_MATRIX_TOKEN). Run it before each freeze
+    during the conference (e.g. the scheduled deploy, see the README).
+    """
+    conference = _load_chat_conference(sitedata)
+    client = _client(conference.config.chat)
+    try:
+        activity, report = read_activity(conference, client, max_messages)
+    except ChatError as exc:
+        click.secho(f"error: {exc}; the activity file was not changed", fg="red", err=True)
+        sys.exit(1)
+    path = activity_path(conference)
+    write_activity_file(path, activity)
+    click.echo(
+        f"{report.rooms} room(s), {report.messages} message(s) read in {report.seconds:.1f} s "
+        f"({report.requests} requests"
+        + (f"; waited {report.waited:.1f} s for {report.rate_limited} rate limit(s)"
+           if report.rate_limited else "")
+        + f"). Activity file: {path}"
+    )
+
+
+@command.command("attendees")
+@click.argument("attendees_csv", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--sitedata", type=click.Path(file_okay=False, path_type=Path),
+              default="sitedata", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The CSV to write (name, email, id, token, status, homeserver); "
+                   "outside sitedata and the repository.")
+@click.option("--expires", type=click.DateTime(["%Y-%m-%d"]),
+              help="Tokens stop working at the start of this day (UTC).")
+@click.option("--prefix", default="mc", show_default=True,
+              help="Marks this conference's tokens on the homeserver.")
+def attendees_command(
+    attendees_csv: Path, sitedata: Path, out: Path, expires, prefix: str
+) -> None:
+    """One single-use registration token per attendee of ATTENDEES_CSV (name, email, id).
+
+    Writes a CSV for the organizers' mail merge. Re-run with the same list: tokens are
+    kept; with a shorter list: the tokens of attendees no longer listed are revoked.
+    Needs a Synapse server-admin token in $MINICONF_MATRIX_TOKEN.
+    """
+    conference = _load_chat_conference(sitedata)
+    try:
+        check_output_path(out, Path(sitedata))
+        attendees = read_attendees(attendees_csv)
+        client = _client(conference.config.chat)
+        expiry_ms = None
+        if expires is not None:
+            expiry_ms = int(expires.replace(tzinfo=UTC).timestamp() * 1000)
+        report = sync_tokens(client, attendees, prefix, expiry_ms)
+    except ChatError as exc:
+        click.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(1)
+    write_tokens_csv(out, report.rows, conference.config.chat.server)
+    click.echo(f"{report.created} token(s) created, {report.kept} kept, {report.used} already "
+               f"used, {report.revoked} revoked. Mail-merge file (secret): {out}")
