@@ -25,6 +25,11 @@ from miniconf.cli import cli
 from tests.conftest import load_ok
 
 
+def templates(prefix: str) -> dict[str, str]:
+    """Room names of every kind no other test uses: the tests share one homeserver."""
+    return {kind: f"{prefix}-{kind}-{{id}}" for kind in ("paper", "session", "workshop", "speaker")}
+
+
 def small_conference(sitedata: Path, papers: int) -> None:
     """Keep ``papers`` papers and no program: fewer rooms, a quicker test."""
     (sitedata / "sessions.yml").unlink()
@@ -39,10 +44,10 @@ def test_a_room_someone_else_made_under_the_alias_is_never_adopted(
     synapse, matrix_admin, sitedata_copy
 ) -> None:
     small_conference(sitedata_copy, 2)
-    set_chat(sitedata_copy, **matrix_chat(synapse.url, rooms={"paper": "squat-{id}"}))
+    set_chat(sitedata_copy, **matrix_chat(synapse.url, rooms=templates("squat")))
     conference = load_ok(sitedata_copy)
     first = plan_rooms(conference)[0]
-    alias = f"#squat-{first.id}:{SERVER_NAME}"
+    alias = f"#squat-paper-{first.id}:{SERVER_NAME}"
     # A stranger creates the room first, with the expected alias and topic.
     stranger = MatrixClient(synapse.url, synapse.register("squatter"))
     squatted = stranger.create_room(first.title, first.topic(conference.config.base_url))

@@ -7,6 +7,7 @@
 
 import { onBookmarksChanged, refreshStarButtons, starredIds } from "./bookmarks.js";
 import { fetchJSON, matchesAll, paperCard, paperText, queryTerms, tracksById } from "./common.js";
+import { byDiscussion, withDiscussionBadge } from "./discussion.js";
 
 const PAGE_SIZE = 50;
 const MAX_KEYWORD_OPTIONS = 300;
@@ -57,6 +58,8 @@ async function start(root) {
   const byTitle = items.slice().sort((a, b) => collator.compare(a.paper.title, b.paper.title));
   const titleRank = new Map(byTitle.map((item, rank) => [item, rank]));
   const byTime = items.slice().sort((a, b) => a.start - b.start || titleRank.get(a) - titleRank.get(b));
+  const byMessages = byDiscussion(byTitle);
+  const card = (item, starred) => withDiscussionBadge(paperCard(item.paper, tracks, starred.has(item.paper.id)), item.paper.id);
 
   const labels = {
     track: (id) => trackNames.get(id) || id,
@@ -74,7 +77,7 @@ async function start(root) {
     const params = new URLSearchParams(window.location.search);
     const read = {q: params.get("q") || "", sort: params.get("sort") || "title", seed: params.get("seed") || ""};
     for (const facet of FACETS) read[facet] = params.get(facet) || "";
-    if (!["title", "time", "shuffle"].includes(read.sort)) read.sort = "title";
+    if (![...sort.options].some((option) => option.value === read.sort)) read.sort = "title";
     if (read.sort === "shuffle" && !read.seed) read.seed = newSeed();
     return read;
   }
@@ -105,6 +108,7 @@ async function start(root) {
   let shuffleCache = null;
   function ordered() {
     if (state.sort === "time") return byTime;
+    if (state.sort === "discussion") return byMessages;
     if (state.sort === "shuffle") {
       if (shuffleCache?.seed !== state.seed) shuffleCache = {seed: state.seed, items: shuffled(state.seed)};
       return shuffleCache.items;
@@ -191,7 +195,7 @@ async function start(root) {
 
   function render() {
     const starred = starredIds();
-    const cards = results.slice(0, shown).map((item) => paperCard(item.paper, tracks, starred.has(item.paper.id)));
+    const cards = results.slice(0, shown).map((item) => card(item, starred));
     list.replaceChildren(...cards);
     const total = results.length;
     const number = (n) => n.toLocaleString("en");
@@ -205,7 +209,7 @@ async function start(root) {
   function showMore() {
     const starred = starredIds();
     const next = results.slice(shown, shown + PAGE_SIZE);
-    list.append(...next.map((item) => paperCard(item.paper, tracks, starred.has(item.paper.id))));
+    list.append(...next.map((item) => card(item, starred)));
     shown += next.length;
     more.hidden = shown >= results.length;
     more.textContent = `Show more (${Math.min(PAGE_SIZE, results.length - shown)} of ${results.length - shown} left)`;
