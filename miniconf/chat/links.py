@@ -152,13 +152,14 @@ class ChatDirectory:
         return rooms[:limit]
 
     def papers_discussion_json(self) -> str:
-        """Paper id → [messages, people, last message (Unix seconds)] for the papers page
-        (discussed papers only), as JSON safe inside a <script> element."""
+        """Paper id → [messages, people, last message (Unix seconds), 1 if there are more
+        messages than were counted] for the papers page (discussed papers only), as JSON
+        safe inside a <script> element."""
         data = {}
         for link, found in self._active():
             if link.room.kind == "paper":
                 last = int(found.last_message.timestamp()) if found.last_message else 0
-                data[link.room.id] = [found.messages, found.posters, last]
+                data[link.room.id] = [found.messages, found.posters, last, int(found.more)]
         text = json.dumps(data, separators=(",", ":"), sort_keys=True)
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
