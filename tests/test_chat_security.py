@@ -153,6 +153,13 @@ def test_the_pr_check_compares_with_the_base_branch_in_git(sitedata_copy) -> Non
     result = CliRunner().invoke(cli, command)
     assert result.exit_code == 1
     assert "changed in this pull request (paper/h27-002)" in result.output
+    # So is a made-up activity file (it marks authors "in the chat room").
+    write_rooms(sitedata_copy, {"paper/h27-001": GOOD})
+    (sitedata_copy / "chat" / "activity.json").write_text(
+        '{"version": 1, "read_at": "2027-05-01T00:00:00Z", "rooms": {}}')
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 1
+    assert "activity.json:1: chat: changed in this pull request" in result.output
 
 
 # ----------------------------------------------------------------- redirects

@@ -159,6 +159,13 @@ def check_rooms_file_command(
                 f"{' ...' if len(changed) > 5 else ''}); only `miniconf chat provision` writes "
                 "it, run by the organizers on the main branch",
             ))
+    activity = activity_path(conference)
+    now = activity.read_text(encoding="utf-8") if activity.is_file() else ""
+    if base_ref and _file_at(base_ref, activity, Path(sitedata)) != now:
+        # The activity file marks authors "in the chat room": only the organizers' read of
+        # the homeserver (miniconf chat activity, e.g. in the scheduled deploy) writes it.
+        problems.append(Problem(display_path(activity), 1, "chat", "changed in this pull "
+                                "request; only `miniconf chat activity` writes it"))
     errors = report_problems(problems, output_format)
     if errors:
         sys.exit(1)
