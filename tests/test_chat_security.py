@@ -254,30 +254,31 @@ def test_provisioning_recovers_from_the_homeserver_killed_at_random_points(
         planned = plan_rooms(conference)
         rooms_path = sitedata_copy / "chat" / "rooms.json"
         chance = random.Random(18)
-        crashes = interrupted_creations = 0
+        crashes = 0
         for _ in range(CRASHES):
-            # A room takes three requests (create, alias, canonical alias) after one
-            # whoami: each kill lands within the next four rooms, so every run dies.
+            # After whoami twice and joined_rooms, a room takes four requests (alias
+            # lookup, create, alias, canonical alias): each kill lands within the next
+            # four rooms, so every run dies.
             client = KillingClient(homeserver.url, token, timeout=10, server=server,
-                                   at=chance.randint(2, 13), delay=chance.uniform(0, 0.03))
+                                   at=chance.randint(2, 19), delay=chance.uniform(0, 0.03))
             try:
                 provision_rooms(conference, client, rooms_path)
             except MatrixError as exc:
                 assert "cannot reach" in str(exc) or "HTTP 5" in str(exc), exc
                 crashes += 1
-            interrupted_creations += bool(read_rooms_file(rooms_path).pending)
             server.kill()
             server.start()
         assert crashes == CRASHES, "the homeserver should have died inside every run"
-        assert 0 < len(read_rooms_file(rooms_path).rooms) < len(planned)
-        assert interrupted_creations >= 1, "some kills should have hit a room being made"
+        assert len(read_rooms_file(rooms_path).rooms) < len(planned)
 
         report = provision_rooms(conference, MatrixClient(homeserver.url, token), rooms_path)
         rooms_file = read_rooms_file(rooms_path)
         assert set(rooms_file.rooms) == {room.key for room in planned}
-        assert rooms_file.pending == {}
         client = MatrixClient(homeserver.url, token)
         joined = set(client.joined_rooms())
+        # A kill inside createRoom may leave a half-made room without alias (unused);
+        # every other room the bot made is one of the conference's.
+        assert len(planned) <= len(joined) <= len(planned) + CRASHES
         for room in planned:
             mapped = rooms_file.rooms[room.key]
             assert client.resolve_alias(mapped.alias) == mapped.room_id, room.key

@@ -5,12 +5,10 @@
                                  "alias": "#paper-h27-001:example.org",
                                  "topic": "..."}}}
 
-Provisioning rewrites it atomically after every step, so a run killed at any moment
-leaves a complete file to resume from; the freeze reads it for links and previews.
+Provisioning rewrites it atomically every few seconds and at its end, so a run killed
+at any moment leaves a complete file to resume from (the rooms made since are found
+again on the server, see matrix.py); the freeze reads it for links and previews.
 Organizers commit it next to config.yml. It holds no secret.
-
-``pending`` holds the creation records of rooms a run started and has not finished
-(see matrix.py): the marker put into the room, and its id once the server answered.
 
 Pages link to these rooms, so the file is checked against config.yml before any page
 is built (``check_rooms_file``): a pull request that points a paper's link at another
@@ -46,25 +44,12 @@ class MappedRoom(BaseModel):
     moderators: list[str] = Field(default_factory=list, max_length=500)
 
 
-class PendingRoom(BaseModel):
-    """A room a provisioning run began to create: its creation record."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    alias: str = Field(pattern=ALIAS_PATTERN, max_length=255)
-    #: Random; also put in the room's state, so the room can be recognised as this run's.
-    marker: str = Field(pattern=r"^[0-9a-f]{32}$")
-    #: Known once the server answered the creation.
-    room_id: str | None = Field(default=None, pattern=ROOM_ID_PATTERN, max_length=255)
-
-
 class RoomsFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int = FORMAT_VERSION
     server: str = ""
     rooms: dict[str, MappedRoom] = Field(default_factory=dict)
-    pending: dict[str, PendingRoom] = Field(default_factory=dict)
 
 
 class RoomsFileError(ChatError):
@@ -99,7 +84,7 @@ def check_rooms_file(path: Path, rooms: RoomsFile, chat: ChatConfig) -> list[Pro
                                 f"configured homeserver {server!r} (chat.server in config.yml)"))
     server_name = chat.matrix_server_name
     owner_of: dict[str, str] = {}
-    for key, entry in [*rooms.rooms.items(), *rooms.pending.items()]:
+    for key, entry in rooms.rooms.items():
         kind, _, item_id = key.partition("/")
         field = f"rooms.{key}"
         if kind not in KINDS or not item_id:
@@ -112,13 +97,12 @@ def check_rooms_file(path: Path, rooms: RoomsFile, chat: ChatConfig) -> list[Pro
                                     "the alias chat.rooms gives it; re-run `miniconf chat "
                                     "provision`"))
         room_id = entry.room_id
-        if room_id and ":" in room_id and room_id.split(":", 1)[1] != server_name:
+        if ":" in room_id and room_id.split(":", 1)[1] != server_name:
             problems.append(problem(key, field, f"room {room_id!r} is not on {server_name}"))
-        if room_id and owner_of.get(room_id, key) != key:
+        if owner_of.get(room_id, key) != key:
             problems.append(problem(key, field, f"room {room_id!r} is also the room of "
                                     f"{owner_of[room_id]}"))
-        if room_id:
-            owner_of.setdefault(room_id, key)
+        owner_of.setdefault(room_id, key)
     return problems
 
 

@@ -8,27 +8,27 @@ nobody's power is ever lowered, so a moderator promoted by hand stays one.
 
 Recovers by itself from a crash at any point, of itself or of the homeserver. Synapse
 creates a room's alias *before* the room's first events, so a homeserver killed during
-``createRoom`` can leave an alias pointing at a room nobody is in. So a room is created
-in steps, each recorded in the rooms file (rewritten atomically) before the next:
+``createRoom`` can leave an alias pointing at a room nobody is in. So a room is made in
+steps: ``createRoom`` *without* alias, with a marker state event naming the room's key
+and alias (its sender, the bot, makes it a creation record no one else can forge); then
+the alias;
+then the canonical alias. A re-run resumes each step: a room the bot made but never
+recorded is found among its joined rooms by the marker, an alias already pointing at a
+room the bot marked for that key is the bot's own. An alias that points at any other
+room is never adopted: the run stops and names it. A half-made room without alias is
+left unused (nobody can find it).
 
-1. a creation record (``pending``): the alias and a random marker;
-2. ``createRoom`` *without* alias, the marker in its state; the room id is recorded;
-3. the alias is pointed at that room, then made its canonical alias;
-4. the room moves from ``pending`` to ``rooms``.
-
-A re-run continues each pending room where it stopped: a room whose id was never
-recorded is found among the bot's joined rooms by its marker (or created again; a
-half-made room without alias is left unused). An alias that points at a room not made
-this way is never adopted: the run stops and names the alias. HTTP 429 answers are
-waited out for the ``retry_after_ms`` the server asks; redirects to another host are
-refused, so the token goes to the configured homeserver only. Plain urllib: a few JSON
-calls need no HTTP library.
+The rooms file is saved at most every ``SAVE_SECONDS`` and at the end (also on errors):
+rewriting a 10,000-room file after every room made the run quadratic, and what a kill
+loses is found again as above. HTTP 429 answers are waited out for the
+``retry_after_ms`` the server asks; redirects to another host are refused, so the token
+goes to the configured homeserver only. Plain urllib: a few JSON calls need no HTTP
+library.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 import time
 import urllib.error
 import urllib.request
@@ -38,7 +38,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from ..structure.conference import Conference
-from .mapping import MappedRoom, PendingRoom, RoomsFile, read_rooms_file, write_rooms_file
+from .mapping import MappedRoom, RoomsFile, read_rooms_file, write_rooms_file
 from .rooms import ChatError, ChatRoom, plan_rooms
 
 #: The environment variable holding the access token (never printed nor written).
@@ -52,8 +52,8 @@ MESSAGES_ONLY = quote(json.dumps({"types": ["m.room.message"]}, separators=(",",
 #: Matrix's customary "moderator" power level.
 MODERATOR = 50
 CLIENT_API = "/_matrix/client/v3"
-#: How many times to look for an interrupted run's room among the bot's joined rooms.
-FIND_ATTEMPTS = 3
+#: The rooms file is rewritten at most this often during a run (and always at its end).
+SAVE_SECONDS = 2.0
 
 
 class MatrixError(ChatError):
@@ -160,10 +160,14 @@ class MatrixClient:
                 "initial_state": initial_state}
         return self.call("POST", "/createRoom", body)["room_id"]
 
-    def state(self, room_id: str, event_type: str, state_key: str = "") -> dict | None:
-        """A state event's content; None where the room has none."""
+    def state(
+        self, room_id: str, event_type: str, state_key: str = "", event: bool = False
+    ) -> dict | None:
+        """A state event's content (``event``: the whole event, sender included); None
+        where the room has none."""
+        path = _state_path(room_id, event_type, state_key) + ("?format=event" if event else "")
         try:
-            return self.call("GET", _state_path(room_id, event_type, state_key))
+            return self.call("GET", path)
         except MatrixError as exc:
             if exc.status == 404:
                 return None
@@ -295,17 +299,20 @@ def provision(
     if dry_run or not steps:
         return report
     assert client is not None
-    _check_server_name(client, chat.matrix_server_name)
+    bot = _check_server_name(client, chat.matrix_server_name)
     rooms_file.server = client.homeserver
-    run = _Run(client, rooms_file, lambda: write_rooms_file(rooms_path, rooms_file), report)
-    started = time.perf_counter()
+    run = _Run(client, bot, rooms_file, report)
+    started = saved = time.perf_counter()
     try:
         for step in steps:
             outcome = run.apply(step)
-            run.save()
             if progress:
                 progress(step, outcome)
+            if time.perf_counter() - saved > SAVE_SECONDS:
+                write_rooms_file(rooms_path, rooms_file)
+                saved = time.perf_counter()
     finally:
+        write_rooms_file(rooms_path, rooms_file)
         report.seconds = time.perf_counter() - started
         report.rate_limited, report.waited = client.rate_limited, client.waited
         report.requests = client.requests
@@ -321,9 +328,11 @@ class _Run:
     """One provisioning run: the client, the rooms file being brought up to date."""
 
     client: MatrixClient
+    bot: str
     rooms_file: RoomsFile
-    save: Callable[[], None]
     report: ProvisionReport
+    #: Looked for once, at the first room to create (see _unrecorded_rooms).
+    _unrecorded: dict[tuple[str, str], str] | None = None
 
     def apply(self, step: Step) -> str:
         """Carry out one step, recording it in the rooms file; return the outcome."""
@@ -342,69 +351,77 @@ class _Run:
             added = self._add_moderators(mapped.room_id, step.authors)
             mapped = mapped.model_copy(update={"moderators": [*mapped.moderators, *added]})
         self.rooms_file.rooms[key] = mapped
-        self.rooms_file.pending.pop(key, None)
         return outcome
 
     def _create(self, step: Step) -> tuple[str, str]:
         key = step.room.key
-        pending = self.rooms_file.pending.get(key)
-        resumed = pending is not None and pending.alias == step.alias
-        if not resumed:
-            pending = PendingRoom(alias=step.alias, marker=secrets.token_hex(16))
-            self.rooms_file.pending[key] = pending
-            self.save()
-        room_id = pending.room_id or (self._find_marked(key, pending.marker) if resumed else None)
-        if room_id is None:
-            marker = {"key": key, "marker": pending.marker}
-            room_id = self.client.create_room(step.room.title, step.topic, marker)
-        elif self.client.topic(room_id) != step.topic:
+        aliased = self.client.resolve_alias(step.alias)
+        if aliased is not None:
+            if not self._made_by_bot(aliased, key, step.alias):
+                raise AliasTakenError(
+                    f"{step.alias} already points at room {aliased}, which provisioning did "
+                    "not create, so it is not used. Ask the homeserver's admin to delete "
+                    f"that alias (DELETE {CLIENT_API}/directory/room/"
+                    f"{quote(step.alias, safe='')}) if the room is not wanted, or change "
+                    "chat.rooms in config.yml; then re-run"
+                )
+            room_id, outcome = aliased, "resumed"
+        else:
+            room_id = self._unrecorded_rooms().get((key, step.alias))
+            outcome = "resumed" if room_id else "created"
+            if room_id is None:
+                marker = {"key": key, "alias": step.alias}
+                room_id = self.client.create_room(step.room.title, step.topic, marker)
+            self._claim_alias(step.alias, room_id, key)
+        if outcome == "resumed" and self.client.topic(room_id) != step.topic:
             self.client.set_topic(room_id, step.topic)
-        if pending.room_id != room_id:
-            self.rooms_file.pending[key] = pending.model_copy(update={"room_id": room_id})
-            self.save()
-        self._claim_alias(step.alias, room_id)
-        self.client.set_state(room_id, "m.room.canonical_alias", {"alias": step.alias})
-        outcome = "resumed" if resumed else "created"
+        canonical = None
+        if outcome == "resumed":
+            canonical = self.client.state(room_id, "m.room.canonical_alias")
+        if (canonical or {}).get("alias") != step.alias:
+            self.client.set_state(room_id, "m.room.canonical_alias", {"alias": step.alias})
         setattr(self.report, outcome, getattr(self.report, outcome) + 1)
         return outcome, room_id
 
-    def _find_marked(self, key: str, marker: str) -> str | None:
-        """The room an interrupted run created for ``key``, if the server made it.
+    def _made_by_bot(self, room_id: str, key: str, alias: str) -> bool:
+        """Whether the bot made this room for this key and alias: its marker, sent by
+        the bot (no one else can send an event as the bot)."""
+        try:
+            marker = self.client.state(room_id, MARKER_EVENT, event=True)
+        except MatrixError as exc:
+            if exc.status == 403:  # not in the room, and it is not public: not ours
+                return False
+            raise
+        content = (marker or {}).get("content", {})
+        return bool(marker and marker.get("sender") == self.bot
+                    and (content.get("key"), content.get("alias")) == (key, alias))
 
-        Only after a crash. A server still finishing the room of a run killed a moment
-        ago may take a little while to show it, hence a few looks.
-        """
-        known = {room.room_id for room in self.rooms_file.rooms.values()}
-        looked_at: set[str] = set()
-        for attempt in range(FIND_ATTEMPTS):
-            if attempt:
-                time.sleep(1)
+    def _unrecorded_rooms(self) -> dict[tuple[str, str], str]:
+        """(key, alias) -> room id of the rooms the bot made and marked that the rooms
+        file does not list: an interrupted run's."""
+        if self._unrecorded is None:
+            known = {room.room_id for room in self.rooms_file.rooms.values()}
+            self._unrecorded = {}
             for room_id in self.client.joined_rooms():
-                if room_id in known or room_id in looked_at:
+                if room_id in known:
                     continue
-                content = self.client.state(room_id, MARKER_EVENT) or {}
-                if content.get("key") == key and content.get("marker") == marker:
-                    return room_id
-                if content:
-                    looked_at.add(room_id)  # marked for another room: done with it
-        return None
+                marker = self.client.state(room_id, MARKER_EVENT, event=True) or {}
+                content = marker.get("content", {})
+                if marker.get("sender") == self.bot:
+                    mark = (content.get("key"), content.get("alias"))
+                    self._unrecorded.setdefault(mark, room_id)
+        return self._unrecorded
 
-    def _claim_alias(self, alias: str, room_id: str) -> None:
+    def _claim_alias(self, alias: str, room_id: str, key: str) -> None:
         try:
             self.client.set_alias(alias, room_id)
-            return
         except MatrixError as exc:
+            # Taken since we looked (another run at the same time): only if it is ours.
             if exc.errcode != "M_ROOM_IN_USE" and exc.status != 409:
                 raise
-        current = self.client.resolve_alias(alias)
-        if current == room_id:
-            return  # an interrupted run set it already
-        raise AliasTakenError(
-            f"{alias} already points at room {current}, which provisioning did not create, "
-            "so it is not used. Ask the homeserver's admin to delete that alias "
-            f"(DELETE {CLIENT_API}/directory/room/{quote(alias, safe='')}) if the room "
-            "is not wanted, or change chat.rooms in config.yml; then re-run"
-        )
+            if self.client.resolve_alias(alias) != room_id:
+                raise AliasTakenError(f"{alias} was taken by another room while this run "
+                                      "was creating it; re-run to check whose") from None
 
     def _add_moderators(self, room_id: str, users: tuple[str, ...]) -> list[str]:
         """Invite each user and raise them to moderator; never lower anyone's power."""

@@ -147,11 +147,8 @@ def check_rooms_file_command(
     if before is not None:
         previous = RoomsFile.model_validate_json(before) if before.strip() else RoomsFile()
         if previous != rooms:
-            changed = sorted(
-                key for key in {*previous.rooms, *rooms.rooms, *previous.pending, *rooms.pending}
-                if previous.rooms.get(key) != rooms.rooms.get(key)
-                or previous.pending.get(key) != rooms.pending.get(key)
-            )
+            changed = sorted(key for key in {*previous.rooms, *rooms.rooms}
+                             if previous.rooms.get(key) != rooms.rooms.get(key))
             line = line_in(path, changed[0]) if changed else 1
             problems.append(Problem(
                 display_path(path), line, "chat",
