@@ -104,12 +104,24 @@ def measure(papers: int, work: Path) -> dict[str, float]:
         rooms_path = sitedata / "chat" / "rooms.json"
         rooms = len(plan_rooms(conference))
         client = MatrixClient(synapse.url, admin)
+        marks = {"rooms": 0, "at": time.perf_counter()}
+
+        def every_500(step, outcome) -> None:
+            # The rate as the database grows (and a figure even from a run cut short).
+            marks["rooms"] += 1
+            if marks["rooms"] % 500 == 0:
+                now = time.perf_counter()
+                print(f"  {marks['rooms']:,} rooms: last 500 at {500 / (now - marks['at']):.1f} "
+                      f"rooms/s (load average {os.getloadavg()[0]:.1f})", flush=True)
+                marks["at"] = now
+
         with Clock(process.process.pid) as cold:
-            report = provision(conference, client, rooms_path)
+            report = provision(conference, client, rooms_path, progress=every_500)
         assert report.created == rooms and not report.warnings, report.warnings[:3]
         print(f"{papers:,} papers, {rooms:,} rooms: provisioned in {cold} = "
               f"{rooms / cold.wall:.1f} rooms/s, {report.requests:,} requests, "
-              f"{report.authors_invited:,} authors invited", flush=True)
+              f"{report.authors_invited:,} authors invited; load average "
+              f"{os.getloadavg()[0]:.1f}", flush=True)
         with Clock(process.process.pid) as warm:
             again = provision(conference, MatrixClient(synapse.url, admin), rooms_path)
         assert again.created == 0 and again.planned == 0
@@ -136,7 +148,8 @@ def measure(papers: int, work: Path) -> dict[str, float]:
             activity, read = read_activity(conference, reader)
         assert sum(room.messages for room in activity.rooms.values()) == sent
         print(f"  activity of {read.rooms:,} rooms read in {reading} = "
-              f"{read.rooms / reading.wall:.0f} rooms/s, {read.requests:,} requests", flush=True)
+              f"{read.rooms / reading.wall:.0f} rooms/s, {read.requests:,} requests; load "
+              f"average {os.getloadavg()[0]:.1f}", flush=True)
         return {"rooms": rooms, "provision_s": cold.wall, "activity_s": reading.wall}
     finally:
         process.stop()

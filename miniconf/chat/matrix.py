@@ -290,7 +290,8 @@ def provision(
 ) -> ProvisionReport:
     """Bring the homeserver's rooms in line with the conference; see the module docstring.
 
-    ``client`` may be None for a dry run. The rooms file is saved after every step.
+    ``client`` may be None for a dry run. The rooms file is saved every SAVE_SECONDS
+    and at the end, also when the run stops on an error.
     """
     chat = conference.config.chat
     rooms_file = read_rooms_file(rooms_path)
