@@ -50,6 +50,9 @@ class RoomsFile(BaseModel):
     version: int = FORMAT_VERSION
     server: str = ""
     rooms: dict[str, MappedRoom] = Field(default_factory=dict)
+    #: Written true while a provisioning run works, false at its end: true in a file
+    #: read at the start of a run means the previous run was killed.
+    in_progress: bool = False
 
 
 class RoomsFileError(ChatError):

@@ -13,7 +13,8 @@ steps: ``createRoom`` *without* alias, with a marker state event naming the room
 and alias (its sender, the bot, makes it a creation record no one else can forge); then
 the alias;
 then the canonical alias. A re-run resumes each step: a room the bot made but never
-recorded is found among its joined rooms by the marker, an alias already pointing at a
+recorded is found among its joined rooms by the marker (after giving the homeserver a
+few seconds to finish what a killed run asked), an alias already pointing at a
 room the bot marked for that key is the bot's own. An alias that points at any other
 room is never adopted: the run stops and names it. A half-made room without alias is
 left unused (nobody can find it).
@@ -54,6 +55,9 @@ MODERATOR = 50
 CLIENT_API = "/_matrix/client/v3"
 #: The rooms file is rewritten at most this often during a run (and always at its end).
 SAVE_SECONDS = 2.0
+#: After a killed run, the homeserver may still be making the room it was asked for:
+#: look for unrecorded rooms only this long after the killed run's last save.
+SETTLE_SECONDS = 8.0
 
 
 class MatrixError(ChatError):
@@ -301,9 +305,12 @@ def provision(
         return report
     assert client is not None
     bot = _check_server_name(client, chat.matrix_server_name)
+    interrupted_at = rooms_path.stat().st_mtime if rooms_file.in_progress else None
     rooms_file.server = client.homeserver
-    run = _Run(client, bot, rooms_file, report)
+    rooms_file.in_progress = True
+    run = _Run(client, bot, rooms_file, report, interrupted_at)
     started = saved = time.perf_counter()
+    completed = False
     try:
         for step in steps:
             outcome = run.apply(step)
@@ -312,7 +319,9 @@ def provision(
             if time.perf_counter() - saved > SAVE_SECONDS:
                 write_rooms_file(rooms_path, rooms_file)
                 saved = time.perf_counter()
+        completed = True
     finally:
+        rooms_file.in_progress = not completed
         write_rooms_file(rooms_path, rooms_file)
         report.seconds = time.perf_counter() - started
         report.rate_limited, report.waited = client.rate_limited, client.waited
@@ -332,6 +341,8 @@ class _Run:
     bot: str
     rooms_file: RoomsFile
     report: ProvisionReport
+    #: When the killed run before this one last saved the rooms file (time.time()).
+    interrupted_at: float | None = None
     #: Looked for once, at the first room to create (see _unrecorded_rooms).
     _unrecorded: dict[tuple[str, str], str] | None = None
 
@@ -401,6 +412,8 @@ class _Run:
         """(key, alias) -> room id of the rooms the bot made and marked that the rooms
         file does not list: an interrupted run's."""
         if self._unrecorded is None:
+            if self.interrupted_at is not None:
+                time.sleep(max(0.0, self.interrupted_at + SETTLE_SECONDS - time.time()))
             known = {room.room_id for room in self.rooms_file.rooms.values()}
             self._unrecorded = {}
             for room_id in self.client.joined_rooms():
