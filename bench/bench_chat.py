@@ -13,7 +13,8 @@ posters in 200 rooms, and one ``chat activity`` read of every room (requests, ro
 Sizes: $MINICONF_BENCH_CHAT_SIZES (default "1000,5000"). Each size gets its own fresh
 Synapse, so one size's database does not slow the next. $MINICONF_BENCH_CHAT_BUDGET_S
 stops a size's provisioning after that many seconds (the rooms made so far are then
-what the re-run, posting and activity figures are about; the output says so).
+what the re-run, posting and activity figures are about; the output says so);
+$MINICONF_BENCH_CHAT_MESSAGES changes the 2,000 messages posted.
 """
 
 from __future__ import annotations
@@ -151,7 +152,9 @@ def measure(papers: int, work: Path) -> dict[str, float]:
         assert again.created == 0 and again.planned == 0
         print(f"  warm re-run: {warm.wall * 1000:.0f} ms, {again.requests} requests", flush=True)
 
-        mapped = list(read_rooms_file(rooms_path).rooms.values())[:MESSAGE_ROOMS]
+        message_rooms = int(os.environ.get("MINICONF_BENCH_CHAT_MESSAGES",
+                                           MESSAGE_ROOMS * MESSAGES_PER_ROOM)) // MESSAGES_PER_ROOM
+        mapped = list(read_rooms_file(rooms_path).rooms.values())[:message_rooms]
         posters = [MatrixClient(synapse.url, _register(synapse, admin, f"poster{n}")[1])
                    for n in range(3)]
         with Clock(process.process.pid) as posting:
