@@ -67,8 +67,11 @@ $(VENV)/.installed-site: pyproject.toml
 	touch $@
 
 # What a pull request must pass: validate (FORMAT=github: annotations on the diff),
-# freeze, and no broken internal link or asset in the build.
+# a valid chat rooms file (unchanged since BASE, the branch a pull request targets:
+# only provisioning writes it), freeze, and no broken internal link or asset in the build.
+BASE ?=
 check-site: install-site
 	$(BIN)/miniconf validate $(SITEDATA) --format $(FORMAT)
+	$(BIN)/miniconf chat check-rooms-file $(SITEDATA) --format $(FORMAT) $(if $(BASE),--base $(BASE))
 	$(BIN)/miniconf freeze $(SITEDATA) --out $(OUT)
 	$(BIN)/miniconf linkcheck $(OUT) --sitedata $(SITEDATA) --format $(FORMAT)

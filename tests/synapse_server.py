@@ -81,7 +81,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _write_config(folder: Path, port: int, secret: str) -> Path:
+def _write_config(folder: Path, port: int, secret: str, **extra) -> Path:
     from signedjson.key import generate_signing_key, write_signing_keys
 
     with open(folder / "signing.key", "w") as key_file:
@@ -106,7 +106,6 @@ def _write_config(folder: Path, port: int, secret: str) -> Path:
         "media_store_path": str(folder / "media"),
         "signing_key_path": str(folder / "signing.key"),
         "registration_shared_secret": secret,
-        "enable_registration": False,
         "allow_guest_access": True,
         "report_stats": False,
         # No network: no key servers, no federation, no URL previews, no phone-home.
@@ -117,6 +116,11 @@ def _write_config(folder: Path, port: int, secret: str) -> Path:
         "presence": {"enabled": False},
         # Guests register from the browser tests; keep the defaults otherwise.
         "rc_registration": {"per_second": 10, "burst_count": 50},
+        # Attendees register with a token the organizers sent them (miniconf chat
+        # attendees), and only so: open registration stays off.
+        "enable_registration": True,
+        "registration_requires_token": True,
+        **extra,
     }
     path = folder / "homeserver.yaml"
     path.write_text(json.dumps(config, indent=1))  # JSON is YAML
@@ -141,29 +145,53 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: floa
     raise SynapseFailed(f"Synapse did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
 
 
-@contextmanager
-def running_synapse(folder: Path) -> Iterator[Synapse]:
-    """Start Synapse with its data in ``folder``; stop it on leaving (tests and benchmarks)."""
-    port = _free_port()
-    secret = secrets.token_hex(16)
-    config = _write_config(folder, port, secret)
-    output = folder / "stdout.log"
-    with open(output, "w") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "synapse.app.homeserver", "-c", str(config)],
-            stdout=sink, stderr=subprocess.STDOUT, cwd=folder,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, process, output)
-        yield Synapse(url, secret, folder)
-    finally:
-        process.terminate()
+class SynapseProcess:
+    """One homeserver's process, which a test may kill (SIGKILL, no clean-up) and start
+    again on the same port and database: what a crash and a restart do."""
+
+    def __init__(self, folder: Path, **config):
+        self.folder = folder
+        self.port = _free_port()
+        self.secret = secrets.token_hex(16)
+        self.config = _write_config(folder, self.port, self.secret, **config)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> Synapse:
+        output = self.folder / "stdout.log"
+        with open(output, "a") as sink:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "synapse.app.homeserver", "-c", str(self.config)],
+                stdout=sink, stderr=subprocess.STDOUT, cwd=self.folder,
+            )
+        _wait_until_up(self.url, self.process, output)
+        return Synapse(self.url, self.secret, self.folder)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
         try:
-            process.wait(timeout=15)
+            self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            self.process.kill()
+            self.process.wait()
+
+
+@contextmanager
+def running_synapse(folder: Path, **config) -> Iterator[Synapse]:
+    """Start Synapse with its data in ``folder``; stop it on leaving (tests and benchmarks).
+    ``config``: settings to add to or replace in homeserver.yaml."""
+    process = SynapseProcess(folder, **config)
+    try:
+        yield process.start()
+    finally:
+        process.stop()
 
 
 @pytest.fixture(scope="session")

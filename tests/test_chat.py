@@ -165,7 +165,7 @@ def test_provision_creates_every_room_and_a_rerun_creates_none(
 
     again = provision(sitedata_copy, matrix_admin)
     assert again.exit_code == 0, again.output
-    assert again.output.startswith("0 created, 0 adopted, 0 topic(s) updated")
+    assert again.output.startswith("0 created, 0 resumed, 0 topic(s) updated, 0 author(s) invited")
     assert room_count(synapse, matrix_admin) == before + len(planned)
 
     # A renamed paper changes one topic, and only that one.
@@ -174,7 +174,7 @@ def test_provision_creates_every_room_and_a_rerun_creates_none(
     paper["title"] = "A renamed paper"
     paper_file.write_text(yaml.safe_dump(paper, allow_unicode=True))
     renamed = provision(sitedata_copy, matrix_admin)
-    assert "0 created, 0 adopted, 1 topic(s) updated" in renamed.output
+    assert "0 created, 0 resumed, 1 topic(s) updated" in renamed.output
     room_id = rooms["paper/h27-001"].room_id
     assert client.topic(room_id).startswith("A renamed paper — discussion of ")
     assert room_count(synapse, matrix_admin) == before + len(planned)
@@ -244,7 +244,7 @@ def test_synapse_rate_limits_are_waited_out(synapse) -> None:
     token = synapse.register("rate-limited-organizer")
     waits: list[float] = []
     client = MatrixClient(synapse.url, token, on_wait=waits.append)
-    room_id = client.create_room("rate-limit-test", "Rate limits", "topic 0")
+    room_id = client.create_room("Rate limits", "topic 0")
     for number in range(1, 13):
         client.set_topic(room_id, f"topic {number}")
     assert client.rate_limited >= 1 and waits and all(0 < wait <= 10 for wait in waits)

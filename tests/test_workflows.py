@@ -33,13 +33,15 @@ def test_pull_request_check_runs_make_targets_without_torch():
     assert "pull_request" in workflow[True]  # YAML 1.1 reads the key "on" as True
     assert "pull_request_target" not in workflow[True]
     runs = [step["run"] for step in steps if "run" in step]
-    assert runs == ["make install-site", "make check-site FORMAT=github"]
+    assert runs == ["make install-site",
+                    "make check-site FORMAT=github BASE=origin/${{ github.base_ref }}"]
     assert {"install-site", "check-site"} <= _make_targets()
     makefile = (REPO / "Makefile").read_text()
     site_install = makefile.split("$(VENV)/.installed-site:", 1)[1].split("\n\n", 1)[0]
     assert "torch" not in site_install and "pipeline" not in site_install
     check = makefile.split("check-site: install-site", 1)[1].split("\n\n", 1)[0]
-    for command in ("validate $(SITEDATA) --format $(FORMAT)", "freeze", "linkcheck"):
+    for command in ("validate $(SITEDATA) --format $(FORMAT)", "freeze", "linkcheck",
+                    "chat check-rooms-file $(SITEDATA) --format $(FORMAT) $(if $(BASE),--base"):
         assert command in check
 
 

@@ -11,13 +11,15 @@ Discord     channels have numeric ids only Discord knows: every room links the i
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from ..structure.conference import Conference
 from ..structure.models import ChatConfig, ChatProvider
-from .mapping import RoomsFile, read_rooms_file
+from .activity import ActivityFile, RoomActivity, activity_path, read_activity_file
+from .mapping import RoomsFile, RoomsFileError, check_rooms_file, read_rooms_file
 from .rooms import KIND_LABELS, KINDS, ChatRoom, plan_rooms
 
 PROVIDER_NAMES = {
@@ -95,12 +97,22 @@ class ChatDirectory:
         self.config = conference.config.chat
         self.enabled = self.config.provider is not ChatProvider.NONE
         self.rooms_file = RoomsFile()
+        #: How busy each room is (chat/activity.json, from ``miniconf chat activity``).
+        self.activity: ActivityFile | None = None
         self._links: dict[str, RoomLink] = {}
         if self.enabled:
             # Eager, so a bad rooms file or clashing names stop the freeze before any page.
-            self.rooms_file = read_rooms_file(Path(conference.root) / self.config.rooms_file)
+            rooms_path = Path(conference.root) / self.config.rooms_file
+            self.rooms_file = read_rooms_file(rooms_path)
+            if self.config.provider is ChatProvider.MATRIX and (
+                problems := check_rooms_file(rooms_path, self.rooms_file, self.config)
+            ):
+                raise RoomsFileError("the rooms file disagrees with config.yml:\n  "
+                                     + "\n  ".join(map(str, problems)))
             for room in plan_rooms(conference):
                 self._links[room.key] = room_link(self.config, room, self.rooms_file)
+            if self.config.provider is ChatProvider.MATRIX:
+                self.activity = read_activity_file(activity_path(conference))
 
     @property
     def provider_name(self) -> str:
@@ -113,6 +125,44 @@ class ChatDirectory:
 
     def room(self, kind: str, item_id: str) -> RoomLink | None:
         return self._links.get(f"{kind}/{item_id}")
+
+    def activity_of(self, kind: str, item_id: str) -> RoomActivity | None:
+        return self.activity.rooms.get(f"{kind}/{item_id}") if self.activity else None
+
+    def authors_in_room(self, paper_id: str) -> set[str]:
+        """Chat ids of the paper's authors who have joined its room."""
+        found = self.activity_of("paper", paper_id)
+        return set(found.authors_in_room) if found else set()
+
+    def _active(self) -> list[tuple[RoomLink, RoomActivity]]:
+        if not self.activity:
+            return []
+        return [(link, found) for key, link in self._links.items()
+                if (found := self.activity.rooms.get(key)) and found.messages]
+
+    def most_discussed(self, limit: int = 5) -> list[tuple[RoomLink, RoomActivity]]:
+        """Rooms with the most messages (then most people), for the home page."""
+        rooms = self._active()
+        rooms.sort(key=lambda pair: (-pair[1].messages, -pair[1].posters, pair[0].room.title))
+        return rooms[:limit]
+
+    def recently_active(self, limit: int = 5) -> list[tuple[RoomLink, RoomActivity]]:
+        """Rooms by their last message, latest first, for the home page."""
+        rooms = [pair for pair in self._active() if pair[1].last_message]
+        rooms.sort(key=lambda pair: (pair[1].last_message, pair[0].room.key), reverse=True)
+        return rooms[:limit]
+
+    def papers_discussion_json(self) -> str:
+        """Paper id → [messages, people, last message (Unix seconds), 1 if there are more
+        messages than were counted] for the papers page (discussed papers only), as JSON
+        safe inside a <script> element."""
+        data = {}
+        for link, found in self._active():
+            if link.room.kind == "paper":
+                last = int(found.last_message.timestamp()) if found.last_message else 0
+                data[link.room.id] = [found.messages, found.posters, last, int(found.more)]
+        text = json.dumps(data, separators=(",", ":"), sort_keys=True)
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
     def by_kind(self) -> list[tuple[str, list[RoomLink]]]:
         """Rooms grouped for the chat page, in KINDS order; empty groups left out."""

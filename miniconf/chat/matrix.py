@@ -2,13 +2,29 @@
 
 One public room per paper, session, workshop and keynote speaker, with the alias from
 the room-name templates, the page's title as its name and a topic linking back to the
-page. Rooms are world-readable with guest access, so pages can preview them.
+page. Rooms are world-readable with guest access, so pages can preview them. A paper's
+authors who gave a chat id (``matrix:``) are invited and made moderators (power 50);
+nobody's power is ever lowered, so a moderator promoted by hand stays one.
 
-Idempotent and resumable: the rooms file is rewritten (atomically) after every room, so
-a re-run skips what it lists and only changes topics that differ. A room created just
-before a crash, and so missing from the file, is found again by its alias
-(M_ROOM_IN_USE) and adopted, never duplicated. HTTP 429 answers are waited out for the
-``retry_after_ms`` the server asks. Plain urllib: a few JSON calls need no HTTP library.
+Recovers by itself from a crash at any point, of itself or of the homeserver. Synapse
+creates a room's alias *before* the room's first events, so a homeserver killed during
+``createRoom`` can leave an alias pointing at a room nobody is in. So a room is made in
+steps: ``createRoom`` *without* alias, with a marker state event naming the room's key
+and alias (its sender, the bot, makes it a creation record no one else can forge); then
+the alias;
+then the canonical alias. A re-run resumes each step: a room the bot made but never
+recorded is found among its joined rooms by the marker (after giving the homeserver a
+few seconds to finish what a killed run asked), an alias already pointing at a
+room the bot marked for that key is the bot's own. An alias that points at any other
+room is never adopted: the run stops and names it. A half-made room without alias is
+left unused (nobody can find it).
+
+The rooms file is saved at most every ``SAVE_SECONDS`` and at the end (also on errors):
+rewriting a 10,000-room file after every room made the run quadratic, and what a kill
+loses is found again as above. HTTP 429 answers are waited out for the
+``retry_after_ms`` the server asks; redirects to another host are refused, so the token
+goes to the configured homeserver only. Plain urllib: a few JSON calls need no HTTP
+library.
 """
 
 from __future__ import annotations
@@ -20,7 +36,7 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from ..structure.conference import Conference
 from .mapping import MappedRoom, RoomsFile, read_rooms_file, write_rooms_file
@@ -30,6 +46,18 @@ from .rooms import ChatError, ChatRoom, plan_rooms
 TOKEN_VARIABLE = "MINICONF_MATRIX_TOKEN"
 #: Give up on a request the server rate-limits this many times in a row.
 MAX_RATE_LIMITED = 50
+#: The state event that marks a room as made by provisioning (content: key and marker).
+MARKER_EVENT = "org.miniconf.room"
+#: A room event filter: messages only (not joins, topic changes or reactions).
+MESSAGES_ONLY = quote(json.dumps({"types": ["m.room.message"]}, separators=(",", ":")), safe="")
+#: Matrix's customary "moderator" power level.
+MODERATOR = 50
+CLIENT_API = "/_matrix/client/v3"
+#: The rooms file is rewritten at most this often during a run (and always at its end).
+SAVE_SECONDS = 2.0
+#: After a killed run, the homeserver may still be making the room it was asked for:
+#: look for unrecorded rooms only this long after the killed run's last save.
+SETTLE_SECONDS = 8.0
 
 
 class MatrixError(ChatError):
@@ -39,8 +67,30 @@ class MatrixError(ChatError):
         self.errcode = errcode
 
 
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc.lower()
+
+
+class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
+    """urllib copies every header, Authorization included, onto a redirect: a homeserver
+    (or anything in front of it) could send the token to any host. Follow redirects
+    within the homeserver's origin only."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if _origin(newurl) != _origin(req.full_url):
+            raise MatrixError(
+                f"{req.full_url.split('?')[0]} redirects to another host ({newurl}); the "
+                "access token is not sent there. Set chat.server to the homeserver's own URL"
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_SameHostRedirects)
+
+
 class MatrixClient:
-    """The few client-server API calls provisioning needs, with 429s waited out."""
+    """The few client-server (and admin) API calls the chat commands need, 429s waited out."""
 
     def __init__(
         self,
@@ -56,16 +106,18 @@ class MatrixClient:
         #: Seconds spent waiting for rate limits, and how many 429s were answered.
         self.waited = 0.0
         self.rate_limited = 0
+        self.requests = 0
 
-    def call(self, method: str, path: str, body: dict | None = None) -> dict:
-        url = f"{self.homeserver}/_matrix/client/v3{path}"
+    def call(self, method: str, path: str, body: dict | None = None, api: str = CLIENT_API) -> dict:
+        url = f"{self.homeserver}{api}{path}"
         data = None if body is None else json.dumps(body).encode()
         for _ in range(MAX_RATE_LIMITED):
             request = urllib.request.Request(url, data=data, method=method)
             request.add_header("Authorization", f"Bearer {self._token}")
             request.add_header("Content-Type", "application/json")
+            self.requests += 1
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                with _OPENER.open(request, timeout=self.timeout) as response:
                     return json.loads(response.read() or b"{}")
             except urllib.error.HTTPError as exc:
                 answer = _json_or_empty(exc.read())
@@ -99,32 +151,63 @@ class MatrixClient:
                 return None
             raise
 
-    def create_room(self, alias_name: str, name: str, topic: str) -> str:
-        body = {
-            "preset": "public_chat",
-            "room_alias_name": alias_name,
-            "name": name[:255],
-            "topic": topic,
-            "initial_state": [
-                # Readable by anyone, guests may join: the pages' live preview needs both.
-                _state("m.room.history_visibility", {"history_visibility": "world_readable"}),
-                _state("m.room.guest_access", {"guest_access": "can_join"}),
-            ],
-        }
+    def create_room(self, name: str, topic: str, marker: dict | None = None) -> str:
+        """A public room without alias (see the module docstring for why)."""
+        initial_state = [
+            # Readable by anyone, guests may join: the pages' live preview needs both.
+            _state("m.room.history_visibility", {"history_visibility": "world_readable"}),
+            _state("m.room.guest_access", {"guest_access": "can_join"}),
+        ]
+        if marker is not None:
+            initial_state.append(_state(MARKER_EVENT, marker))
+        body = {"preset": "public_chat", "name": name[:255], "topic": topic,
+                "initial_state": initial_state}
         return self.call("POST", "/createRoom", body)["room_id"]
 
-    def topic(self, room_id: str) -> str:
+    def state(
+        self, room_id: str, event_type: str, state_key: str = "", event: bool = False
+    ) -> dict | None:
+        """A state event's content (``event``: the whole event, sender included); None
+        where the room has none."""
+        path = _state_path(room_id, event_type, state_key) + ("?format=event" if event else "")
         try:
-            path = f"/rooms/{quote(room_id, safe='')}/state/m.room.topic/"
-            return self.call("GET", path).get("topic", "")
+            return self.call("GET", path)
         except MatrixError as exc:
             if exc.status == 404:
-                return ""
+                return None
             raise
 
+    def set_state(self, room_id: str, event_type: str, content: dict, state_key: str = "") -> None:
+        self.call("PUT", _state_path(room_id, event_type, state_key), content)
+
+    def topic(self, room_id: str) -> str:
+        return (self.state(room_id, "m.room.topic") or {}).get("topic", "")
+
     def set_topic(self, room_id: str, topic: str) -> None:
-        path = f"/rooms/{quote(room_id, safe='')}/state/m.room.topic/"
-        self.call("PUT", path, {"topic": topic})
+        self.set_state(room_id, "m.room.topic", {"topic": topic})
+
+    def set_alias(self, alias: str, room_id: str) -> None:
+        self.call("PUT", f"/directory/room/{quote(alias, safe='')}", {"room_id": room_id})
+
+    def joined_rooms(self) -> list[str]:
+        return self.call("GET", "/joined_rooms")["joined_rooms"]
+
+    def invite(self, room_id: str, user_id: str) -> None:
+        self.call("POST", f"/rooms/{quote(room_id, safe='')}/invite", {"user_id": user_id})
+
+    def joined_members(self, room_id: str) -> set[str]:
+        answer = self.call("GET", f"/rooms/{quote(room_id, safe='')}/joined_members")
+        return set(answer.get("joined", {}))
+
+    def messages(self, room_id: str, start: str | None, limit: int) -> dict:
+        """A page of the room's messages (no other events), newest first, from ``start``."""
+        query = f"dir=b&limit={limit}&filter={MESSAGES_ONLY}"
+        query += f"&from={quote(start, safe='')}" if start else ""
+        return self.call("GET", f"/rooms/{quote(room_id, safe='')}/messages?{query}")
+
+
+def _state_path(room_id: str, event_type: str, state_key: str) -> str:
+    return f"/rooms/{quote(room_id, safe='')}/state/{event_type}/{quote(state_key, safe='')}"
 
 
 def _state(event_type: str, content: dict) -> dict:
@@ -151,25 +234,32 @@ def _retry_after(answer: dict, header: str | None) -> float:
 
 @dataclass(frozen=True)
 class Step:
-    """One thing provisioning does to one room."""
+    """What provisioning does to one room."""
 
-    action: str  # "create" or "update topic"
+    action: str  # "create", "update topic", "invite authors", "update topic, invite authors"
     room: ChatRoom
     alias: str
     topic: str
+    #: Authors' chat ids to invite and promote (not yet in the rooms file's moderators).
+    authors: tuple[str, ...] = ()
 
 
 @dataclass
 class ProvisionReport:
     planned: int = 0
     created: int = 0
-    adopted: int = 0
+    #: Rooms an interrupted run had begun, finished by this one.
+    resumed: int = 0
     topics_updated: int = 0
+    authors_invited: int = 0
     unchanged: int = 0
     seconds: float = 0.0
     rate_limited: int = 0
     waited: float = 0.0
+    requests: int = 0
     steps: list[Step] = field(default_factory=list)
+    #: Authors who could not be invited (unknown account, other server unreachable...).
+    warnings: list[str] = field(default_factory=list)
 
 
 def plan_steps(conference: Conference, rooms_file: RoomsFile) -> tuple[list[Step], int]:
@@ -182,9 +272,14 @@ def plan_steps(conference: Conference, rooms_file: RoomsFile) -> tuple[list[Step
         topic = room.topic(conference.config.base_url)
         mapped = rooms_file.rooms.get(room.key)
         if mapped is None or mapped.alias != alias:
-            steps.append(Step("create", room, alias, topic))
-        elif mapped.topic != topic:
-            steps.append(Step("update topic", room, alias, topic))
+            steps.append(Step("create", room, alias, topic, room.moderators))
+            continue
+        actions = ["update topic"] if mapped.topic != topic else []
+        authors = tuple(user for user in room.moderators if user not in mapped.moderators)
+        if authors:
+            actions.append("invite authors")
+        if actions:
+            steps.append(Step(", ".join(actions), room, alias, topic, authors))
         else:
             unchanged += 1
     return steps, unchanged
@@ -199,7 +294,8 @@ def provision(
 ) -> ProvisionReport:
     """Bring the homeserver's rooms in line with the conference; see the module docstring.
 
-    ``client`` may be None for a dry run. The rooms file is saved after every room.
+    ``client`` may be None for a dry run. The rooms file is saved every SAVE_SECONDS
+    and at the end, also when the run stops on an error.
     """
     chat = conference.config.chat
     rooms_file = read_rooms_file(rooms_path)
@@ -208,85 +304,166 @@ def provision(
     if dry_run or not steps:
         return report
     assert client is not None
-    _check_server_name(client, chat.matrix_server_name)
+    bot = _check_server_name(client, chat.matrix_server_name)
+    interrupted_at = rooms_path.stat().st_mtime if rooms_file.in_progress else None
     rooms_file.server = client.homeserver
-    started = time.perf_counter()
+    rooms_file.in_progress = True
+    run = _Run(client, bot, rooms_file, report, interrupted_at)
+    started = saved = time.perf_counter()
+    completed = False
     try:
         for step in steps:
-            outcome = _apply(client, step, rooms_file)
-            setattr(report, outcome, getattr(report, outcome) + 1)
-            write_rooms_file(rooms_path, rooms_file)
+            outcome = run.apply(step)
             if progress:
                 progress(step, outcome)
+            if time.perf_counter() - saved > SAVE_SECONDS:
+                write_rooms_file(rooms_path, rooms_file)
+                saved = time.perf_counter()
+        completed = True
     finally:
+        rooms_file.in_progress = not completed
+        write_rooms_file(rooms_path, rooms_file)
         report.seconds = time.perf_counter() - started
         report.rate_limited, report.waited = client.rate_limited, client.waited
+        report.requests = client.requests
     return report
 
 
-def _apply(client: MatrixClient, step: Step, rooms_file: RoomsFile) -> str:
-    """Carry out one step; record the room in rooms_file; return the report counter's name."""
-    key = step.room.key
-    if step.action == "update topic":
-        room_id = rooms_file.rooms[key].room_id
-        client.set_topic(room_id, step.topic)
-        outcome = "topics_updated"
-    else:
+class AliasTakenError(MatrixError):
+    pass
+
+
+@dataclass
+class _Run:
+    """One provisioning run: the client, the rooms file being brought up to date."""
+
+    client: MatrixClient
+    bot: str
+    rooms_file: RoomsFile
+    report: ProvisionReport
+    #: When the killed run before this one last saved the rooms file (time.time()).
+    interrupted_at: float | None = None
+    #: Looked for once, at the first room to create (see _unrecorded_rooms).
+    _unrecorded: dict[tuple[str, str], str] | None = None
+
+    def apply(self, step: Step) -> str:
+        """Carry out one step, recording it in the rooms file; return the outcome."""
+        key = step.room.key
+        if step.action == "create":
+            outcome, room_id = self._create(step)
+            mapped = MappedRoom(room_id=room_id, alias=step.alias, topic=step.topic)
+        else:
+            outcome = "updated"
+            mapped = self.rooms_file.rooms[key]
+            if "update topic" in step.action:
+                self.client.set_topic(mapped.room_id, step.topic)
+                mapped = mapped.model_copy(update={"topic": step.topic})
+                self.report.topics_updated += 1
+        if step.authors:
+            added = self._add_moderators(mapped.room_id, step.authors)
+            mapped = mapped.model_copy(update={"moderators": [*mapped.moderators, *added]})
+        self.rooms_file.rooms[key] = mapped
+        return outcome
+
+    def _create(self, step: Step) -> tuple[str, str]:
+        key = step.room.key
+        aliased = self.client.resolve_alias(step.alias)
+        if aliased is not None:
+            if not self._made_by_bot(aliased, key, step.alias):
+                raise AliasTakenError(
+                    f"{step.alias} already points at room {aliased}, which provisioning did "
+                    "not create, so it is not used. Ask the homeserver's admin to delete "
+                    f"that alias (DELETE {CLIENT_API}/directory/room/"
+                    f"{quote(step.alias, safe='')}) if the room is not wanted, or change "
+                    "chat.rooms in config.yml; then re-run"
+                )
+            room_id, outcome = aliased, "resumed"
+        else:
+            room_id = self._unrecorded_rooms().get((key, step.alias))
+            outcome = "resumed" if room_id else "created"
+            if room_id is None:
+                marker = {"key": key, "alias": step.alias}
+                room_id = self.client.create_room(step.room.title, step.topic, marker)
+            self._claim_alias(step.alias, room_id, key)
+        if outcome == "resumed" and self.client.topic(room_id) != step.topic:
+            self.client.set_topic(room_id, step.topic)
+        canonical = None
+        if outcome == "resumed":
+            canonical = self.client.state(room_id, "m.room.canonical_alias")
+        if (canonical or {}).get("alias") != step.alias:
+            self.client.set_state(room_id, "m.room.canonical_alias", {"alias": step.alias})
+        setattr(self.report, outcome, getattr(self.report, outcome) + 1)
+        return outcome, room_id
+
+    def _made_by_bot(self, room_id: str, key: str, alias: str) -> bool:
+        """Whether the bot made this room for this key and alias: its marker, sent by
+        the bot (no one else can send an event as the bot)."""
         try:
-            room_id = client.create_room(step.room.name, step.room.title, step.topic)
-            outcome = "created"
+            marker = self.client.state(room_id, MARKER_EVENT, event=True)
         except MatrixError as exc:
-            # The alias is taken: 400 M_ROOM_IN_USE, or 409 when the server is still
-            # creating that room for a run killed a moment ago.
+            if exc.status == 403:  # not in the room, and it is not public: not ours
+                return False
+            raise
+        content = (marker or {}).get("content", {})
+        return bool(marker and marker.get("sender") == self.bot
+                    and (content.get("key"), content.get("alias")) == (key, alias))
+
+    def _unrecorded_rooms(self) -> dict[tuple[str, str], str]:
+        """(key, alias) -> room id of the rooms the bot made and marked that the rooms
+        file does not list: an interrupted run's."""
+        if self._unrecorded is None:
+            if self.interrupted_at is not None:
+                time.sleep(max(0.0, self.interrupted_at + SETTLE_SECONDS - time.time()))
+            known = {room.room_id for room in self.rooms_file.rooms.values()}
+            self._unrecorded = {}
+            for room_id in self.client.joined_rooms():
+                if room_id in known:
+                    continue
+                marker = self.client.state(room_id, MARKER_EVENT, event=True) or {}
+                content = marker.get("content", {})
+                if marker.get("sender") == self.bot:
+                    mark = (content.get("key"), content.get("alias"))
+                    self._unrecorded.setdefault(mark, room_id)
+        return self._unrecorded
+
+    def _claim_alias(self, alias: str, room_id: str, key: str) -> None:
+        try:
+            self.client.set_alias(alias, room_id)
+        except MatrixError as exc:
+            # Taken since we looked (another run at the same time): only if it is ours.
             if exc.errcode != "M_ROOM_IN_USE" and exc.status != 409:
                 raise
-            # Created by a run that stopped before saving the rooms file: adopt it.
-            room_id = _resolve_soon(client, step.alias)
-            if room_id is None:
-                raise
-            outcome = "adopted"
-            if _adopted_topic(client, room_id, step.alias) != step.topic:
-                client.set_topic(room_id, step.topic)
-    rooms_file.rooms[key] = MappedRoom(room_id=room_id, alias=step.alias, topic=step.topic)
-    return outcome
+            if self.client.resolve_alias(alias) != room_id:
+                raise AliasTakenError(f"{alias} was taken by another room while this run "
+                                      "was creating it; re-run to check whose") from None
+
+    def _add_moderators(self, room_id: str, users: tuple[str, ...]) -> list[str]:
+        """Invite each user and raise them to moderator; never lower anyone's power."""
+        invited = []
+        for user in users:
+            try:
+                self.client.invite(room_id, user)
+            except MatrixError as exc:
+                # Inviting someone already in the room is refused; that is what we want.
+                if exc.status != 403 or "already in the room" not in str(exc):
+                    self.report.warnings.append(f"could not invite {user}: {exc}")
+                    continue
+            invited.append(user)
+        if invited:
+            levels = self.client.state(room_id, "m.room.power_levels") or {}
+            users_power = dict(levels.get("users", {}))
+            default = levels.get("users_default", 0)
+            raised = {u: MODERATOR for u in invited if users_power.get(u, default) < MODERATOR}
+            if raised:
+                self.client.set_state(room_id, "m.room.power_levels",
+                                      {**levels, "users": {**users_power, **raised}})
+            self.report.authors_invited += len(invited)
+        return invited
 
 
-#: How long to wait for the server to finish a room a killed run was creating.
-ADOPT_PATIENCE_SECONDS = 15
-
-
-def _resolve_soon(client: MatrixClient, alias: str) -> str | None:
-    """The room of a taken alias; a room still being created may take a moment to show."""
-    deadline = time.monotonic() + ADOPT_PATIENCE_SECONDS
-    while (room_id := client.resolve_alias(alias)) is None and time.monotonic() < deadline:
-        time.sleep(0.5)
-    return room_id
-
-
-def _adopted_topic(client: MatrixClient, room_id: str, alias: str) -> str:
-    """The topic of a room found by its alias, once this account may read it.
-
-    A run killed in the middle of creating a room leaves the server finishing it: the
-    alias can exist a moment before the creator has joined. After a short wait, a room
-    still closed to us belongs to someone else.
-    """
-    deadline = time.monotonic() + ADOPT_PATIENCE_SECONDS
-    while True:
-        try:
-            return client.topic(room_id)
-        except MatrixError as exc:
-            if exc.status != 403 or time.monotonic() > deadline:
-                if exc.status == 403:
-                    raise MatrixError(
-                        f"{alias} is the alias of a room this account is not in: change "
-                        "chat.rooms in config.yml or ask the homeserver's admin"
-                    ) from None
-                raise
-            time.sleep(0.5)
-
-
-def _check_server_name(client: MatrixClient, server_name: str) -> None:
-    """Aliases name the homeserver; a wrong chat.server_name would give dead links."""
+def _check_server_name(client: MatrixClient, server_name: str) -> str:
+    """Aliases name the homeserver; a wrong chat.server_name would give dead links.
+    Returns the bot's user id."""
     user_id = client.whoami()
     actual = user_id.split(":", 1)[1] if ":" in user_id else ""
     if actual != server_name:
@@ -294,3 +471,4 @@ def _check_server_name(client: MatrixClient, server_name: str) -> None:
             f"the homeserver's name is '{actual}' but aliases would use '{server_name}': "
             f"set chat.server_name: {actual} in config.yml"
         )
+    return user_id

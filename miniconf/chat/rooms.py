@@ -54,6 +54,8 @@ class ChatRoom:
     name: str
     #: The page's path inside the site, e.g. ``papers/h27-001.html``.
     page: str
+    #: Chat ids invited as moderators: a paper's authors who gave one (``matrix:``).
+    moderators: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -86,6 +88,10 @@ def plan_rooms(conference: Conference) -> list[ChatRoom]:
     """
     chat = conference.config.chat
     items: list[tuple[str, str, str]] = [("paper", p.id, p.title) for p in conference.papers]
+    moderators = {
+        f"paper/{paper.id}": tuple(dict.fromkeys(a.matrix for a in paper.authors if a.matrix))
+        for paper in conference.papers
+    }
     items += [
         ("session", s.id, s.title)
         for s in conference.sessions
@@ -110,7 +116,8 @@ def plan_rooms(conference: Conference) -> list[ChatRoom]:
             problems.append(f"{key}: room name {name!r} is also the name of "
                             f"{owners[name.lower()]}")
         owners.setdefault(name.lower(), key)
-        rooms.append(ChatRoom(kind, item_id, title, name, PAGE_PATHS[kind].format(item_id)))
+        rooms.append(ChatRoom(kind, item_id, title, name, PAGE_PATHS[kind].format(item_id),
+                              moderators.get(key, ())))
     if problems:
         raise ChatPlanError(
             "chat.rooms in config.yml gives bad room names; nothing was created:\n  "

@@ -442,6 +442,11 @@ class Author(Model):
         if self.orcid:
             return f"orcid:{self.orcid}"
         return f"openreview:{self.openreview}" if self.openreview else None
+    #: The author's Matrix id (``@name:server``): provisioning invites it to the paper's
+    #: room as a moderator, and the paper page marks the author once in the room.
+    matrix: str | None = Field(
+        default=None, max_length=255, pattern=r"^@[A-Za-z0-9._=/+-]+:[A-Za-z0-9.-]+(:[0-9]{1,5})?$"
+    )
 
 
 class PaperLinks(Model):

@@ -10,6 +10,7 @@ import { onBookmarksChanged, refreshStarButtons, starredIds } from "./bookmarks.
 import { fetchJSON, paperCard, tracksById } from "./common.js";
 import { marked, paperIndex, rankedOrder, search } from "./rank.js";
 import { dayLabel, viewerDay } from "./zones.js";
+import { byDiscussion, withDiscussionBadge } from "./discussion.js";
 
 const PAGE_SIZE = 50;
 const MAX_KEYWORD_OPTIONS = 300;
@@ -63,6 +64,9 @@ async function start(root) {
   const titleRank = new Int32Array(items.length);
   byTitle.forEach((item, rank) => { titleRank[item.index] = rank; });
   const byTime = items.slice().sort((a, b) => a.start - b.start || titleRank[a.index] - titleRank[b.index]);
+  const byMessages = byDiscussion(byTitle);
+  const card = (item, starred) => withDiscussionBadge(
+    paperCard(item.paper, tracks, starred.has(item.paper.id), "li", mark), item.paper.id);
 
   const labels = {
     track: (id) => trackNames.get(id) || id,
@@ -83,7 +87,7 @@ async function start(root) {
     const read = {q: params.get("q") || "", sort: params.get("sort") || "", seed: params.get("seed") || "",
                   author: params.get("author") || "", author_id: params.get("author_id") || ""};
     for (const facet of FACETS) read[facet] = params.get(facet) || "";
-    if (!["", "title", "time", "shuffle"].includes(read.sort)) read.sort = "";
+    if (read.sort !== "" && ![...sort.options].some((option) => option.value === read.sort)) read.sort = "";
     if (read.sort === "shuffle" && !read.seed) read.seed = newSeed();
     return read;
   }
@@ -114,6 +118,7 @@ async function start(root) {
   let shuffleCache = null;
   function ordered() {
     if (state.sort === "time") return byTime;
+    if (state.sort === "discussion") return byMessages;
     if (state.sort === "shuffle") {
       if (shuffleCache?.seed !== state.seed) shuffleCache = {seed: state.seed, items: shuffled(state.seed)};
       return shuffleCache.items;
@@ -213,7 +218,7 @@ async function start(root) {
 
   function render() {
     const starred = starredIds();
-    const cards = results.slice(0, shown).map((item) => paperCard(item.paper, tracks, starred.has(item.paper.id), "li", mark));
+    const cards = results.slice(0, shown).map((item) => card(item, starred));
     list.replaceChildren(...cards);
     const total = results.length;
     const number = (n) => n.toLocaleString("en");
@@ -227,7 +232,7 @@ async function start(root) {
   function showMore() {
     const starred = starredIds();
     const next = results.slice(shown, shown + PAGE_SIZE);
-    list.append(...next.map((item) => paperCard(item.paper, tracks, starred.has(item.paper.id), "li", mark)));
+    list.append(...next.map((item) => card(item, starred)));
     shown += next.length;
     more.hidden = shown >= results.length;
     more.textContent = `Show more (${Math.min(PAGE_SIZE, results.length - shown)} of ${results.length - shown} left)`;
