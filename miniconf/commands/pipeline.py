@@ -14,7 +14,12 @@ import click
 
 from ..pipeline import DEFAULT_MODEL, DEVICES, INDEX_KINDS, MAP_METHODS, EmbeddingError
 from ..structure.loader import load_conference
-from ..structure.pipeline_outputs import conference_inputs, load_pipeline_outputs, outputs_folder
+from ..structure.pipeline_outputs import (
+    PipelineOutputs,
+    conference_inputs,
+    load_pipeline_outputs,
+    outputs_folder,
+)
 from .common import cache_dir_for, report_problems, sitedata_argument
 
 
@@ -38,11 +43,16 @@ from .common import cache_dir_for, report_problems, sitedata_argument
 @click.option("--fp16", is_flag=True, help="Half precision on a GPU (faster); ignored on the CPU.")
 @click.option("--if-stale", is_flag=True,
               help="Do nothing (and load no model) when the outputs match the papers.")
-@click.option("--force", is_flag=True, help="Recompute the outputs even when they are current.")
+@click.option("--force", is_flag=True,
+              help="Recompute the outputs even when they are current, and lay the map out "
+                   "afresh (otherwise a few changed papers are placed on the kept map).")
+@click.option("--pending", is_flag=True,
+              help="Only say (as Markdown, no model, no torch) which papers' similar papers "
+                   "the next run will update; for a pull request's summary.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def command(sitedata: Path, model: str | None, device: str, batch_size: int, k: int,
             index: str, map_method: str, fp16: bool, if_stale: bool, force: bool,
-            quiet: bool) -> None:
+            pending: bool, quiet: bool) -> None:
     """Embed SITEDATA's papers; write similar papers, the map and vectors to SITEDATA/pipeline/."""
     conference, problems = load_conference(sitedata, cache_dir_for(sitedata))
     errors = report_problems(problems)
@@ -50,6 +60,9 @@ def command(sitedata: Path, model: str | None, device: str, batch_size: int, k: 
         click.secho(f"{errors} error(s); the pipeline did not run.", fg="red", err=True)
         sys.exit(1)
     existing = load_pipeline_outputs(conference)
+    if pending:
+        click.echo(pending_summary(existing, len(conference.papers)))
+        return
     if if_stale and existing.current and not force:
         click.echo(f"Pipeline outputs are up to date ({len(conference.papers)} papers, "
                    f"model {existing.model}).")
@@ -81,3 +94,22 @@ def command(sitedata: Path, model: str | None, device: str, batch_size: int, k: 
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(1)
     click.echo(report.summary())
+
+
+def pending_summary(outputs: PipelineOutputs, papers: int) -> str:
+    """Markdown for a pull request's summary: what the deploy's pipeline run will update."""
+    if outputs.current:
+        return (f"Similar papers and the map are up to date for all {papers} papers "
+                f"(model {outputs.model}).")
+    if not outputs.published:
+        return f"No similar papers or map will be published: {outputs.message}."
+    found = outputs.differences
+    lines = ["The deploy runs `miniconf pipeline --if-stale`, which will update similar papers "
+             "and the map for these papers; until then they show what is listed here.", ""]
+    for label, ids in (("changed (title or abstract; keep their previous similar papers)",
+                        found.changed),
+                       ("new (no similar papers yet)", found.added),
+                       ("removed (left out of every list and the map)", found.removed)):
+        if ids:
+            lines.append(f"- {len(ids)} {label}: " + ", ".join(f"`{i}`" for i in ids))
+    return "\n".join(lines)

@@ -181,6 +181,7 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
             edit_url=_edit_url(conference, conference.paper_files.get(found.id)),
             similar_papers=[conference.paper_by_id[other]
                             for other in outputs.similar.get(found.id, ())],
+            similar_pending=outputs.is_pending(found.id),
         )
 
     @page_route("/speakers.html")
@@ -271,7 +272,7 @@ def create_app(conference: Conference, outputs: PipelineOutputs | None = None) -
 
     @page_route("/explore.json")
     def explore_json():
-        has_vectors = outputs.current and outputs.vectors is not None
+        has_vectors = outputs.published and outputs.vectors is not None
         return Response(explore_json_text(conference, has_vectors), mimetype="application/json")
 
     @page_route("/search.json")
@@ -325,7 +326,7 @@ def page_urls(conference: Conference, outputs: PipelineOutputs | None = None) ->
     if outputs is None:
         outputs = load_pipeline_outputs(conference)
     yield "/index.html"
-    if outputs.current:  # the browser's "For you" vectors
+    if outputs.published:  # the browser's "For you" vectors
         yield "/vectors.json"
         yield "/vectors.bin"
     for simple in ("papers", "speakers", "workshops", "schedule", "help", "404"):

@@ -88,8 +88,8 @@ def paper_record(
         "thumbnail": paper_thumbnail_url(conference, paper),  # null when it has none
         "tldr": paper.tldr,
     }
-    # The pipeline's similar papers (ids, best first) and map position, when current.
-    if outputs is not None and outputs.current:
+    # The pipeline's similar papers (ids, best first) and map position, when published.
+    if outputs is not None and outputs.published:
         record["similar"] = list(outputs.similar.get(paper.id, ()))
         if paper.id in outputs.positions:
             record["pos"] = list(outputs.positions[paper.id])
@@ -101,7 +101,7 @@ def papers_json_text(conference: Conference, outputs: PipelineOutputs | None = N
     ensure_ascii=False, separators=(",", ":"), sort_keys=True)`` writes, but written a
     record at a time with json's own string encoder: building and sorting 10,000 small
     dicts took three times longer."""
-    pipeline = outputs if outputs is not None and outputs.current else None
+    pipeline = outputs if outputs is not None and outputs.published else None
     positions = _json_positions(pipeline.positions) if pipeline is not None else {}
     sessions_of: dict[str, list[str]] = {}
     for session in conference.sessions:
