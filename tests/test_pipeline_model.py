@@ -17,7 +17,11 @@ from conftest import load_ok
 from miniconf.cli import cli
 from miniconf.pipeline.embed import DEFAULT_MODEL, Embedder, EmbeddingError
 from miniconf.pipeline.run import PipelineSettings, run_pipeline
-from miniconf.structure.pipeline_outputs import load_pipeline_outputs, outputs_folder
+from miniconf.structure.pipeline_outputs import (
+    conference_inputs,
+    load_pipeline_outputs,
+    outputs_folder,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -187,3 +191,33 @@ def test_the_demo_end_to_end_with_the_packaged_model(sitedata_copy, tmp_path):
     assert frozen.exit_code == 0 and "warning" not in frozen.output, frozen.output
     first = outputs.similar["h27-001"][0]
     assert f'href="{first}.html"' in (out / "papers" / "h27-001.html").read_text()
+
+
+def test_after_a_title_edit_the_pipeline_changes_only_what_the_edit_moved(tmp_path, embedder):
+    """The demo with the packaged model: edit one title, run again. One text is embedded;
+    a similar-paper list changes only if the edited paper joined or left it; every other
+    paper keeps its place on the map."""
+    conference = load_ok(Path(__file__).parent.parent / "sitedata")
+    items = conference_inputs(conference)
+    run(tmp_path, items, embedder)
+    before_similar = read(tmp_path, "similar.json")["similar"]
+    before_map = read(tmp_path, "map.json")["positions"]
+    edited = "h27-001"
+    retitled = [(paper_id, "Robot grasping from pixels\n\n" + text if paper_id == edited
+                 else text) for paper_id, text in items]
+    report = run(tmp_path, retitled, embedder)
+    assert (report.embedded, report.cached) == (1, len(items) - 1)
+    assert report.changes.changed == (edited,) and report.map_placed == 1
+    after_similar = read(tmp_path, "similar.json")["similar"]
+    after_map = read(tmp_path, "map.json")["positions"]
+    assert after_similar[edited] != before_similar[edited]
+    changed_lists = [paper_id for paper_id in before_similar
+                     if after_similar[paper_id] != before_similar[paper_id]]
+    for paper_id in changed_lists:
+        if paper_id != edited:
+            assert edited in before_similar[paper_id] or edited in after_similar[paper_id]
+    assert len(changed_lists) < len(items) // 2
+    assert {i: p for i, p in after_map.items() if i != edited} == {
+        i: p for i, p in before_map.items() if i != edited}
+    assert after_map[edited] != before_map[edited]
+    assert "1 changed, 0 new, 0 removed" in report.summary()
