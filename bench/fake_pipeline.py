@@ -37,20 +37,22 @@ def _papers(sitedata: Path) -> list[tuple[str, str | None]]:
     return sorted(found)
 
 
-def _inputs(sitedata: Path) -> tuple[str, dict[str, str]]:
-    """The ``inputs`` hash and the per-paper text digests the real pipeline records."""
+def _inputs(sitedata: Path) -> tuple[str, dict[str, str], dict]:
+    """The ``inputs`` hash, per-paper text digests and recipe the real pipeline records."""
     try:
+        from miniconf.pipeline.settings import Recipe
         from miniconf.structure.pipeline_outputs import (
             conference_inputs,
             inputs_hash,
             text_digest,
         )
     except ImportError:  # before the pipeline feature: any hash does
-        return hashlib.sha256(FAKE_MODEL.encode()).hexdigest(), {}
+        return hashlib.sha256(FAKE_MODEL.encode()).hexdigest(), {}, {}
     conference, problems = load_conference(sitedata)
     assert conference is not None, problems
     items = conference_inputs(conference)
-    return inputs_hash(FAKE_MODEL, items), {paper_id: text_digest(text) for paper_id, text in items}
+    texts = {paper_id: text_digest(text) for paper_id, text in items}
+    return inputs_hash(FAKE_MODEL, items), texts, Recipe().as_dict()
 
 
 def write_outputs(sitedata: Path, dims: int = 64, k: int = 5, seed: int = 0) -> Path:
@@ -84,7 +86,7 @@ def write_outputs(sitedata: Path, dims: int = 64, k: int = 5, seed: int = 0) -> 
         y = 0.5 + 0.3 * math.sin(a) + spots.gauss(0, 0.07)
         positions[paper_id] = [round(min(1, max(0, x)), 4), round(min(1, max(0, y)), 4)]
 
-    inputs, texts = _inputs(sitedata)
+    inputs, texts, recipe = _inputs(sitedata)
     folder = sitedata / "pipeline"
     folder.mkdir(exist_ok=True)
     common = {"model": FAKE_MODEL, "inputs": inputs}
@@ -93,7 +95,7 @@ def write_outputs(sitedata: Path, dims: int = 64, k: int = 5, seed: int = 0) -> 
     _write(folder / "vectors.json", {**common, "dims": dims, "dtype": "int8", "scale": 1.0,
                                      "ids": ids})
     (folder / "vectors.bin").write_bytes(quantized.tobytes())
-    _write(folder / "inputs.json", {**common, "k": k, "recipe": {}, "texts": texts})
+    _write(folder / "inputs.json", {**common, "k": k, "recipe": recipe, "texts": texts})
     return folder
 
 

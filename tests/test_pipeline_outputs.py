@@ -16,6 +16,7 @@ from conftest import load_ok
 
 from miniconf.cli import cli
 from miniconf.pipeline.outputs import SCALE, write_outputs
+from miniconf.pipeline.settings import Recipe
 from miniconf.site.app import create_app
 from miniconf.structure.pipeline_outputs import (
     OutputsState,
@@ -36,7 +37,7 @@ def write_fake_outputs(sitedata: Path, model: str = "test-model") -> list[str]:
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(count, 16)).astype(np.float32)
     write_outputs(
-        outputs_folder(sitedata), model=model, items=items, k=2,
+        outputs_folder(sitedata), model=model, items=items, k=2, recipe=Recipe().as_dict(),
         similar=[[(row + 1) % count, (row + 2) % count] for row in range(count)],
         method="pca", positions=rng.uniform(size=(count, 2)).round(4), vectors=vectors,
     )

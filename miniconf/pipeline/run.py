@@ -6,6 +6,7 @@ and tests can feed it any papers; ``miniconf pipeline`` passes the conference's.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from ..structure.pipeline_outputs import (
 )
 from .cache import EmbeddingCache
 from .embed import DEFAULT_MODEL, PACKAGED_NAMES, Embedder, encode_in_batches
+from .settings import Recipe
 
 
 def canonical_model_name(name: str | None) -> str:
@@ -41,6 +43,7 @@ class PipelineSettings:
     index: str = "auto"
     map_method: str = "auto"
     fp16: bool = False
+    recipe: Recipe = Recipe()
 
 
 @dataclass
@@ -105,7 +108,8 @@ def previous_outputs(folder: Path) -> OutputFiles | None:
 
 def made_the_same_way(previous: OutputFiles, model: str, settings: PipelineSettings) -> bool:
     """Whether ``previous`` was made with this model and these settings (any papers)."""
-    return previous.inputs.model == model and previous.inputs.k == settings.k
+    return (previous.inputs.model == model and previous.inputs.k == settings.k
+            and previous.inputs.recipe == settings.recipe.as_dict())
 
 
 def run_pipeline(
@@ -126,9 +130,10 @@ def run_pipeline(
     did not change keep their map position (see place_changed_papers), so the map a
     reader knows moves only where papers changed; ``force`` lays it out afresh.
     """
-    from .neighbours import choose_index, nearest_neighbours
+    from .neighbours import choose_index
     from .outputs import write_outputs
     from .projection import choose_method, project
+    from .recipe import similar_papers
 
     started = time.perf_counter()
     model = canonical_model_name(settings.model)
@@ -147,30 +152,12 @@ def run_pipeline(
         report.seconds = time.perf_counter() - started
         return report
 
-    texts = list(dict.fromkeys(text for _, text in items))  # distinct, in id order
-    report.texts = len(texts)
-    if embedder is None:
-        embedder = Embedder(model, settings.device, settings.batch_size, settings.fp16)
-    loads_before = embedder.loads
-    with EmbeddingCache(cache_folder) as cache:
-        vectors_of = cache.get_many(model, texts)
-        report.cached = len(vectors_of)
-        missing = [text for text in texts if text not in vectors_of]
-        if missing:
-            _embed_missing(embedder, missing, cache, model, settings, vectors_of, report,
-                           progress)
-    report.model_loads = embedder.loads - loads_before
-    report.timings["embed"] = time.perf_counter() - started
-
-    dims = next(iter(vectors_of.values())).shape[0] if vectors_of else 0
-    matrix = np.zeros((len(items), dims), dtype=np.float32)
-    for row, (_, text) in enumerate(items):
-        matrix[row] = vectors_of[text]
-
+    paper_texts = [text for _, text in items]
+    matrix = recipe_vectors(paper_texts, cache_folder, settings, report, embedder, progress)
     step = time.perf_counter()
     index_kind = choose_index(settings.index, len(items))
     report.index = "exact search" if index_kind == "flat" else f"approximate ({index_kind})"
-    similar = nearest_neighbours(matrix, settings.k, settings.index)
+    similar = similar_papers(matrix, paper_texts, settings.k, settings.recipe, settings.index)
     report.timings["neighbours"] = time.perf_counter() - step
     if previous is not None:
         report.lists_changed = sum(
@@ -184,13 +171,50 @@ def run_pipeline(
         positions = place_changed_papers(matrix, ids, previous.map.positions, changes)
         report.map_placed = len(papers_to_place(ids, previous.map.positions, changes))
     else:
+        # UMAP's code is compiled by numba on first use (seconds); keep the compiled code
+        # with the embedding cache, which CI restores, rather than in the installed package.
+        os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_folder / "numba"))
         report.map_method, positions = project(matrix, method)
     report.timings["map"] = time.perf_counter() - step
 
     write_outputs(out_folder, model=model, items=items, k=settings.k, similar=similar,
-                  method=report.map_method, positions=positions, vectors=matrix)
+                  method=report.map_method, positions=positions, vectors=matrix,
+                  recipe=settings.recipe.as_dict())
     report.seconds = time.perf_counter() - started
     return report
+
+
+def recipe_vectors(
+    paper_texts: list[str],
+    cache_folder: Path,
+    settings: PipelineSettings,
+    report: PipelineReport,
+    embedder: Embedder | None = None,
+    progress: bool = False,
+) -> np.ndarray:
+    """One unit vector per paper text as the recipe makes them (embedded where the cache
+    has no vector yet); also what the map and the browser's "For you" use."""
+    from .recipe import centered, paper_vectors, texts_to_embed
+
+    started = time.perf_counter()
+    model = canonical_model_name(settings.model)
+    # Distinct, in id order: duplicate abstracts (and titles) are embedded once.
+    texts = list(dict.fromkeys(texts_to_embed(paper_texts, settings.recipe)))
+    report.texts = len(texts)
+    if embedder is None:
+        embedder = Embedder(model, settings.device, settings.batch_size, settings.fp16)
+    loads_before = embedder.loads
+    with EmbeddingCache(cache_folder) as cache:
+        vectors_of = cache.get_many(model, texts)
+        report.cached = len(vectors_of)
+        missing = [text for text in texts if text not in vectors_of]
+        if missing:
+            _embed_missing(embedder, missing, cache, model, settings, vectors_of, report,
+                           progress)
+    report.model_loads = embedder.loads - loads_before
+    report.timings["embed"] = time.perf_counter() - started
+    matrix = paper_vectors(paper_texts, vectors_of, settings.recipe)
+    return centered(matrix) if settings.recipe.center else matrix
 
 
 #: The map is kept (changed papers placed among their neighbours) while at most this

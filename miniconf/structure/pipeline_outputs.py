@@ -243,6 +243,9 @@ class PipelineOutputs:
     vectors_meta: bytes | None = None
     vectors: bytes | None = None
     differences: Differences = Differences()
+    #: How they were made (inputs.json): similar papers per paper, and the ranking recipe.
+    k: int | None = None
+    recipe: dict = field(default_factory=dict)
 
     @property
     def current(self) -> bool:
@@ -301,6 +304,8 @@ def load_pipeline_outputs(conference: Conference) -> PipelineOutputs:
         vectors_meta=meta_bytes,
         vectors=vectors,
         differences=found,
+        k=files.inputs.k,
+        recipe=dict(files.inputs.recipe),
     )
 
 
