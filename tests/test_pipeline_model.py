@@ -221,3 +221,19 @@ def test_after_a_title_edit_the_pipeline_changes_only_what_the_edit_moved(tmp_pa
         i: p for i, p in before_map.items() if i != edited}
     assert after_map[edited] != before_map[edited]
     assert "1 changed, 0 new, 0 removed" in report.summary()
+
+
+def test_evaluate_scores_the_recipe_plain_cosine_and_random_pairs(sitedata_copy):
+    def written() -> dict[str, bytes]:
+        return {f.name: f.read_bytes() for f in outputs_folder(sitedata_copy).iterdir()}
+
+    before = written()
+    result = CliRunner().invoke(cli, ["pipeline", "evaluate", str(sitedata_copy), "--label",
+                                      "track", "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    lines = {line.split(":")[0].strip(): line for line in result.output.splitlines()}
+    assert {"recipe", "plain", "random"} <= lines.keys()
+    share = {name: float(lines[name].split(":")[1].split()[0]) for name in ("recipe", "random")}
+    assert share["recipe"] > share["random"] + 0.2  # the demo's tracks are topical
+    assert "(45 papers)" in lines["recipe"]
+    assert written() == before  # evaluating writes no outputs
