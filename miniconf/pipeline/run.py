@@ -82,6 +82,8 @@ class PipelineReport:
             f"{self.embedded} embedded, {self.cached} from the cache; "
             f"device {self.device}, model {self.model}, {self.seconds:.1f} s.",
             f"  similar papers: top {self.k} by {self.index}; map: {self.map_method}.",
+            "  time: " + ", ".join(f"{step} {seconds:.1f} s"
+                                   for step, seconds in self.timings.items()) + ".",
         ]
         if self.changes is not None and not self.changes.none:
             lines.append(f"  since the previous outputs: {len(self.changes.changed)} changed, "
