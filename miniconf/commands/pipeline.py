@@ -129,7 +129,9 @@ def _load(sitedata: Path) -> Conference:
 def run_command(sitedata: Path, model: str | None, device: str, batch_size: int, k: int | None,
                 index: str, map_method: str, fp16: bool, if_stale: bool, force: bool,
                 pending: bool, quiet: bool, plain: bool, recipe_choices: dict) -> None:
-    """Embed SITEDATA's papers; write similar papers, the map and vectors to SITEDATA/pipeline/."""
+    """Embed SITEDATA's papers; write similar papers, the map and vectors to SITEDATA/pipeline/.
+
+    `miniconf pipeline evaluate --help`: score similar papers against a label."""
     conference = _load(sitedata)
     existing = load_pipeline_outputs(conference)
     if pending:
