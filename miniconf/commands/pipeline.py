@@ -229,7 +229,7 @@ def evaluate_command(sitedata: Path, label: str, k: int, model: str, device: str
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(1)
     click.echo(f"  {'random':>7}: {agreement(random_lists(len(items), k), labels)}")
-    click.echo(f"recipe: {recipe.as_dict()}")
+    click.echo(f"the recipe's settings: {recipe.as_dict()}")
 
 
 def pending_summary(outputs: PipelineOutputs, papers: int) -> str:
