@@ -175,3 +175,26 @@ def test_the_pull_request_summary_names_the_papers_the_deploy_refreshes(sitedata
     assert "- 1 changed" in done.stdout and "`h27-003`" in done.stdout
     assert "- 1 new" in done.stdout and "`h27-901`" in done.stdout
     assert "removed" not in done.stdout
+
+
+def test_moving_one_session_renders_only_its_papers_pages(sitedata_copy, tmp_path):
+    """Page reuse follows what a page shows: a session's new room reaches the pages of
+    its papers; every other paper page is the previous build's file."""
+    out = tmp_path / "build"
+    freeze(sitedata_copy, out)
+    conference = load_ok(sitedata_copy)
+    moved = conference.session_by_id["d3-poster-3"]
+    inodes = {paper.id: inode(out, paper.id) for paper in conference.papers}
+    sessions = sitedata_copy / "sessions.yml"
+    text = sessions.read_text(encoding="utf-8")
+    block = text.index("- id: d3-poster-3")
+    at = text.index("  room: Poster hall", block)
+    sessions.write_text(text[:at] + "  room: Atrium" + text[at + len("  room: Poster hall"):],
+                        encoding="utf-8")
+    freeze(sitedata_copy, out)
+    for paper in conference.papers:
+        page = (out / "papers" / f"{paper.id}.html").read_text(encoding="utf-8")
+        if paper.id in moved.papers:
+            assert inode(out, paper.id) != inodes[paper.id] and "Atrium" in page
+        else:
+            assert inode(out, paper.id) == inodes[paper.id], paper.id

@@ -86,15 +86,15 @@ def _stamp(file: Path) -> bytes:
 
 
 def _files_outside(folder: Path, skip: set[Path]) -> list[Path]:
-    """Every file under ``folder`` in a fixed order, not descending into ``skip``
-    (papers/ is hashed per page) nor into caches of compiled Python."""
+    """Every file under ``folder`` in a fixed order, leaving out the files and folders in
+    ``skip`` (hashed per page) and caches of compiled Python."""
     found = []
     for directory, subdirectories, files in os.walk(folder):
         subdirectories[:] = sorted(
             name for name in subdirectories
             if name != "__pycache__" and Path(directory, name) not in skip
         )
-        found.extend(Path(directory, name) for name in sorted(files))
+        found.extend(path for name in sorted(files) if (path := Path(directory, name)) not in skip)
     return found
 
 
