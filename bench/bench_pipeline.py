@@ -1,4 +1,9 @@
-"""The offline pipeline's figures (issue 3), printed by ``make bench``.
+"""The offline pipeline's figures (issues 3 and 20), printed by ``make bench``.
+
+The ranking recipe (issue 20): agreement@5 of each recipe step on ACL 2020 and ACL 2023
+(track) and ICLR 2020 (keywords), read by real_sites.py, against random pairs; the
+recipe's extra ranking time at 1,000 and 10,000 papers; PCA against UMAP layouts by
+trustworthiness. Embeddings are kept in bench/out/pipeline-cache between runs.
 
 On the 687 real ICLR 2020 papers (../shared/data/miniconf-iclr2020), in one run:
 - embedding throughput of ``run_pipeline`` against plain ``SentenceTransformer.encode``
@@ -22,6 +27,7 @@ import random
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +36,19 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from miniconf.pipeline.embed import DEFAULT_MODEL, Embedder  # noqa: E402
+from miniconf.pipeline.evaluate import agreement, random_lists  # noqa: E402
 from miniconf.pipeline.neighbours import choose_index, nearest_neighbours  # noqa: E402
-from miniconf.pipeline.run import PipelineSettings, run_pipeline  # noqa: E402
+from miniconf.pipeline.recipe import centered, similar_papers, texts_to_embed  # noqa: E402
+from miniconf.pipeline.run import (  # noqa: E402
+    PipelineReport,
+    PipelineSettings,
+    recipe_vectors,
+    run_pipeline,
+)
+from miniconf.pipeline.settings import Recipe  # noqa: E402
+
+#: The embedding cache of the recipe figures, kept between runs (bench/out is ignored).
+CACHE = Path(__file__).resolve().parent / "out" / "pipeline-cache"
 
 
 def iclr_folder() -> Path | None:
@@ -81,7 +98,9 @@ def bench_iclr(folder: Path) -> None:
             for side in ("plain", "ours") if number % 2 == 0 else ("ours", "plain"):
                 started = time.perf_counter()
                 if side == "plain":
-                    model.encode([text for _, text in part], batch_size=32,
+                    # The same texts the pipeline embeds: titles and abstracts apart.
+                    model.encode(texts_to_embed([text for _, text in part], Recipe()),
+                                 batch_size=32,
                                  normalize_embeddings=True, show_progress_bar=False)
                     seconds["plain"] += time.perf_counter() - started
                 else:
@@ -145,8 +164,112 @@ def bench_faiss(count: int = 100_000, dims: int = 384) -> None:
           "(500 sampled papers)")
 
 
+#: Recipes compared: the plain one, each step alone, and the default (all steps).
+def recipes() -> list[tuple[str, Recipe]]:
+    plain = Recipe.plain()
+    return [
+        ("plain cosine", plain),
+        ("+ title vector", replace(plain, title_weight=Recipe().title_weight)),
+        ("+ centering", replace(plain, center=True)),
+        ("+ TF-IDF fusion", replace(plain, tfidf_weight=Recipe().tfidf_weight)),
+        ("+ shared neighbours", replace(plain, snn_weight=Recipe().snn_weight)),
+        ("default recipe", Recipe()),
+    ]
+
+
+def bench_recipe() -> None:
+    """agreement@5 on the real conferences for each recipe, with random pairs' floor."""
+    import real_sites
+
+    conferences = real_sites.conferences()
+    if not conferences:
+        print("recipe figures skipped: ../shared/data is missing")
+        return
+    embedder = Embedder(DEFAULT_MODEL, device="auto", batch_size=32)
+    cache = CACHE  # kept between runs: the figures need the model only the first time
+    print(f"agreement@5 ({DEFAULT_MODEL}; mean share of a paper's 5 similar papers in its "
+          "track, or sharing a keyword; 95 % bootstrap interval over papers)")
+    for conference in conferences:
+        texts = [text for _, text in conference.items]
+        print(f"  {conference.name} ({len(texts)} papers, label {conference.label}):")
+        for name, recipe in recipes():
+            report = PipelineReport()
+            settings = PipelineSettings(recipe=recipe)
+            vectors = recipe_vectors(texts, cache, settings, report, embedder)
+            started = time.perf_counter()
+            similar = similar_papers(vectors, texts, 5, recipe)
+            seconds = time.perf_counter() - started
+            print(f"    {name:<20} {agreement(similar, conference.labels)}  "
+                  f"ranking {seconds:.2f} s")
+        floor = agreement(random_lists(len(texts), 5), conference.labels)
+        print(f"    {'random pairs':<20} {floor}")
+
+
+def bench_recipe_cost() -> None:
+    """The recipe's extra time over plain cosine top-5, at 1,000 and 10,000 papers:
+    synthetic clustered 384-d vectors and synthetic abstracts (bench/synth.py's)."""
+    import random as random_module
+
+    from synth import TRACKS, paper
+
+    for count in (1_000, 10_000):
+        rng = np.random.default_rng(0)
+        centres = rng.normal(size=(count // 50, 384))
+        vectors = np.repeat(centres, 50, axis=0) + 0.8 * rng.normal(size=(count, 384))
+        vectors = (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+        words, tracks = random_module.Random(0), list(TRACKS)
+        records = [paper(words, index, tracks[index % len(tracks)]) for index in range(count)]
+        texts = [f"{record['title']}\n\n{record['abstract']}" for record in records]
+        timings = {}
+        for name, recipe in (("plain", Recipe.plain()), ("recipe", Recipe())):
+            runs = []
+            for _run in range(3):
+                wall, cpu = time.perf_counter(), time.process_time()
+                similar_papers(centered(vectors) if recipe.center else vectors, texts, 5, recipe)
+                runs.append((time.perf_counter() - wall, time.process_time() - cpu))
+            timings[name] = sorted(runs)[1]  # the median of three
+        extra = [timings["recipe"][i] - timings["plain"][i] for i in (0, 1)]
+        print(f"ranking {count:,} papers: plain {timings['plain'][0]:.2f} s, recipe "
+              f"{timings['recipe'][0]:.2f} s wall ({timings['recipe'][1]:.2f} s CPU): "
+              f"+{extra[0]:.2f} s wall, +{extra[1]:.2f} s CPU (medians of 3)")
+
+
+def bench_map_quality() -> None:
+    """Which projection lays papers out better, by size: trustworthiness (sklearn; 1.0
+    when every paper's 10 nearest on the map are among its nearest in the recipe's
+    vectors) of PCA and UMAP on random subsets of real conferences' papers."""
+    import real_sites
+    from sklearn.manifold import trustworthiness
+
+    from miniconf.pipeline.projection import pca, umap_layout
+
+    embedder = Embedder(DEFAULT_MODEL, device="auto", batch_size=32)
+    print("map quality: trustworthiness@10 of the layout (higher is better; time in s)")
+    for conference in real_sites.conferences():
+        texts = [text for _, text in conference.items]
+        vectors = recipe_vectors(texts, CACHE, PipelineSettings(), PipelineReport(), embedder)
+        rng = np.random.default_rng(0)
+        cells = []
+        for size in (50, 100, 200, 400, len(texts)):
+            subset = vectors[np.sort(rng.choice(len(texts), size=min(size, len(texts)),
+                                                replace=False))]
+            neighbours = min(10, len(subset) // 4)
+            results = []
+            for name, layout in (("pca", lambda v: pca(v, 2)), ("umap", umap_layout)):
+                started = time.perf_counter()
+                points = layout(subset)
+                seconds = time.perf_counter() - started
+                score = trustworthiness(subset, points, n_neighbors=neighbours, metric="cosine")
+                results.append(f"{name} {score:.3f} ({seconds:.1f})")
+            cells.append(f"{len(subset)}: " + ", ".join(results))
+        print(f"  {conference.name}: " + "; ".join(cells))
+
+
 def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    bench_recipe()
+    bench_map_quality()
+    bench_recipe_cost()
     folder = iclr_folder()
     if folder is None:
         print("ICLR figures skipped: ../shared/data/miniconf-iclr2020 is missing")

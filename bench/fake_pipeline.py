@@ -3,7 +3,7 @@
     python bench/fake_pipeline.py SITEDATA [--dims 64]
 
 Tests and benchmarks of the explore feature need ``pipeline/similar.json``,
-``map.json`` and ``vectors.json``/``vectors.bin`` without running a model: the
+``map.json``, ``vectors.json``/``vectors.bin`` and ``inputs.json`` without running a model: the
 vectors here are random but clustered by track (papers of one track point the same
 way), the map places each track in its own region, and the similar lists are the true
 nearest neighbours of the vectors written, so the browser's ranking can be checked
@@ -47,15 +47,22 @@ def _texts(sitedata: Path) -> dict[str, str]:
     return found
 
 
-def _inputs_hash(sitedata: Path) -> str:
-    """The ``inputs`` the site checks: the same hash the real pipeline records."""
+def _inputs(sitedata: Path) -> tuple[str, dict[str, str], dict]:
+    """The ``inputs`` hash, per-paper text digests and recipe the real pipeline records."""
     try:
-        from miniconf.structure.pipeline_outputs import conference_inputs, inputs_hash
+        from miniconf.pipeline.settings import Recipe
+        from miniconf.structure.pipeline_outputs import (
+            conference_inputs,
+            inputs_hash,
+            text_digest,
+        )
     except ImportError:  # before the pipeline feature: any hash does
-        return hashlib.sha256(FAKE_MODEL.encode()).hexdigest()
+        return hashlib.sha256(FAKE_MODEL.encode()).hexdigest(), {}, {}
     conference, problems = load_conference(sitedata)
     assert conference is not None, problems
-    return inputs_hash(FAKE_MODEL, conference_inputs(conference))
+    items = conference_inputs(conference)
+    texts = {paper_id: text_digest(text) for paper_id, text in items}
+    return inputs_hash(FAKE_MODEL, items), texts, Recipe().as_dict()
 
 
 def write_outputs(sitedata: Path, dims: int = 64, k: int = 5, seed: int = 0) -> Path:
@@ -89,7 +96,7 @@ def write_outputs(sitedata: Path, dims: int = 64, k: int = 5, seed: int = 0) -> 
         y = 0.5 + 0.3 * math.sin(a) + spots.gauss(0, 0.07)
         positions[paper_id] = [round(min(1, max(0, x)), 4), round(min(1, max(0, y)), 4)]
 
-    inputs = _inputs_hash(sitedata)
+    inputs, texts, recipe = _inputs(sitedata)
     folder = sitedata / "pipeline"
     folder.mkdir(exist_ok=True)
     common = {"model": FAKE_MODEL, "inputs": inputs}
@@ -98,13 +105,14 @@ def write_outputs(sitedata: Path, dims: int = 64, k: int = 5, seed: int = 0) -> 
     _write(folder / "vectors.json", {**common, "dims": dims, "dtype": "int8", "scale": 1.0,
                                      "ids": ids})
     (folder / "vectors.bin").write_bytes(quantized.tobytes())
+    _write(folder / "inputs.json", {**common, "k": k, "recipe": recipe, "texts": texts})
     try:  # the map's region names, from these vectors (pipeline/labels.py)
         from miniconf.pipeline.labels import write_labels
     except ImportError:  # before the labels feature
         return folder
-    texts = _texts(sitedata)
+    paper_texts = _texts(sitedata)
     write_labels(folder, model=FAKE_MODEL, inputs=inputs, ids=ids,
-                 texts=[texts[paper_id] for paper_id in ids], vectors=vectors)
+                 texts=[paper_texts[paper_id] for paper_id in ids], vectors=vectors)
     return folder
 
 

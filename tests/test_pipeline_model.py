@@ -7,6 +7,7 @@ Loading the model costs seconds on 2 cores, so one loaded model is shared by the
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,11 @@ from conftest import load_ok
 from miniconf.cli import cli
 from miniconf.pipeline.embed import DEFAULT_MODEL, Embedder, EmbeddingError
 from miniconf.pipeline.run import PipelineSettings, run_pipeline
-from miniconf.structure.pipeline_outputs import load_pipeline_outputs, outputs_folder
+from miniconf.structure.pipeline_outputs import (
+    conference_inputs,
+    load_pipeline_outputs,
+    outputs_folder,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -49,7 +54,8 @@ def read(tmp_path: Path, name: str) -> dict:
 
 def test_similar_papers_make_sense(tmp_path, embedder):
     report = run(tmp_path, PAPERS, embedder, k=1)
-    assert report.embedded == 6 and report.cached == 0 and report.device == "cpu"
+    # The recipe embeds titles and abstracts apart.
+    assert report.embedded == 12 and report.cached == 0 and report.device == "cpu"
     similar = read(tmp_path, "similar.json")["similar"]
     assert similar == {"p1": ["p2"], "p2": ["p1"], "p3": ["p4"], "p4": ["p3"],
                        "p5": ["p6"], "p6": ["p5"]}
@@ -60,13 +66,13 @@ def test_a_rerun_loads_no_model_and_an_edit_embeds_one_paper(tmp_path, embedder)
     (tmp_path / "out" / "similar.json").unlink()  # outputs gone: recomputed from the cache
     fresh = Embedder(DEFAULT_MODEL, device="cpu")
     report = run(tmp_path, PAPERS, fresh)
-    assert (report.embedded, report.cached) == (0, 6)
+    assert (report.embedded, report.cached) == (0, 12)
     assert fresh.loads == 0 and not fresh.loaded
     assert (tmp_path / "out" / "similar.json").exists()
 
     edited = [*PAPERS[:-1], ("p6", PAPERS[-1][1] + " It also climbs stairs.")]
     report = run(tmp_path, edited, embedder)
-    assert (report.embedded, report.cached) == (1, 5)
+    assert (report.embedded, report.cached) == (1, 11)
 
 
 def test_an_unchanged_rerun_does_nothing(tmp_path, embedder):
@@ -80,7 +86,7 @@ def test_an_unchanged_rerun_does_nothing(tmp_path, embedder):
 def test_changing_k_or_model_recomputes(tmp_path, embedder):
     run(tmp_path, PAPERS, embedder, k=2)
     report = run(tmp_path, PAPERS, embedder, k=3)
-    assert not report.up_to_date and (report.embedded, report.cached) == (0, 6)
+    assert not report.up_to_date and (report.embedded, report.cached) == (0, 12)
     assert all(len(v) == 3 for v in read(tmp_path, "similar.json")["similar"].values())
 
 
@@ -110,7 +116,7 @@ def test_one_paper_has_no_similar_papers_and_sits_in_the_middle(tmp_path, embedd
 def test_duplicate_abstracts_are_embedded_once_and_recommend_each_other(tmp_path, embedder):
     twins = [*PAPERS, ("p7", PAPERS[2][1])]
     report = run(tmp_path, twins, embedder, k=2)
-    assert report.texts == 6 and report.embedded == 6
+    assert report.texts == 12 and report.embedded == 12
     similar = read(tmp_path, "similar.json")["similar"]
     assert similar["p3"][0] == "p7" and similar["p7"][0] == "p3"
 
@@ -123,7 +129,7 @@ def test_empty_abstracts_and_other_languages_embed(tmp_path, embedder):
         ("emoji", "🤖🦿\n\n🚶"),
     ]
     report = run(tmp_path, papers, embedder)
-    assert report.embedded == 4
+    assert report.embedded == 7  # four titles, three abstracts
     assert set(read(tmp_path, "similar.json")["similar"]) == {"en", "pt", "ja", "emoji"}
     vectors = np.frombuffer((tmp_path / "out" / "vectors.bin").read_bytes(), dtype=np.int8)
     assert vectors.size == 4 * read(tmp_path, "vectors.json")["dims"]
@@ -159,7 +165,7 @@ def test_the_demo_end_to_end_with_the_packaged_model(sitedata_copy, tmp_path):
     runner = CliRunner()
     result = runner.invoke(cli, ["pipeline", str(sitedata_copy), "--quiet", "--device", "cpu"])
     assert result.exit_code == 0, result.output
-    assert "45 papers" in result.output and "45 embedded" in result.output
+    assert "45 papers" in result.output and "90 embedded" in result.output
     assert "device cpu, model all-MiniLM-L6-v2" in result.output
     conference = load_ok(sitedata_copy)
     outputs = load_pipeline_outputs(conference)
@@ -187,3 +193,52 @@ def test_the_demo_end_to_end_with_the_packaged_model(sitedata_copy, tmp_path):
     assert frozen.exit_code == 0 and "warning" not in frozen.output, frozen.output
     first = outputs.similar["h27-001"][0]
     assert f'href="{first}.html"' in (out / "papers" / "h27-001.html").read_text()
+
+
+def test_after_a_title_edit_the_pipeline_changes_only_what_the_edit_moved(tmp_path, embedder):
+    """The demo with the packaged model: edit one title, run again. One text is embedded;
+    a similar-paper list changes where the edited paper joined or left it, or where two
+    near-tied papers swapped places (the corpus mean and TF-IDF weights move a little);
+    every other paper keeps its place on the map."""
+    conference = load_ok(Path(__file__).parent.parent / "sitedata")
+    items = conference_inputs(conference)
+    run(tmp_path, items, embedder)
+    before_similar = read(tmp_path, "similar.json")["similar"]
+    before_map = read(tmp_path, "map.json")["positions"]
+    edited = "h27-001"
+    retitled = [(paper_id, "Robot grasping from pixels: " + text if paper_id == edited
+                 else text) for paper_id, text in items]
+    report = run(tmp_path, retitled, embedder)
+    assert (report.embedded, report.cached) == (1, report.texts - 1)  # the new title
+    assert report.changes.changed == (edited,) and report.map_placed == 1
+    after_similar = read(tmp_path, "similar.json")["similar"]
+    after_map = read(tmp_path, "map.json")["positions"]
+    changed_lists = [paper_id for paper_id in before_similar
+                     if after_similar[paper_id] != before_similar[paper_id]]
+    for paper_id in changed_lists:
+        if paper_id != edited:
+            kept = set(before_similar[paper_id]) & set(after_similar[paper_id])
+            assert len(kept - {edited}) >= 4, (paper_id, before_similar[paper_id],
+                                               after_similar[paper_id])
+    assert len(changed_lists) < len(items) // 2
+    assert {i: p for i, p in after_map.items() if i != edited} == {
+        i: p for i, p in before_map.items() if i != edited}
+    assert after_map[edited] != before_map[edited]
+    assert "1 changed, 0 new, 0 removed" in report.summary()
+
+
+def test_evaluate_scores_the_recipe_plain_cosine_and_random_pairs(sitedata_copy):
+    def written() -> dict[str, bytes]:
+        return {f.name: f.read_bytes() for f in outputs_folder(sitedata_copy).iterdir()}
+
+    before = written()
+    result = CliRunner().invoke(cli, ["pipeline", "evaluate", str(sitedata_copy), "--label",
+                                      "track", "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    # The model's loading bar (stderr) may share a line with the figures.
+    found = re.findall(r"(recipe|plain|random): (\d\.\d+) \[[^]]*\] \((\d+) papers\)",
+                       result.output)
+    share = {name: float(value) for name, value, _ in found}
+    assert share.keys() == {"recipe", "plain", "random"} and {n for *_, n in found} == {"45"}
+    assert share["recipe"] > share["random"] + 0.2  # the demo's tracks are topical
+    assert written() == before  # evaluating writes no outputs

@@ -16,6 +16,7 @@ from conftest import load_ok
 
 from miniconf.cli import cli
 from miniconf.pipeline.outputs import SCALE, write_outputs
+from miniconf.pipeline.settings import Recipe
 from miniconf.site.app import create_app
 from miniconf.structure.pipeline_outputs import (
     OutputsState,
@@ -36,7 +37,7 @@ def write_fake_outputs(sitedata: Path, model: str = "test-model") -> list[str]:
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(count, 16)).astype(np.float32)
     write_outputs(
-        outputs_folder(sitedata), model=model, inputs=inputs_hash(model, items), ids=ids, k=2,
+        outputs_folder(sitedata), model=model, items=items, k=2, recipe=Recipe().as_dict(),
         similar=[[(row + 1) % count, (row + 2) % count] for row in range(count)],
         method="pca", positions=rng.uniform(size=(count, 2)).round(4), vectors=vectors,
     )
@@ -60,18 +61,20 @@ def test_inputs_hash_covers_model_ids_and_texts():
     assert inputs_hash("m", items) != inputs_hash("m", renamed_id)
 
 
-def test_editing_an_abstract_makes_the_outputs_stale(sitedata_copy):
+def test_editing_an_abstract_keeps_every_papers_outputs_and_marks_it_pending(sitedata_copy):
     write_fake_outputs(sitedata_copy)
-    assert load_pipeline_outputs(load_ok(sitedata_copy)).current
+    before = load_pipeline_outputs(load_ok(sitedata_copy))
+    assert before.current
     paper_file = sitedata_copy / "papers" / "h27-001.yml"
     paper_file.write_text(
         paper_file.read_text().replace("abstract: |\n  ", "abstract: |\n  New. ", 1)
     )
-    edited = load_ok(sitedata_copy)
-    outputs = load_pipeline_outputs(edited)
-    assert outputs.state is OutputsState.STALE
-    assert "miniconf pipeline" in outputs.message
-    assert outputs.similar == {} and outputs.vectors is None
+    outputs = load_pipeline_outputs(load_ok(sitedata_copy))
+    assert outputs.state is OutputsState.PENDING and outputs.published
+    assert outputs.differences.changed == ("h27-001",) and outputs.is_pending("h27-001")
+    assert "h27-001" in outputs.message and "miniconf pipeline" in outputs.message
+    assert outputs.similar == before.similar and outputs.positions == before.positions
+    assert outputs.vectors == before.vectors
 
 
 def test_editing_keywords_does_not_make_the_outputs_stale(sitedata_copy):
@@ -86,7 +89,7 @@ def test_editing_keywords_does_not_make_the_outputs_stale(sitedata_copy):
 
 def test_missing_and_corrupt_outputs_are_reported(sitedata_copy):
     conference = load_ok(sitedata_copy)
-    for name in ("similar.json", "map.json", "vectors.json", "vectors.bin"):
+    for name in ("similar.json", "map.json", "vectors.json", "vectors.bin", "inputs.json"):
         (outputs_folder(sitedata_copy) / name).unlink(missing_ok=True)
     assert load_pipeline_outputs(conference).state is OutputsState.MISSING
     write_fake_outputs(sitedata_copy)
@@ -137,14 +140,16 @@ def test_freeze_publishes_current_outputs(sitedata_copy, tmp_path):
     assert second.author_names[0] in page
 
 
-def test_freeze_warns_about_stale_outputs_and_still_builds(sitedata_copy, tmp_path):
+def test_freeze_warns_about_unusable_outputs_and_still_builds(sitedata_copy, tmp_path):
+    """Files of two different runs (one copied from elsewhere): none of them is used."""
     write_fake_outputs(sitedata_copy)
-    paper_file = sitedata_copy / "papers" / "h27-001.yml"
-    paper_file.write_text(paper_file.read_text().replace('title: "', 'title: "Renamed ', 1))
+    similar_file = outputs_folder(sitedata_copy) / "similar.json"
+    data = json.loads(similar_file.read_text())
+    similar_file.write_text(json.dumps({**data, "inputs": "0" * 64}))
     out = tmp_path / "build"
     result = CliRunner().invoke(cli, ["freeze", str(sitedata_copy), "--out", str(out), "-j", "1"])
     assert result.exit_code == 0, result.output
-    assert "stale" in result.output and "miniconf pipeline" in result.output
+    assert "different runs" in result.output and "miniconf pipeline" in result.output
     records = json.loads((out / "papers.json").read_text())
     assert all("similar" not in record and "pos" not in record for record in records)
     assert not (out / "vectors.bin").exists() and not (out / "vectors.json").exists()

@@ -12,6 +12,7 @@ from miniconf.pipeline.embed import encode_in_batches
 from miniconf.pipeline.neighbours import nearest_neighbours
 from miniconf.pipeline.outputs import SCALE, browser_vectors, write_outputs
 from miniconf.pipeline.projection import project
+from miniconf.structure.pipeline_outputs import text_digest
 
 
 def unit_rows(count: int, dims: int = 32, seed: int = 0) -> np.ndarray:
@@ -112,8 +113,8 @@ def test_browser_vectors_stay_under_a_megabyte_for_ten_thousand_papers():
 
 
 def test_output_files_have_one_line_per_paper(tmp_path):
-    ids = ["a", "b", "c"]
-    write_outputs(tmp_path, model="m", inputs="0" * 64, ids=ids, k=2,
+    items = [("a", "A"), ("b", "B"), ("c", "C")]
+    write_outputs(tmp_path, model="m", items=items, k=2,
                   similar=[[1, 2], [0, 2], [0, 1]], method="pca",
                   positions=np.array([[0, 0], [1, 0.5], [0.25, 1]]), vectors=unit_rows(3))
     similar_text = (tmp_path / "similar.json").read_text()
@@ -122,6 +123,8 @@ def test_output_files_have_one_line_per_paper(tmp_path):
     assert json.loads((tmp_path / "map.json").read_text())["positions"]["b"] == [1.0, 0.5]
     meta = json.loads((tmp_path / "vectors.json").read_text())
     assert len((tmp_path / "vectors.bin").read_bytes()) == 3 * meta["dims"]
+    texts = json.loads((tmp_path / "inputs.json").read_text())["texts"]
+    assert texts == {"a": text_digest("A"), "b": text_digest("B"), "c": text_digest("C")}
     assert not list(tmp_path.glob(".*tmp*"))  # no temporary files left behind
 
 

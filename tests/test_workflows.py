@@ -33,8 +33,11 @@ def test_pull_request_check_runs_make_targets_without_torch():
     assert "pull_request" in workflow[True]  # YAML 1.1 reads the key "on" as True
     assert "pull_request_target" not in workflow[True]
     runs = [step["run"] for step in steps if "run" in step]
-    assert runs == ["make install-site",
-                    "make check-site FORMAT=github BASE=origin/${{ github.base_ref }}"]
+    assert runs[:2] == ["make install-site",
+                        "make check-site FORMAT=github BASE=origin/${{ github.base_ref }}"]
+    # The summary names the papers the deploy will refresh, with the site tools alone.
+    assert runs[2:] == ['.venv/bin/miniconf pipeline sitedata --pending >> "$GITHUB_STEP_SUMMARY"']
+    assert not any("torch" in run or "pipeline]" in run for run in runs)
     assert {"install-site", "check-site"} <= _make_targets()
     makefile = (REPO / "Makefile").read_text()
     site_install = makefile.split("$(VENV)/.installed-site:", 1)[1].split("\n\n", 1)[0]
@@ -49,7 +52,20 @@ def test_deploy_publishes_the_checked_build_from_main():
     workflow, steps = _steps("deploy.yml")
     assert workflow[True]["push"]["branches"] == ["main"]
     runs = [step["run"] for step in steps if "run" in step]
-    assert runs == ["make install-site", "make check-site FORMAT=github"]
+    assert runs[0] == "make install-site" and runs[-1] == "make check-site FORMAT=github"
+    # Before the check: the pipeline, CPU torch only, refreshes the outputs of changed papers
+    # with the embedding cache of the last deploy restored.
+    install = next(run for run in runs if "torch" in run)
+    assert '"torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu' in install
+    assert '-e ".[pipeline]"' in install
+    refresh = [step for step in steps if "miniconf pipeline" in step.get("run", "")]
+    assert [step["run"] for step in refresh] == [
+        ".venv/bin/miniconf pipeline sitedata --if-stale --quiet"]
+    assert refresh[0]["env"]["HF_HUB_OFFLINE"] == "1"
+    caches = [step for step in steps if step.get("uses", "").startswith("actions/cache@")]
+    assert caches and ".miniconf-cache/embeddings.sqlite" in caches[0]["with"]["path"]
+    assert steps.index(caches[0]) < steps.index(refresh[0]) < len(steps) - 1
+    assert caches[0]["with"]["restore-keys"] == "miniconf-embeddings-"
     uploads = [step for step in steps if "upload-pages-artifact" in step.get("uses", "")]
     assert uploads and uploads[0]["with"]["path"] == "build"
     assert workflow["permissions"]["pages"] == "write"

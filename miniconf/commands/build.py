@@ -36,7 +36,9 @@ def command(sitedata: Path, out: Path, jobs: int | None) -> None:
         click.secho(message, fg="red", err=True)
         sys.exit(1)
     outputs = load_pipeline_outputs(conference)
-    if not outputs.current:  # still build: pages just go without similar papers
+    if outputs.published and not outputs.current:  # published; some papers wait for a run
+        click.secho(f"note: {outputs.message}", fg="yellow", err=True)
+    elif not outputs.published:  # still build: pages just go without similar papers
         click.secho(f"warning: {outputs.message}", fg="yellow", err=True)
     try:
         access = load_access(conference)  # access: attendees: keys from the environment

@@ -41,7 +41,12 @@ from ..structure.models import (
     Sponsor,
     Workshop,
 )
-from ..structure.pipeline_outputs import IMPORTED_MODEL, embedding_text, inputs_hash
+from ..structure.pipeline_outputs import (
+    IMPORTED_MODEL,
+    embedding_text,
+    inputs_hash,
+    text_digest,
+)
 from .common import Draft, ImportSummary, MiniConfImportError
 
 STATE_FILE = ".miniconf-import.json"
@@ -364,6 +369,11 @@ def _pipeline_files(draft: Draft) -> dict[str, bytes]:
         "pipeline/vectors.json": encode({**head, "dims": 0, "dtype": "int8", "scale": 127.0,
                                          "ids": []}),
         "pipeline/vectors.bin": b"",
+        # Which paper texts these were made for: a later edit leaves the other papers'.
+        "pipeline/inputs.json": encode({**head, "k": max(map(len, draft.similar.values()),
+                                                         default=0),
+                                        "texts": {paper_id: text_digest(text)
+                                                  for paper_id, text in sorted(texts)}}),
     }
 
 

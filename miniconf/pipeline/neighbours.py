@@ -94,3 +94,25 @@ def nearest_neighbours(vectors: np.ndarray, k: int, kind: str = "auto") -> list[
     best = np.take_along_axis(found, order, axis=1)
     usable = ~np.take_along_axis(unusable, order, axis=1)
     return [row[keep].tolist() for row, keep in zip(best, usable, strict=True)]
+
+
+def search_candidates(vectors: np.ndarray, size: int, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, row numbers) of each row's ``size`` most similar other rows, best first.
+
+    The pool the recipe re-ranks (recipe.py). An approximate index may find fewer than
+    ``size`` for a row; such rows are searched exactly instead, so every row has a full
+    pool and never itself."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    count = len(vectors)
+    scores, found = _search_all(kind, vectors, min(count, size + 1))
+    unusable = (found < 0) | (found == np.arange(count)[:, None])
+    order = np.argsort(unusable, axis=1, kind="stable")[:, :size]  # usable first, in order
+    pool = np.take_along_axis(found, order, axis=1)
+    pool_scores = np.take_along_axis(scores, order, axis=1)
+    short = np.flatnonzero(np.take_along_axis(unusable, order, axis=1).any(axis=1))
+    if len(short):
+        exact = vectors[short] @ vectors.T
+        exact[np.arange(len(short)), short] = -np.inf
+        pool[short] = np.argsort(-exact, axis=1, kind="stable")[:, :size]
+        pool_scores[short] = np.take_along_axis(exact, pool[short], axis=1)
+    return pool_scores, pool

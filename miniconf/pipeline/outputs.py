@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from ..structure.pipeline_outputs import (
+    INPUTS_FILE,
     MAP_FILE,
     SIMILAR_FILE,
     VECTORS_FILE,
     VECTORS_META_FILE,
+    inputs_hash,
+    text_digest,
 )
 from .projection import pca
 
@@ -73,16 +77,22 @@ def write_outputs(
     folder: Path,
     *,
     model: str,
-    inputs: str,
-    ids: list[str],
+    items: Sequence[tuple[str, str]],
     k: int,
     similar: list[list[int]],
     method: str,
     positions: np.ndarray,
     vectors: np.ndarray,
+    recipe: dict | None = None,
 ) -> None:
+    """Write the five files for ``items`` (paper id, embedded text), rows in that order.
+
+    inputs.json goes last: until it is replaced, the files that already were carry a
+    hash it does not, so a run cut short reads as unusable rather than as current.
+    """
     folder.mkdir(parents=True, exist_ok=True)
-    header = {"model": model, "inputs": inputs}
+    ids = [paper_id for paper_id, _ in items]
+    header = {"model": model, "inputs": inputs_hash(model, items)}
     similar_table = {ids[row]: [ids[other] for other in others] for row, others in
                      enumerate(similar)}
     position_table = {paper_id: [float(x), float(y)] for paper_id, (x, y) in
@@ -97,3 +107,6 @@ def write_outputs(
         {**header, "method": method}, "positions", position_table).encode("utf-8"))
     write_atomically(folder / SIMILAR_FILE, json_with_table(
         {**header, "k": k}, "similar", similar_table).encode("utf-8"))
+    texts = {paper_id: text_digest(text) for paper_id, text in items}
+    write_atomically(folder / INPUTS_FILE, json_with_table(
+        {**header, "k": k, "recipe": recipe or {}}, "texts", texts).encode("utf-8"))

@@ -42,7 +42,8 @@ def pca(vectors: np.ndarray, dims: int) -> np.ndarray:
     return centred @ (components * signs[:, None]).T
 
 
-def _umap(vectors: np.ndarray) -> np.ndarray:
+def umap_layout(vectors: np.ndarray) -> np.ndarray:
+    """UMAP's 2-D layout of the rows (cosine, seeded: the same vectors, the same map)."""
     import warnings
 
     import umap
@@ -78,7 +79,7 @@ def project(vectors: np.ndarray, method: str = "auto") -> tuple[str, np.ndarray]
     count = vectors.shape[0]
     method = choose_method(count, method)
     if method == "umap" and count >= 4:
-        points = _umap(vectors)
+        points = umap_layout(vectors)
     else:
         method = "pca"
         points = pca(vectors, 2)

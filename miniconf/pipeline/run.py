@@ -6,7 +6,7 @@ and tests can feed it any papers; ``miniconf pipeline`` passes the conference's.
 
 from __future__ import annotations
 
-import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -17,14 +17,15 @@ import numpy as np
 
 from ..structure.pipeline_labels import LABELS_FILE
 from ..structure.pipeline_outputs import (
-    MAP_FILE,
-    SIMILAR_FILE,
-    VECTORS_FILE,
-    VECTORS_META_FILE,
-    inputs_hash,
+    Differences,
+    OutputFiles,
+    UnusableOutputs,
+    differences,
+    read_output_files,
 )
 from .cache import EmbeddingCache
 from .embed import DEFAULT_MODEL, PACKAGED_NAMES, Embedder, encode_in_batches
+from .settings import Recipe
 
 
 def canonical_model_name(name: str | None) -> str:
@@ -43,6 +44,7 @@ class PipelineSettings:
     index: str = "auto"
     map_method: str = "auto"
     fp16: bool = False
+    recipe: Recipe = Recipe()
 
 
 @dataclass
@@ -65,6 +67,12 @@ class PipelineReport:
     model_loads: int = 0
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    #: How the papers differ from the previous outputs' (None: no usable previous ones).
+    changes: Differences | None = None
+    #: Papers whose similar papers differ from the previous outputs'.
+    lists_changed: int | None = None
+    #: Papers placed among their neighbours on the kept map (None: laid out afresh).
+    map_placed: int | None = None
 
     def summary(self) -> str:
         if self.up_to_date:
@@ -75,7 +83,16 @@ class PipelineReport:
             f"{self.embedded} embedded, {self.cached} from the cache; "
             f"device {self.device}, model {self.model}, {self.seconds:.1f} s.",
             f"  similar papers: top {self.k} by {self.index}; map: {self.map_method}.",
+            "  time: " + ", ".join(f"{step} {seconds:.1f} s"
+                                   for step, seconds in self.timings.items()) + ".",
         ]
+        if self.changes is not None and not self.changes.none:
+            lines.append(f"  since the previous outputs: {len(self.changes.changed)} changed, "
+                         f"{len(self.changes.added)} new, {len(self.changes.removed)} removed "
+                         f"paper(s); {self.lists_changed} similar-paper list(s) changed.")
+        if self.map_placed is not None:
+            lines.append(f"  map kept: {self.map_placed} changed or new paper(s) placed "
+                         "among their most similar papers (--force lays it out afresh).")
         if self.truncated:
             lines.append(
                 f"  {self.truncated} text(s) exceed the model's {self.max_tokens} tokens: "
@@ -84,16 +101,18 @@ class PipelineReport:
         return "\n".join(lines)
 
 
-def outputs_are_current(folder: Path, model: str, inputs: str, k: int) -> bool:
-    """Whether the files in ``folder`` were made from these inputs, model and k."""
+def previous_outputs(folder: Path) -> OutputFiles | None:
+    """The outputs an earlier run left in ``folder``, if they can be used."""
     try:
-        headers = [json.loads((folder / name).read_text("utf-8"))
-                   for name in (SIMILAR_FILE, MAP_FILE, VECTORS_META_FILE, LABELS_FILE)]
-    except (OSError, ValueError):
-        return False
-    if not (folder / VECTORS_FILE).is_file() or headers[0].get("k") != k:
-        return False
-    return all(h.get("model") == model and h.get("inputs") == inputs for h in headers)
+        return read_output_files(folder)
+    except UnusableOutputs:
+        return None
+
+
+def made_the_same_way(previous: OutputFiles, model: str, settings: PipelineSettings) -> bool:
+    """Whether ``previous`` was made with this model and these settings (any papers)."""
+    return (previous.inputs.model == model and previous.inputs.k == settings.k
+            and previous.inputs.recipe == settings.recipe.as_dict())
 
 
 def run_pipeline(
@@ -106,14 +125,18 @@ def run_pipeline(
     force: bool = False,
     progress: bool = True,
 ) -> PipelineReport:
-    """Write similar.json, map.json and vectors.* for ``items`` (paper id, text) to out_folder.
+    """Write the outputs for ``items`` (paper id, text) to out_folder (see outputs.py).
 
     ``embedder``: an already loaded model to use (tests share one); by default one is
-    made from ``settings`` and loaded only if some text is not in the cache.
+    made from ``settings`` and loaded only if some text is not in the cache. When the
+    previous outputs were made the same way and only a few papers changed, papers that
+    did not change keep their map position (see place_changed_papers), so the map a
+    reader knows moves only where papers changed; ``force`` lays it out afresh.
     """
-    from .neighbours import choose_index, nearest_neighbours
+    from .neighbours import choose_index
     from .outputs import write_outputs
     from .projection import choose_method, project
+    from .recipe import similar_papers
 
     started = time.perf_counter()
     model = canonical_model_name(settings.model)
@@ -121,14 +144,75 @@ def run_pipeline(
     ids = [paper_id for paper_id, _ in items]
     if len(set(ids)) != len(ids):
         raise ValueError("paper ids must be unique")
-    inputs = inputs_hash(model, items)
     report = PipelineReport(papers=len(items), model=model, k=settings.k)
-    if not force and outputs_are_current(out_folder, model, inputs, settings.k):
+    previous = previous_outputs(out_folder)
+    if previous is not None and not made_the_same_way(previous, model, settings):
+        previous = None  # another model or k: nothing of it can be kept
+    changes = differences(previous.inputs.texts, items) if previous is not None else None
+    report.changes = changes
+    labels_made = (out_folder / LABELS_FILE).is_file()  # else made now (pipeline/labels.py)
+    if not force and changes is not None and changes.none and labels_made:
         report.up_to_date = True
         report.seconds = time.perf_counter() - started
         return report
 
-    texts = list(dict.fromkeys(text for _, text in items))  # distinct, in id order
+    paper_texts = [text for _, text in items]
+    matrix = recipe_vectors(paper_texts, cache_folder, settings, report, embedder, progress)
+    step = time.perf_counter()
+    index_kind = choose_index(settings.index, len(items))
+    report.index = "exact search" if index_kind == "flat" else f"approximate ({index_kind})"
+    similar = similar_papers(matrix, paper_texts, settings.k, settings.recipe, settings.index)
+    report.timings["neighbours"] = time.perf_counter() - step
+    if previous is not None:
+        report.lists_changed = sum(
+            previous.similar.similar.get(paper_id) != [ids[other] for other in others]
+            for paper_id, others in zip(ids, similar, strict=True))
+
+    step = time.perf_counter()
+    method = choose_method(len(items), settings.map_method)
+    if not force and changes is not None and can_keep_map(previous, changes, method, ids):
+        report.map_method = method
+        positions = place_changed_papers(matrix, ids, previous.map.positions, changes)
+        report.map_placed = len(papers_to_place(ids, previous.map.positions, changes))
+    else:
+        # UMAP's code is compiled by numba on first use (seconds); keep the compiled code
+        # with the embedding cache, which CI restores, rather than in the installed package.
+        os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_folder / "numba"))
+        report.map_method, positions = project(matrix, method)
+    report.timings["map"] = time.perf_counter() - step
+
+    write_outputs(out_folder, model=model, items=items, k=settings.k, similar=similar,
+                  method=report.map_method, positions=positions, vectors=matrix,
+                  recipe=settings.recipe.as_dict())
+
+    # The map's region names (pipeline/labels.py), from the same vectors.
+    from ..structure.pipeline_outputs import inputs_hash
+    from .labels import write_labels
+
+    step = time.perf_counter()
+    write_labels(out_folder, model=model, inputs=inputs_hash(model, items), ids=ids,
+                 texts=paper_texts, vectors=matrix)
+    report.timings["labels"] = time.perf_counter() - step
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def recipe_vectors(
+    paper_texts: list[str],
+    cache_folder: Path,
+    settings: PipelineSettings,
+    report: PipelineReport,
+    embedder: Embedder | None = None,
+    progress: bool = False,
+) -> np.ndarray:
+    """One unit vector per paper text as the recipe makes them (embedded where the cache
+    has no vector yet); also what the map and the browser's "For you" use."""
+    from .recipe import centered, paper_vectors, texts_to_embed
+
+    started = time.perf_counter()
+    model = canonical_model_name(settings.model)
+    # Distinct, in id order: duplicate abstracts (and titles) are embedded once.
+    texts = list(dict.fromkeys(texts_to_embed(paper_texts, settings.recipe)))
     report.texts = len(texts)
     if embedder is None:
         embedder = Embedder(model, settings.device, settings.batch_size, settings.fp16)
@@ -142,35 +226,49 @@ def run_pipeline(
                            progress)
     report.model_loads = embedder.loads - loads_before
     report.timings["embed"] = time.perf_counter() - started
+    matrix = paper_vectors(paper_texts, vectors_of, settings.recipe)
+    return centered(matrix) if settings.recipe.center else matrix
 
-    dims = next(iter(vectors_of.values())).shape[0] if vectors_of else 0
-    matrix = np.zeros((len(items), dims), dtype=np.float32)
-    for row, (_, text) in enumerate(items):
-        matrix[row] = vectors_of[text]
 
-    step = time.perf_counter()
-    index_kind = choose_index(settings.index, len(items))
-    report.index = "exact search" if index_kind == "flat" else f"approximate ({index_kind})"
-    similar = nearest_neighbours(matrix, settings.k, settings.index)
-    report.timings["neighbours"] = time.perf_counter() - step
+#: The map is kept (changed papers placed among their neighbours) while at most this
+#: share of the papers changed or is new; past it, the layout is made afresh.
+KEEP_MAP_UP_TO = 0.1
+#: A changed or new paper goes to the similarity-weighted mean position of this many of
+#: its most similar unchanged papers.
+PLACE_AMONG = 10
 
-    step = time.perf_counter()
-    report.map_method, positions = project(matrix, choose_method(len(items), settings.map_method))
-    report.timings["map"] = time.perf_counter() - step
 
-    write_outputs(out_folder, model=model, inputs=inputs, ids=ids, k=settings.k,
-                  similar=similar, method=report.map_method, positions=positions,
-                  vectors=matrix)
+def papers_to_place(ids: list[str], known: dict[str, tuple[float, float]],
+                    changes: Differences) -> set[str]:
+    """Changed and new papers, and any the previous map lacks."""
+    return set(changes.pending) | {paper_id for paper_id in ids if paper_id not in known}
 
-    # The map's region names (pipeline/labels.py), from the same embeddings.
-    from .labels import write_labels
 
-    step = time.perf_counter()
-    write_labels(out_folder, model=model, inputs=inputs, ids=ids,
-                 texts=[text for _, text in items], vectors=matrix)
-    report.timings["labels"] = time.perf_counter() - step
-    report.seconds = time.perf_counter() - started
-    return report
+def can_keep_map(previous: OutputFiles, changes: Differences, method: str,
+                 ids: list[str]) -> bool:
+    moving = len(papers_to_place(ids, previous.map.positions, changes))
+    return (previous.map.method == method and moving < len(ids)
+            and moving <= KEEP_MAP_UP_TO * len(ids))
+
+
+def place_changed_papers(matrix: np.ndarray, ids: list[str],
+                         known: dict[str, tuple[float, float]],
+                         changes: Differences) -> np.ndarray:
+    """Positions: unchanged papers where they were; each changed or new paper at the
+    weighted mean of its PLACE_AMONG most similar unchanged papers (weights: cosine,
+    at least a little, so that a paper unlike all others still lands among them)."""
+    moving = papers_to_place(ids, known, changes)
+    staying = [row for row, paper_id in enumerate(ids) if paper_id not in moving]
+    positions = np.zeros((len(ids), 2))
+    for row in staying:
+        positions[row] = known[ids[row]]
+    staying_positions = positions[staying]
+    for row in (row for row, paper_id in enumerate(ids) if paper_id in moving):
+        scores = matrix[staying] @ matrix[row]
+        best = np.argsort(-scores, kind="stable")[:PLACE_AMONG]
+        weights = np.maximum(scores[best], 1e-3)
+        positions[row] = weights @ staying_positions[best] / weights.sum()
+    return np.clip(np.round(positions, 4), 0.0, 1.0)
 
 
 def _embed_missing(

@@ -199,6 +199,7 @@ def create_app(
                             for other in outputs.similar.get(found.id, ())],
             citation=cite(conference, found),
             on_map=found.id in outputs.positions,  # "Show on the map"
+            similar_pending=outputs.is_pending(found.id),
         )
 
     @page_route("/speakers.html")
@@ -294,9 +295,9 @@ def create_app(
 
     @page_route("/explore.json")
     def explore_json():
-        has_vectors = outputs.current and outputs.vectors is not None
-        # The map's region names (pipeline/labels.json), while the map itself is current.
-        labels = load_map_labels(conference, outputs.model if outputs.current else None)
+        has_vectors = outputs.published and outputs.vectors is not None
+        # The map's region names (pipeline/labels.json), while the map is published.
+        labels = load_map_labels(conference, outputs.model if outputs.published else None)
         return Response(explore_json_text(conference, has_vectors, labels),
                         mimetype="application/json")
 
@@ -347,7 +348,7 @@ def page_urls(conference: Conference, outputs: PipelineOutputs | None = None) ->
     if outputs is None:
         outputs = load_pipeline_outputs(conference)
     yield "/index.html"
-    if outputs.current:  # the browser's "For you" vectors
+    if outputs.published:  # the browser's "For you" vectors
         yield "/vectors.json"
         yield "/vectors.bin"
     for simple in ("papers", "speakers", "workshops", "schedule", "help", "404"):

@@ -96,8 +96,8 @@ def paper_record(
     author_ids = [author.key for author in paper.authors]
     if any(author_ids):  # ORCID / OpenReview ids, aligned with authors
         record["authorIds"] = author_ids
-    # The pipeline's similar papers (ids, best first) and map position, when current.
-    if outputs is not None and outputs.current:
+    # The pipeline's similar papers (ids, best first) and map position, when published.
+    if outputs is not None and outputs.published:
         record["similar"] = list(outputs.similar.get(paper.id, ()))
         if paper.id in outputs.positions:
             record["pos"] = list(outputs.positions[paper.id])
@@ -109,7 +109,7 @@ def papers_json_text(conference: Conference, outputs: PipelineOutputs | None = N
     ensure_ascii=False, separators=(",", ":"), sort_keys=True)`` writes, but written a
     record at a time with json's own string encoder: building and sorting 10,000 small
     dicts took three times longer."""
-    pipeline = outputs if outputs is not None and outputs.current else None
+    pipeline = outputs if outputs is not None and outputs.published else None
     positions = _json_positions(pipeline.positions) if pipeline is not None else {}
     sessions_of: dict[str, list[str]] = {}
     for session in conference.sessions:

@@ -1,15 +1,25 @@
 """Which paper pages of the previous build can be reused as they are.
 
 Re-rendering 10,000 paper pages after an author fixed one typo is most of a freeze.
-A paper's page is a function of: its own YAML file; the YAML files of the papers it
-lists as similar (their titles and authors) — each known by its size and modification
-time, as the parse cache knows them; and everything else the site reads —
-config, sessions, speakers, chat rooms, media files, the pipeline's outputs, the
-templates, the static files, MiniConf's code and the rendering libraries. Each paper
-page gets a key hashing exactly that; a page whose key equals the one recorded in
-the previous build is hard-linked from it instead of rendered. Every other page is
-always rendered. Any change outside papers/ changes every key, so the rule errs only
-towards rendering more.
+Reuse is decided page by page, from what each page shows:
+
+- its own YAML file, and the YAML files of the papers it lists as similar (their
+  titles and authors), each known by its size and modification time, as the parse
+  cache knows them;
+- its similar papers (ids, in order) and whether they are pending a pipeline run,
+  not the pipeline's files as a whole: when the pipeline updates five papers' lists,
+  five pages are rendered again;
+- its sessions (each session's data as the model holds it), not the whole of
+  sessions.yml: moving one session re-renders the pages of its papers;
+- everything else the site reads, the same for every page: config, speakers, chat
+  rooms, media files and other sitedata files, the Content-Security-Policy (which
+  lists the hosts all the data uses), the templates, the static files, MiniConf's code
+  and the rendering libraries.
+
+Each paper page gets a key hashing exactly that; a page whose key equals the one
+recorded in the previous build is hard-linked from it instead of rendered. Every
+other page is always rendered. Any change to the shared part changes every key, so
+the rule errs only towards rendering more.
 """
 
 from __future__ import annotations
@@ -22,11 +32,14 @@ from importlib import metadata
 from pathlib import Path
 
 from ..structure.conference import Conference
-from ..structure.pipeline_outputs import PipelineOutputs
+from ..structure.pipeline_outputs import OUTPUTS_FOLDER, PipelineOutputs
+from .app import content_security_policy
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 RENDERING_LIBRARIES = ("flask", "jinja2", "markupsafe", "markdown-it-py", "nh3", "pydantic",
                        "latex2mathml")
+#: Sitedata files that paper pages depend on page by page (hashed per page, not shared).
+SESSIONS_FILE = "sessions.yml"
 
 
 def paper_page_keys(
@@ -38,13 +51,13 @@ def paper_page_keys(
     """URL of each paper page → a hash of everything that page shows; ``extra``: what
     else pages depend on (access: attendees seals them with a key from the environment)."""
     root = conference.root.resolve()
-    papers_dir = root / "papers"
+    per_page = {root / "papers", root / OUTPUTS_FOLDER, root / SESSIONS_FILE}
     shared = hashlib.sha256()
-    shared.update(b"pipeline outputs published" if outputs is not None else b"no outputs")
+    shared.update(content_security_policy(conference).encode() + b"\0")
     for library in RENDERING_LIBRARIES:
         shared.update(f"{library}=={_version(library)}\n".encode())
     for folder in (PACKAGE_DIR, *template_dirs, root):
-        for file in _files_outside(folder, skip={papers_dir, PACKAGE_DIR / "__pycache__"}):
+        for file in _files_outside(folder, skip={*per_page, PACKAGE_DIR / "__pycache__"}):
             shared.update(str(file.relative_to(folder)).encode() + b"\0")
             shared.update(_content_digest(file))
     shared.update(extra)
@@ -53,12 +66,21 @@ def paper_page_keys(
     stamps = {
         paper_id: _stamp(root / relative) for paper_id, relative in conference.paper_files.items()
     }
+    session_digests = {
+        session.id: hashlib.sha256(session.model_dump_json().encode()).digest()
+        for session in conference.sessions
+    }
+    published = outputs is not None and outputs.published
     keys = {}
     for paper in conference.papers:
         key = hashlib.sha256(shared_digest)
         key.update(stamps[paper.id])
-        for other in (outputs.similar.get(paper.id, ()) if outputs else ()):
-            key.update(b"\0" + other.encode() + b"\0" + stamps.get(other, b""))
+        for session in conference.sessions_of_paper(paper.id):
+            key.update(b"\0session\0" + session_digests[session.id])
+        if published:
+            key.update(b"\0pending" if outputs.is_pending(paper.id) else b"\0ready")
+            for other in outputs.similar.get(paper.id, ()):
+                key.update(b"\0" + other.encode() + b"\0" + stamps.get(other, b""))
         keys[f"/papers/{paper.id}.html"] = key.hexdigest()[:32]
     return keys
 
@@ -84,15 +106,15 @@ def _stamp(file: Path) -> bytes:
 
 
 def _files_outside(folder: Path, skip: set[Path]) -> list[Path]:
-    """Every file under ``folder`` in a fixed order, not descending into ``skip``
-    (papers/ is hashed per page) nor into caches of compiled Python."""
+    """Every file under ``folder`` in a fixed order, leaving out the files and folders in
+    ``skip`` (hashed per page) and caches of compiled Python."""
     found = []
     for directory, subdirectories, files in os.walk(folder):
         subdirectories[:] = sorted(
             name for name in subdirectories
             if name != "__pycache__" and Path(directory, name) not in skip
         )
-        found.extend(Path(directory, name) for name in sorted(files))
+        found.extend(path for name in sorted(files) if (path := Path(directory, name)) not in skip)
     return found
 
 

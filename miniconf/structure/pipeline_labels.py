@@ -3,9 +3,10 @@ pipeline/labels.py), read for the site without torch or scikit-learn.
 
 Format: ``{"model", "inputs", "method", "clusters": [{"label", "words", "size"}],
 "cluster_of": {"<paper id>": <index into clusters>}}``. ``model`` and ``inputs`` are
-those of the other outputs (pipeline_outputs.py): the labels are used only while they
-were made for the current papers, like the map itself; a site whose outputs have no
-labels.json (made before it existed, or imported) gets a map without region names.
+those of the other outputs (pipeline_outputs.py): the labels are used while they were
+made by the current outputs' model, and like the map they survive an author's edit
+(papers added since have no cluster until the pipeline runs); a site whose outputs have
+no labels.json (made before it existed, or imported) gets a map without region names.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .conference import Conference
-from .pipeline_outputs import OutputId, conference_inputs, inputs_hash, outputs_folder
+from .pipeline_outputs import OutputId, outputs_folder
 
 LABELS_FILE = "labels.json"
 
@@ -56,8 +57,10 @@ def load_map_labels(conference: Conference, model: str | None) -> MapLabels | No
         labels = LabelsFile.model_validate_json(path.read_bytes())
     except (OSError, ValidationError, ValueError):
         return None
-    if labels.model != model or labels.inputs != inputs_hash(model, conference_inputs(conference)):
+    if labels.model != model:
         return None
+    # Made for earlier papers (an author edited one since): the names still describe
+    # the regions, as the map keeps its positions; papers since then have no cluster.
     known = set(conference.paper_by_id)
     return MapLabels(
         names=tuple(cluster.label for cluster in labels.clusters),
