@@ -14,8 +14,7 @@ from conftest import DEMO, REPO
 
 from miniconf.structure import loader, papercache
 from miniconf.structure.loader import load_conference
-from miniconf.structure.models import Paper
-from miniconf.structure.papercache import CACHE_NAME, PaperCache, dumps
+from miniconf.structure.papercache import CACHE_NAME, PaperCache
 
 sys.path.insert(0, str(REPO / "bench"))
 from synth import write_sitedata  # noqa: E402
@@ -84,7 +83,7 @@ def test_a_failing_loading_worker_stops_the_load_with_its_traceback(tmp_path, mo
 
     monkeypatch.setattr(loader, "_load_paper_files", fail_in_a_worker)
     monkeypatch.setattr(loader, "_usable_cpus", lambda: 2)
-    with pytest.raises(RuntimeError, match="(?s)failed.*ValueError: broken worker"):
+    with pytest.raises(ValueError, match="broken worker"):
         load_conference(root)
 
 
@@ -114,7 +113,7 @@ def test_only_changed_files_are_read_again(tmp_path, monkeypatch):
     again, _ = load_conference(root, cache)
     assert read == [] and again.papers == conference.papers
     kept = PaperCache(cache)
-    assert sorted(Path(key).name for key in kept.records) == sorted(
+    assert sorted(record[0] for record in kept.records.values()) == sorted(
         file.name for file in (root / "papers").iterdir())  # the deleted file is gone
 
 
@@ -138,8 +137,8 @@ def test_the_cache_is_replaced_whole(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     load_conference(root, cache)
     before = (cache / CACHE_NAME).read_bytes()
-    (root / "papers" / "h27-001.yml").touch()
-    os.utime(root / "papers" / "h27-001.yml", ns=(1, 1))
+    with (root / "papers" / "h27-001.yml").open("a", encoding="utf-8") as paper:
+        paper.write("# a comment changes the file, so the cache is written again\n")
 
     def fail(*args, **kwargs):
         raise OSError("disk full")
@@ -150,22 +149,27 @@ def test_the_cache_is_replaced_whole(tmp_path, monkeypatch):
     assert [file.name for file in cache.iterdir()] == [CACHE_NAME]
 
 
-def test_papers_unpickle_as_pydantic_would(demo_conference):
-    """papercache.dumps pickles models as their fields; they come back identical."""
-    papers = demo_conference.papers
-    with_media = [paper for paper in papers if paper.media and paper.media.video]
-    assert with_media
-    with_media[0].media.video.source  # noqa: B018 - a cached property, kept in __dict__
-    ours = pickle.loads(dumps(papers))  # noqa: S301
-    theirs = pickle.loads(pickle.dumps(papers))  # noqa: S301
-    assert ours == theirs == papers
-    for mine, original in zip(ours, papers, strict=True):
-        assert type(mine) is Paper
-        assert mine.__dict__ == original.__dict__
-        assert mine.model_fields_set == original.model_fields_set
-        assert mine.model_dump() == original.model_dump()
-        with pytest.raises(Exception, match="frozen"):
-            mine.title = "changed"
+def test_a_fresh_checkout_hits_the_cache(tmp_path, monkeypatch):
+    """Keys are the files' contents: a new clone (new paths, new times), with the cache
+    restored as CI restores it, reads no paper file's YAML again."""
+    first = tmp_path / "clone-1" / "sitedata"
+    shutil.copytree(DEMO, first, ignore=shutil.ignore_patterns(".miniconf-cache"))
+    cache = tmp_path / "cache"
+    expected = outcome(first, cache)
+    second = tmp_path / "clone-2" / "sitedata"
+    for file in sorted(first.rglob("*")):  # new files: new inodes and modification times
+        target = second / file.relative_to(first)
+        if file.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(file.read_bytes())
+    read = []
+    load_files = loader._load_paper_files
+    monkeypatch.setattr(loader, "_load_paper_files", lambda folder, prefix, files, out: (
+        read.extend(name for name, _ in files) or load_files(folder, prefix, files, out)))
+    assert outcome(second, cache)[0] == expected[0]
+    assert read == []
 
 
 # --------------------------------------------------------------------------- signed cache

@@ -15,10 +15,9 @@ from __future__ import annotations
 import difflib
 import gc
 import os
-import pickle
 import sys
-import traceback
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,7 +43,7 @@ from .models import (
     Sponsor,
     Workshop,
 )
-from .papercache import PaperCache, Stamp, dumps, file_stamp
+from .papercache import PaperCache, content_key
 from .problems import Problem, Severity, display_path
 from .svg import SvgProblem, check_svg
 from .yamlsource import (
@@ -305,18 +304,18 @@ def _check_logo(out: _Collector, root: Path, logo: str, raw: Any, path: str) -> 
 MAX_SVG_BYTES = 2_000_000
 
 
-#: Below this many papers, one process loads them; above, the files are split between
-#: forked workers (parsing YAML is the slow part of validating a big conference).
+#: Below this many changed papers, this process loads them; above, a process pool
+#: shares them out (parsing YAML is the slow part of validating a big conference).
 PARALLEL_THRESHOLD = 400
 #: Files per task: few enough to share the work out evenly between processes, enough
 #: that each task's overhead does not matter.
 TASK_FILES = 250
 
 
-#: A validated paper file: its name in papers/, its stamp, the paper and the lines of its
-#: top-level keys (all that later checks need). What the cache keeps, and what workers
-#: send back (pickled).
-PaperRecord = tuple[str, Stamp | None, Paper, LineDict]
+#: A validated paper file: its name in papers/, its content key (None: not cached), the
+#: paper and the lines of its top-level keys (all that later checks need). What the
+#: cache keeps, and what pool workers send back.
+PaperRecord = tuple[str, str | None, Paper, LineDict]
 
 
 def _load_papers(root: Path, out: _Collector, cache: PaperCache) -> list[Loaded[Paper]]:
@@ -330,14 +329,16 @@ def _load_papers(root: Path, out: _Collector, cache: PaperCache) -> list[Loaded[
     out.existing_ids["paper"] = {os.path.splitext(name)[0] for name, _ in files}
     found: dict[str, PaperRecord] = {}
     changed = []
-    for name, stamp in files:
-        record = cache.get(stamp) if stamp else None
+    for name, key in files:
+        record = cache.get(key) if key else None
         if record is None:
-            changed.append((name, stamp))
+            changed.append((name, key))
         else:
             found[name] = record
-    for record in _load_changed_papers(str(folder), prefix, changed, out, cache):
+    for record in _load_changed_papers(str(folder), prefix, changed, out):
         found[record[0]] = record
+        if record[1]:
+            cache.put(record)
     loaded = []
     for name, _ in files:
         record = found.get(name)
@@ -356,110 +357,47 @@ def _content_folder(folder: Path, out: _Collector) -> bool:
     return folder.is_dir()
 
 
-def _paper_files(folder: Path) -> list[tuple[str, Stamp | None]]:
-    """(name, stamp) of each paper file, by name; the stamp is None for anything but a
-    regular file (a link, a pipe: reading it reports the problem), never cached."""
-    real_folder = os.path.realpath(folder)
+def _paper_files(folder: Path) -> list[tuple[str, str | None]]:
+    """(name, content key) of each paper file, by name; the key is None for anything that
+    cannot be read as a content file (a link, a pipe, too big: loading it reports the
+    problem), which is never cached."""
     files = []
     with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.name.startswith(".") or not entry.name.endswith((".yml", ".yaml")):
-                continue
-            try:
-                regular = entry.is_file(follow_symlinks=False)
-                stamp = file_stamp(entry, real_folder) if regular else None
-            except OSError:
-                stamp = None
-            files.append((entry.name, stamp))
-    return sorted(files)
+        names = sorted(entry.name for entry in entries
+                       if not entry.name.startswith(".") and entry.name.endswith((".yml", ".yaml")))
+    for name in names:
+        try:
+            key = content_key(name, read_content_bytes(folder / name))
+        except (YamlProblem, OSError):
+            key = None
+        files.append((name, key))
+    return files
 
 
 def _load_changed_papers(
-    folder: str, prefix: str, files: list[tuple[str, Stamp | None]], out: _Collector,
-    cache: PaperCache,
+    folder: str, prefix: str, files: list[tuple[str, str | None]], out: _Collector
 ) -> list[PaperRecord]:
-    """Records of the files not in the cache (which they are added to)."""
+    """Records of the files not in the cache, loaded by a process pool when many."""
     jobs = _usable_cpus()
-    if len(files) < PARALLEL_THRESHOLD or jobs == 1 or "fork" not in get_all_start_methods():
-        records = _load_paper_files(folder, prefix, files, out)
-        for record in records:
-            if record[1]:
-                cache.put(record)
-        return records
-    # The files are split into tasks of TASK_FILES files, which forked workers and this
-    # process take in turn through a shared counter, so none idles whatever their
-    # speeds. Workers send their results (pickled, as the cache keeps them) through a
-    # pipe once they are done. No thread of this process hands out work: a pool's
-    # would wait for the interpreter lock while this process parses. (A file without
-    # a stamp, which cannot be cached, is loaded here.)
-    stamped = [file for file in files if file[1]]
-    tasks = [stamped[start:start + TASK_FILES] for start in range(0, len(stamped), TASK_FILES)]
-    records = _load_paper_files(folder, prefix, [file for file in files if not file[1]], out)
-    taken = get_context("fork").Value("q", 0)
-    workers = [_start_loading_worker(folder, prefix, tasks, taken) for _ in range(jobs - 1)]
-    try:
-        for task in _tasks_to_take(tasks, taken):
-            loaded = _load_paper_files(folder, prefix, task, out)
-            cache.put_batch(loaded)
-            records.extend(loaded)
-    finally:  # whatever happened here, the workers are waited for
-        results = [_worker_results(*worker) for worker in workers]
-    for batches in results:
-        for pickled, problems in batches:
-            records.extend(cache.put_pickled(pickled))
-            out.problems.extend(problems)
+    if len(files) < PARALLEL_THRESHOLD or jobs == 1:
+        return _load_paper_files(folder, prefix, files, out)
+    tasks = [files[start:start + TASK_FILES] for start in range(0, len(files), TASK_FILES)]
+    fork = "fork" in get_all_start_methods()  # workers then start without re-importing
+    with ProcessPoolExecutor(jobs, mp_context=get_context("fork") if fork else None,
+                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+        results = list(pool.map(_load_task, [(folder, prefix, task) for task in tasks]))
+    records = []
+    for loaded, problems in results:
+        records.extend(loaded)
+        out.problems.extend(problems)
     return records
 
 
-def _tasks_to_take(tasks: list, taken) -> Iterator:
-    """The tasks no other process has taken yet, one at a time."""
-    while True:
-        with taken.get_lock():
-            index = taken.value
-            taken.value = index + 1
-        if index >= len(tasks):
-            return
-        yield tasks[index]
-
-
-def _start_loading_worker(folder: str, prefix: str, tasks: list, taken) -> tuple[int, int]:
-    """A forked process that loads tasks until none is left; (its pid, its pipe)."""
-    read_end, write_end = os.pipe()
-    parent = os.getpid()
-    pid = os.fork()
-    if pid:
-        os.close(write_end)
-        return pid, read_end
-    die_with_parent(parent)
-    os.close(read_end)  # in the worker from here on; it never returns
-    code = 1
-    try:
-        batches = []
-        for task in _tasks_to_take(tasks, taken):
-            out = _Collector()
-            batches.append((dumps(_load_paper_files(folder, prefix, task, out)), out.problems))
-        message = pickle.dumps(("done", batches), protocol=pickle.HIGHEST_PROTOCOL)
-        code = 0
-    except BaseException:  # noqa: BLE001 - reported to the loading process
-        message = pickle.dumps(("failed", traceback.format_exc()))
-    try:
-        with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(message)
-    finally:
-        os._exit(code)
-
-
-def _worker_results(pid: int, read_end: int) -> list[tuple[bytes, list[Problem]]]:
-    with os.fdopen(read_end, "rb") as pipe:
-        message = pipe.read()
-    os.waitpid(pid, 0)
-    try:
-        status, result = pickle.loads(message)  # noqa: S301 - from our own worker
-    except Exception:  # noqa: BLE001 - it died before it could say why
-        raise RuntimeError(f"a worker loading paper files (pid {pid}) died") from None
-    if status != "done":
-        raise RuntimeError(f"a worker loading paper files failed:\n{result}")
-    return result
+def _load_task(task: tuple[str, str, list[tuple[str, str | None]]]):
+    """One task of a pool worker: its records and problems."""
+    folder, prefix, files = task
+    out = _Collector()
+    return _load_paper_files(folder, prefix, files, out), out.problems
 
 
 def _usable_cpus() -> int:
@@ -472,10 +410,10 @@ def _usable_cpus() -> int:
 
 
 def _load_paper_files(
-    folder: str, prefix: str, files: list[tuple[str, Stamp | None]], out: _Collector
+    folder: str, prefix: str, files: list[tuple[str, str | None]], out: _Collector
 ) -> list[PaperRecord]:
     records = []
-    for name, stamp in files:
+    for name, key in files:
         path = prefix + name
         raw = out.read(f"{folder}/{name}", path)
         if raw is _UNREADABLE:
@@ -491,7 +429,7 @@ def _load_paper_files(
             out.add(path, line_of(raw, ("id",)), "id",
                     f"'{paper.id}' does not match the file name '{name}'")
             continue
-        records.append((name, stamp, paper, _top_level_lines(raw)))
+        records.append((name, key, paper, _top_level_lines(raw)))
     return records
 
 

@@ -1,11 +1,12 @@
 """Validated papers remembered between runs, so re-validating 10,000 unchanged files is fast.
 
 Parsing YAML is the slow part of loading a large conference. Each paper file that
-validated is kept here with the size and modification time it had; a later load
-reuses it while both are unchanged and the data model's code is the same. Files with
-errors are never cached, so their problems are reported on every run. The cache is
-written to a temporary file and renamed, so a crash never leaves it half-written, and
-an unreadable cache is ignored (it only costs time).
+validated is kept here under a hash of its name and bytes; a later load reuses it while
+the file's content and the data model's code (loader_version) are the same, wherever
+the checkout is, so a cache restored on a fresh CI checkout hits too. Files with errors
+are never cached, so their problems are reported on every run. The cache is written to
+a temporary file and renamed, so a crash never leaves it half-written, and an
+unreadable cache is ignored (it only costs time).
 
 Unpickling runs code, and ``.miniconf-cache/`` sits in the checkout, where a pull
 request can commit a file. So the cache is signed: an HMAC-SHA256 of its bytes under
@@ -19,46 +20,32 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import io
 import os
 import pickle
 import tempfile
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel
 
 from . import loader_version
 
-CACHE_NAME = "sitedata-papers.pickle"
+CACHE_NAME = "sitedata-papers-2.pickle"  # -2: keyed by content, not by file stamps
 #: How a signed cache file starts; the HMAC-SHA256 of the rest follows.
 MAGIC = b"miniconf signed cache 1\n"
 _MAC_BYTES = 32
 #: Environment variable that may hold the key (hex), e.g. from a CI secret.
 KEY_VARIABLE = "MINICONF_CACHE_KEY"
 
-#: What identifies a file's content: its real path, size and modification time (ns).
-Stamp = tuple[str, int, int]
+def content_key(name: str, data: bytes) -> str:
+    """What identifies a paper file: its name (the paper's id) and its bytes."""
+    return hashlib.sha256(name.encode() + b"\0" + data).hexdigest()
 
 
-def file_stamp(entry: os.DirEntry, real_folder: str) -> Stamp:
-    """The stamp of a file listed by ``os.scandir`` in the folder whose real path is
-    ``real_folder`` (resolved once for all its files; a linked file is resolved itself)."""
-    path = os.path.realpath(entry.path) if entry.is_symlink() else f"{real_folder}/{entry.name}"
-    stat = entry.stat()
-    return path, stat.st_size, stat.st_mtime_ns
-
-
-#: What the cache keeps of a file: a tuple whose second item is the file's Stamp (the
-#: loader's PaperRecord: name, stamp, paper, lines of its top-level keys).
+#: What the cache keeps of a file: a tuple whose second item is the file's content_key
+#: (the loader's PaperRecord: name, key, paper, lines of its top-level keys).
 Record = tuple
 
 
 class PaperCache:
-    """Records by real path. The file holds batches of records, each pickled on its own,
-    so that a batch that a worker pickled (to send it to the loading process) is written
-    as it is, and a batch read from the file is written back as it is while all its
-    records are still current."""
+    """Records by content key, read from and saved to one signed file."""
 
     def __init__(self, folder: Path | None):
         self.key = cache_key(folder) if folder else None
@@ -67,69 +54,35 @@ class PaperCache:
         self.records: dict[str, Record] = {}
         #: The records of the files seen this run: what the next run can reuse.
         self.fresh: dict[str, Record] = {}
-        #: Pickled batches with their records.
-        self.batches: list[tuple[bytes, list[Record]]] = []
         self.version = loader_version()
         if self.file and self.key and self.file.is_file():
             try:
                 # Nothing is unpickled unless this machine's key signed it.
-                version, batches = pickle.loads(_verified(self.file.read_bytes(), self.key))
+                version, records = pickle.loads(_verified(self.file.read_bytes(), self.key))
                 if version == self.version:
-                    for pickled in batches:
-                        records = pickle.loads(pickled)  # noqa: S301 - our own cache
-                        self.batches.append((pickled, records))
-                        self.records.update((record[1][0], record) for record in records)
+                    self.records = {record[1]: record for record in records}
             except Exception:  # noqa: BLE001 - a damaged cache is only a slower run
                 self.records = {}
-                self.batches = []
 
-    def get(self, stamp: Stamp) -> Record | None:
-        """The record of an unchanged file, if any."""
-        record = self.records.get(stamp[0])
-        if record is not None and record[1] == stamp:
-            self.fresh[stamp[0]] = record
-            return record
-        return None
+    def get(self, key: str) -> Record | None:
+        """The record of a file with this content, if any."""
+        record = self.records.get(key)
+        if record is not None:
+            self.fresh[key] = record
+        return record
 
     def put(self, record: Record) -> None:
-        self.fresh[record[1][0]] = record
-
-    def put_batch(self, records: list[Record]) -> None:
-        """Records loaded here while workers load others: pickled now (if there is a
-        cache to write), which leaves less to do at the end."""
-        if self.file is None or not records:
-            for record in records:
-                self.put(record)
-        else:
-            self.put_pickled(dumps(records), records)
-
-    def put_pickled(self, pickled: bytes, records: list[Record] | None = None) -> list[Record]:
-        """Records pickled (by ``dumps``) in a worker: unpickled (unless given), and kept
-        pickled as they are."""
-        if records is None:
-            records = pickle.loads(pickled)  # noqa: S301 - from our own worker
-        self.batches.append((pickled, records))
-        for record in records:
-            self.put(record)
-        return records
+        self.fresh[record[1]] = record
 
     def save(self) -> None:
         """Keep only the files seen this run; skip the write when nothing changed."""
-        if self.file is None or self.fresh == self.records:
+        if self.file is None or self.fresh.keys() == self.records.keys():
             return
-        kept = []
-        covered = set()
-        for pickled, records in self.batches:
-            if all(self.fresh.get(record[1][0]) is record for record in records):
-                kept.append(pickled)
-                covered.update(map(id, records))
-        loose = [record for record in self.fresh.values() if id(record) not in covered]
-        if loose:
-            kept.append(dumps(loose))
         temporary = self.file.with_name(f".{self.file.name}.{os.getpid()}")
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            body = pickle.dumps((self.version, kept), protocol=pickle.HIGHEST_PROTOCOL)
+            records = [self.fresh[key] for key in sorted(self.fresh)]
+            body = pickle.dumps((self.version, records), protocol=pickle.HIGHEST_PROTOCOL)
             assert self.key is not None  # a cache file is only kept with a key
             with temporary.open("wb") as stream:
                 stream.write(MAGIC + hmac.digest(self.key, body, "sha256") + body)
@@ -138,39 +91,6 @@ class PaperCache:
             # A read-only checkout still validates, just without the speed-up.
             with contextlib.suppress(OSError):
                 temporary.unlink(missing_ok=True)
-
-
-def dumps(value: Any) -> bytes:
-    """``pickle.dumps``, with pydantic models pickled as their validated field values,
-    which unpickle twice as fast as through ``BaseModel.__setstate__``."""
-    buffer = io.BytesIO()
-    _ModelPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
-    return buffer.getvalue()
-
-
-class _ModelPickler(pickle.Pickler):
-    def reducer_override(self, obj: Any) -> Any:
-        if (
-            isinstance(obj, BaseModel)
-            and obj.__pydantic_extra__ is None
-            and obj.__pydantic_private__ is None
-        ):
-            return _rebuild_model, (obj.__class__, obj.__dict__, obj.__pydantic_fields_set__)
-        return NotImplemented  # anything else (and models with extras) as pickle does it
-
-
-_set = object.__setattr__
-
-
-def _rebuild_model(cls: type[BaseModel], fields: dict, fields_set: set) -> BaseModel:
-    """The model a worker or an earlier run validated, as ``BaseModel.__setstate__``
-    restores it (these models have no extra fields and no private attributes)."""
-    model = cls.__new__(cls)
-    _set(model, "__dict__", fields)
-    _set(model, "__pydantic_fields_set__", fields_set)
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
-    return model
 
 
 def code_fingerprint(*modules: Path) -> str:

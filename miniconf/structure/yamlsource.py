@@ -6,20 +6,9 @@ PyYAML's safe loader, with three changes:
 - a key given twice in one mapping is an error (PyYAML keeps the last one silently);
 - alias expansion is bounded, so a "billion laughs" file cannot exhaust memory.
 
-Reading is layered for speed, each layer giving exactly what the next one would:
-
-- Most files use a small part of YAML: block mappings with simple keys, block lists and
-  text written plainly. :func:`_read_plain` reads that part line by line in Python, and
-  gives up on anything else (quotes, flow collections, block scalars, comments, tabs,
-  anchors, tags, typed values, repeated keys, ...).
-- libyaml then composes the nodes. A short walk over them (:func:`_build_untagged`)
-  builds documents of untagged mappings, lists and scalars without aliases.
-- PyYAML's general constructor builds everything else and reports every error.
-
-libyaml, driven from Python, costs about a microsecond and a half per value (each node,
-mark and tag is a Python object), the general constructor as much again.
-tests/test_yamlsource.py compares the layers on the corpus, real and synthetic
-sitedata and random documents.
+One reader: libyaml (PyYAML's C loader where it is installed) with line-tracking
+constructors. Papers already validated come from the paper cache (papercache.py), so a
+freeze parses only the files that changed.
 """
 
 from __future__ import annotations
@@ -45,17 +34,6 @@ MAX_FILE_BYTES = 2_000_000
 MAX_FLOW_DEPTH = 100
 _BRACKETS = re.compile(r"[\[\]{}]")
 _COMPACT_NESTING = re.compile(rf"(?:[-?][ \t]+){{{MAX_FLOW_DEPTH},}}")
-#: The faster layers leave deeper documents to the general constructor (which decides
-#: on "nested too deeply").
-_FAST_DEPTH = 50
-#: PyYAML's implicit resolvers by first character, for the plain scalars that YAML 1.1
-#: reads as null, a boolean, a number, a date, ...: a plain scalar none matches is text.
-_RESOLVERS = _BaseLoader.yaml_implicit_resolvers
-# The fast layers rely on every implicit resolver being keyed by a first character and
-# on there being no path resolvers: true of PyYAML's SafeLoader.
-assert None not in _RESOLVERS and not _BaseLoader.yaml_path_resolvers
-
-
 class YamlProblem(Exception):
     def __init__(self, line: int, message: str):
         super().__init__(message)
@@ -75,182 +53,6 @@ class LineList(list):
 
     line: int = 1
     item_lines: list[int]
-
-
-# --------------------------------------------------------------------------- plain YAML
-
-#: A simple key and its colon, then the spaces before its value. Keys are restricted to
-#: what field names look like; any other line that matters is refused where an entry
-#: is expected.
-_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,99}):(?: +|$)")
-#: Characters that give the first character of a plain value a meaning of its own
-#: (list item, key, flow collection, comment, anchor, alias, tag, block scalar, quote,
-#: directive, reserved), and a space (after "- ", odd indentation): such values are
-#: left to libyaml.
-_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@` ")
-
-
-class _NotPlain(Exception):
-    """The text uses YAML beyond what _read_plain reads."""
-
-
-def _read_plain(text: str) -> LineDict | LineList:
-    """The value of a document in plain block YAML; raises _NotPlain for any other."""
-    # Tabs, CR, NEL, line and paragraph separators, BOMs and control characters are
-    # not printable (and everything printable is allowed in YAML).
-    if not text.replace("\n", " ").isprintable():
-        raise _NotPlain
-    return _Reader(text.split("\n")).document()
-
-
-def _is_text(value: str) -> bool:
-    """Whether PyYAML resolves a plain scalar (not empty) to a string."""
-    for _, regexp in _RESOLVERS.get(value[0], ()):  # noqa: SIM110 - faster than all()
-        if regexp.match(value):
-            return False
-    return True
-
-
-def _plain(part: str) -> bool:
-    """Whether one line's part of a plain scalar (without surrounding spaces, not
-    empty) is plain text: no indicator first, no colon or comment that would end it."""
-    return not (part[0] in _INDICATORS or ": " in part or " #" in part or part[-1] == ":")
-
-
-class _Reader:
-    """Reads the lines of one document; ``pos`` is the first line not read yet."""
-
-    def __init__(self, lines: list[str]):
-        #: Each line without its indentation, and the indentation's width.
-        self.contents = contents = [line.lstrip(" ") for line in lines]
-        self.columns = [
-            len(line) - len(content) for line, content in zip(lines, contents, strict=True)
-        ]
-        self.pos = 0
-
-    def skip_blank(self) -> int:
-        """Move to the next line that is not blank (blank lines separate entries);
-        returns its column (-1 at the end)."""
-        contents = self.contents
-        pos = self.pos
-        while pos < len(contents):
-            if contents[pos]:
-                self.pos = pos
-                return self.columns[pos]
-            pos += 1
-        self.pos = pos
-        return -1
-
-    def document(self) -> Any:
-        if self.skip_blank() != 0:
-            raise _NotPlain  # empty (null), or indented: left to libyaml
-        if self.contents[self.pos].startswith("- "):
-            value = self.sequence(0, 0)
-        else:
-            value = self.mapping(0, 0)
-        if self.skip_blank() != -1:
-            raise _NotPlain  # more after the top-level block (an error, or "...")
-        return value
-
-    def mapping(self, column: int, depth: int, offset: int = 0) -> LineDict:
-        """A block mapping whose first key is on this line, at ``column``; ``offset``:
-        where the key starts in the line's content (2 after a list item's "- ")."""
-        if depth > _FAST_DEPTH:
-            raise _NotPlain
-        contents = self.contents
-        mapping = LineDict()
-        mapping.line = self.pos + 1
-        key_lines = mapping.key_lines = {}
-        while True:
-            content = contents[self.pos]
-            entry = _KEY.match(content, offset)
-            if entry is None:
-                raise _NotPlain  # not an entry (or an item where an entry belongs)
-            key = entry.group(1)
-            if key in key_lines or (key[0] in _RESOLVERS and not _is_text(key)):
-                raise _NotPlain  # a repeated key, or a key that is not text
-            key_lines[key] = self.pos + 1
-            self.pos += 1
-            if entry.end() < len(content):
-                mapping[key] = self.scalar(content[entry.end():], column)
-            else:
-                mapping[key] = self.nested(column, depth)
-            next_column = self.skip_blank()
-            if next_column < column:
-                return mapping
-            if next_column > column:
-                raise _NotPlain
-            offset = 0
-
-    def nested(self, column: int, depth: int) -> LineDict | LineList:
-        """The block after a key at ``column`` that has nothing after its colon."""
-        next_column = self.skip_blank()
-        is_list = next_column >= 0 and self.contents[self.pos].startswith("- ")
-        if next_column > column or (next_column == column and is_list):
-            if is_list:
-                return self.sequence(next_column, depth + 1)
-            return self.mapping(next_column, depth + 1)
-        raise _NotPlain  # nothing: an empty value, which is null
-
-    def sequence(self, column: int, depth: int) -> LineList:
-        """A block list whose first ``- `` is on this line, at ``column``."""
-        if depth > _FAST_DEPTH:
-            raise _NotPlain
-        contents = self.contents
-        items = []
-        item_lines = []
-        while True:
-            item_lines.append(self.pos + 1)
-            content = contents[self.pos]
-            if _KEY.match(content, 2):  # a mapping that starts on the item's line
-                items.append(self.mapping(column + 2, depth + 1, offset=2))
-            else:
-                self.pos += 1
-                items.append(self.scalar(content[2:], column))
-            next_column = self.skip_blank()
-            if next_column != column or not contents[self.pos].startswith("- "):
-                if next_column > column:
-                    raise _NotPlain
-                break
-        sequence = LineList(items)
-        sequence.line = item_lines[0]
-        sequence.item_lines = item_lines
-        return sequence
-
-    def scalar(self, first: str, column: int) -> str:
-        """A plain scalar: ``first`` (the rest of its line), folded with the following
-        lines indented more than ``column``, its block's column."""
-        first = first.rstrip(" ")
-        if not first or not _plain(first):
-            raise _NotPlain  # empty (null, or a nested block after "- "), or not plain
-        contents = self.contents
-        columns = self.columns
-        pos = self.pos
-        parts = None
-        breaks = 0
-        while pos < len(contents):
-            if not contents[pos]:
-                breaks += 1  # a blank line: a line break in the text
-            elif columns[pos] > column:
-                part = contents[pos].rstrip(" ")
-                if not _plain(part):
-                    raise _NotPlain  # "- ", "key: " or a comment inside the text
-                if parts is None:
-                    parts = [first]
-                parts.append("\n" * breaks if breaks else " ")
-                parts.append(part)
-                breaks = 0
-                self.pos = pos + 1
-            else:
-                break
-            pos += 1
-        value = first if parts is None else "".join(parts)
-        if value[0] in _RESOLVERS and not _is_text(value):
-            raise _NotPlain
-        return value
-
-
-# --------------------------------------------------------------------------- libyaml
 
 
 class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -319,94 +121,6 @@ def _refuse_collection(loader: _LineLoader, node: yaml.Node) -> None:
 
 for _tag in ("set", "omap", "pairs"):
     _LineLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_collection)
-
-_STR = "tag:yaml.org,2002:str"
-_MAP = "tag:yaml.org,2002:map"
-_SEQ = "tag:yaml.org,2002:seq"
-
-
-def _resolve_fast(self, kind, value, implicit):
-    """``Resolver.resolve`` without its per-value dictionary look-ups and regexes for
-    the common cases: the tag it returns is always the one ``resolve`` would."""
-    if kind is yaml.ScalarNode:
-        if not implicit[0] or (value and value[0] not in _RESOLVERS):
-            return _STR
-    elif kind is yaml.MappingNode:
-        return _MAP
-    elif kind is yaml.SequenceNode:
-        return _SEQ
-    return _BaseResolve(self, kind, value, implicit)
-
-
-_BaseResolve = _LineLoader.resolve
-_LineLoader.resolve = _resolve_fast  # called by libyaml's composer for every node
-
-#: Scalars of these tags are built by SafeLoader's own constructor for the tag.
-_SCALAR_CONSTRUCTORS = {
-    tag: _LineLoader.yaml_constructors[tag]
-    for tag in (f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float",
-                                                        "binary", "timestamp", "str"))
-}
-
-
-class _NeedsConstructor(Exception):
-    """The document has something that only the general constructor handles."""
-
-
-def _build_untagged(node, loader: _LineLoader, seen: set | None, depth: int = 0) -> Any:
-    """Build the value of a document made of untagged mappings with text keys (each key
-    once), lists and scalars, without aliases: exactly what the general constructor
-    builds for it. Raises _NeedsConstructor on anything else (aliases, merge keys,
-    explicit tags, repeated or non-text keys), which that constructor then builds or
-    reports.
-
-    ``seen`` collects the nodes built so far, to notice an alias (a node met twice); it
-    is None for a text without ``*``, which cannot contain one.
-    """
-    if seen is not None:
-        if node in seen:
-            raise _NeedsConstructor  # an alias, which the general constructor counts and bounds
-        seen.add(node)
-    kind = node.__class__
-    if kind is yaml.ScalarNode:
-        if node.tag == _STR:
-            return node.value
-        constructor = _SCALAR_CONSTRUCTORS.get(node.tag)
-        if constructor is None:
-            raise _NeedsConstructor
-        return constructor(loader, node)
-    if depth == _FAST_DEPTH:
-        raise _NeedsConstructor
-    if kind is yaml.MappingNode and node.tag == _MAP:
-        mapping = LineDict()
-        mapping.line = node.start_mark.line + 1
-        key_lines = mapping.key_lines = {}
-        for key_node, value_node in node.value:
-            if key_node.tag != _STR or key_node.__class__ is not yaml.ScalarNode:
-                raise _NeedsConstructor
-            key = key_node.value
-            if key in key_lines:
-                raise _NeedsConstructor
-            if seen is not None:
-                if key_node in seen:
-                    raise _NeedsConstructor
-                seen.add(key_node)
-            elif value_node.tag == _STR and value_node.__class__ is yaml.ScalarNode:
-                # Most values are text: skip the call (with no aliases, nothing to track).
-                mapping[key] = value_node.value
-                key_lines[key] = key_node.start_mark.line + 1
-                continue
-            mapping[key] = _build_untagged(value_node, loader, seen, depth + 1)
-            key_lines[key] = key_node.start_mark.line + 1
-        return mapping
-    if kind is yaml.SequenceNode and node.tag == _SEQ:
-        items = node.value
-        sequence = LineList([_build_untagged(item, loader, seen, depth + 1) for item in items])
-        sequence.line = node.start_mark.line + 1
-        sequence.item_lines = [item.start_mark.line + 1 for item in items]
-        return sequence
-    raise _NeedsConstructor
-
 
 #: Content files are opened without following a final symlink and without blocking on
 #: a named pipe (fstat then refuses both); O_CLOEXEC keeps the descriptor out of children.
@@ -499,20 +213,9 @@ def _check_nesting(text: str) -> None:
 def parse_yaml(text: str) -> Any:
     """Parse YAML text into LineDict/LineList values; raises YamlProblem with a line."""
     _check_nesting(text)
+    loader = _LineLoader(text)
     try:
-        return _read_plain(text)
-    except (_NotPlain, RecursionError):
-        pass  # libyaml reads it
-    loader = None
-    try:
-        loader = _LineLoader(text)
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        try:
-            return _build_untagged(node, loader, set() if "*" in text else None)
-        except Exception:  # noqa: BLE001 - the general constructor decides, errors included
-            return loader.construct_document(node)
+        return loader.get_single_data()
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as exc:
@@ -524,8 +227,7 @@ def parse_yaml(text: str) -> Any:
     except RecursionError:
         raise YamlProblem(1, "invalid YAML: nested too deeply") from None
     finally:
-        if loader is not None:
-            loader.dispose()
+        loader.dispose()
 
 
 def line_of(data: Any, loc: Sequence[str | int]) -> int:
