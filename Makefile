@@ -36,11 +36,13 @@ run: install
 
 test: install
 	$(BIN)/ruff check miniconf tests bench scripts
+	$(BIN)/mypy miniconf
 	$(BIN)/python -m pytest -q -ra
 
 # The quick loop while editing: no browser, no homeserver, nothing marked slow.
 test-fast: install
 	$(BIN)/ruff check miniconf tests bench scripts
+	$(BIN)/mypy miniconf
 	$(BIN)/python -m pytest -q -m "not browser and not homeserver and not slow"
 
 bench: install
@@ -48,6 +50,7 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check miniconf tests bench scripts
+	$(BIN)/mypy miniconf
 
 clean:
 	rm -rf $(OUT) .miniconf-cache bench/out .pytest_cache .ruff_cache

@@ -166,7 +166,7 @@ class ChatDirectory:
 
     def by_kind(self) -> list[tuple[str, list[RoomLink]]]:
         """Rooms grouped for the chat page, in KINDS order; empty groups left out."""
-        groups = {kind: [] for kind in KINDS}
+        groups: dict[str, list[RoomLink]] = {kind: [] for kind in KINDS}
         for link in self._links.values():
             groups[link.room.kind].append(link)
         return [(KIND_LABELS[kind], links) for kind, links in groups.items() if links]
@@ -176,9 +176,9 @@ class ChatDirectory:
         sources: dict[str, set[str]] = {}
         if not self.enabled:
             return sources
-        if self.preview:
+        if self.preview and self.config.server:
             sources["connect-src"] = {origin(self.config.server)}
-        if self.config.embed:
-            host = self.config.element_url if self.config.element_url else self.config.server
+        host = self.config.element_url or self.config.server
+        if self.config.embed and host:
             sources["frame-src"] = {origin(host)}
         return sources

@@ -355,12 +355,13 @@ class _Run:
         else:
             outcome = "updated"
             mapped = self.rooms_file.rooms[key]
+            assert mapped.room_id is not None  # a step on a provisioned room (plan_steps)
             if "update topic" in step.action:
                 self.client.set_topic(mapped.room_id, step.topic)
                 mapped = mapped.model_copy(update={"topic": step.topic})
                 self.report.topics_updated += 1
         if step.authors:
-            added = self._add_moderators(mapped.room_id, step.authors)
+            added = self._add_moderators(mapped.room_id or "", step.authors)
             mapped = mapped.model_copy(update={"moderators": [*mapped.moderators, *added]})
         self.rooms_file.rooms[key] = mapped
         return outcome
@@ -379,9 +380,11 @@ class _Run:
                 )
             room_id, outcome = aliased, "resumed"
         else:
-            room_id = self._unrecorded_rooms().get((key, step.alias))
-            outcome = "resumed" if room_id else "created"
-            if room_id is None:
+            unrecorded = self._unrecorded_rooms().get((key, step.alias))
+            outcome = "resumed" if unrecorded else "created"
+            if unrecorded is not None:
+                room_id = unrecorded
+            else:
                 marker = {"key": key, "alias": step.alias}
                 room_id = self.client.create_room(step.room.title, step.topic, marker)
             self._claim_alias(step.alias, room_id, key)

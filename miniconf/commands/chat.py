@@ -66,7 +66,7 @@ def provision_command(sitedata: Path, dry_run: bool, quiet: bool) -> None:
         if not quiet:
             click.echo(f"{outcome.replace('_', ' ').removesuffix('s')}: {step.alias}")
 
-    client = None if dry_run else MatrixClient(chat.server, token, on_wait=waiting)
+    client = None if dry_run else MatrixClient(chat.server or "", token, on_wait=waiting)
     try:
         report = provision(conference, client, rooms_path, dry_run=dry_run, progress=done)
     except ChatError as exc:

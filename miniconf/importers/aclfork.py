@@ -342,7 +342,8 @@ def _read_sponsors(draft: Draft, file: Path) -> None:
     for level in data if isinstance(data, list) else []:
         if not isinstance(level, dict):
             continue
-        entries = level.get("sponsors") if isinstance(level.get("sponsors"), list) else [level]
+        listed = level.get("sponsors")
+        entries = listed if isinstance(listed, list) else [level]
         for item in entries:
             if not isinstance(item, dict) or not item.get("name"):
                 continue

@@ -345,7 +345,7 @@ def _sessions_from_calendar(draft: Draft, events: list[dict], listed: dict[str, 
             end = start + timedelta(minutes=30)
             draft.warn(where, "ends when it starts; given 30 minutes")
         category = str(event.get("calendarId") or "")
-        session: dict[str, Any] = {"id": "", "title": plain_line(title) or "Event",
+        session = {"id": "", "title": plain_line(title) or "Event",
                                    "type": session_type(title, category),
                                    "start": start, "end": end, "_where": where}
         base = slugify(title)
@@ -457,8 +457,7 @@ def _chat_rooms(draft: Draft) -> None:
     """The old site's rooms: a paper's own channel column (ISMIR's ``slack_channel``),
     else Mini-Conf's ``paper_<UID>`` on its Rocket.Chat server."""
     slack = next((url for url in draft.channel_urls
-                  if url and urlsplit(url).hostname and
-                  urlsplit(url).hostname.endswith(".slack.com")), None)
+                  if url and (urlsplit(url).hostname or "").endswith(".slack.com")), None)
     if slack:
         parts = urlsplit(slack)
         draft.config["chat"] = {"provider": "slack", "server": f"https://{parts.hostname}"}

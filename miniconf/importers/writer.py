@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..chat.mapping import MappedRoom, RoomsFile, write_rooms_file
 from ..structure.models import (
@@ -52,7 +53,7 @@ from .common import Draft, ImportSummary, MiniConfImportError
 STATE_FILE = ".miniconf-import.json"
 
 
-def describe(error: dict) -> str:
+def describe(error: ErrorDetails) -> str:
     where = ".".join(map(str, error["loc"])) or "record"
     return f"{where}: {error['msg'].removeprefix('Value error, ')}"
 
@@ -72,8 +73,9 @@ def _drop(data: Any, loc: tuple) -> None:
         else:
             break
     last = loc[len(parents)] if len(parents) < len(loc) else None
-    if isinstance(node, dict) and last in node or isinstance(node, list) and (
-            isinstance(last, int) and last < len(node)):
+    if isinstance(node, dict):
+        node.pop(last, None)
+    elif isinstance(node, list) and isinstance(last, int) and last < len(node):
         del node[last]
     while parents and not node:
         node, step = parents.pop()
@@ -474,7 +476,7 @@ def _update(summary: ImportSummary, out: Path, files: dict[str, bytes], state: d
                 removes.append(relative)
             else:
                 writes[relative] = new
-                hashes[relative] = new_hash
+                hashes[relative] = _digest(new)
         else:
             conflicts.append(relative)
     if conflicts:

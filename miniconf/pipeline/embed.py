@@ -158,7 +158,7 @@ class Embedder:
     def token_lengths(self, texts: Sequence[str]) -> list[int]:
         """How many tokens each text has before the model truncates it."""
         tokenizer = self.model.tokenizer
-        lengths = []
+        lengths: list[int] = []
         for start in range(0, len(texts), 1024):
             encoded = tokenizer(list(texts[start : start + 1024]), add_special_tokens=True,
                                 truncation=False, verbose=False)["input_ids"]

@@ -11,6 +11,7 @@ the same way on every run.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -43,23 +44,23 @@ def _search_all(kind: str, vectors: np.ndarray, wanted: int) -> tuple[np.ndarray
         index.add(vectors)
         return index.search(vectors, wanted)
     if kind == "hnsw":
-        index = faiss.IndexHNSWFlat(dims, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 64
-        index.add(vectors)
-        return index.search(vectors, wanted)
+        graph = faiss.IndexHNSWFlat(dims, 32, faiss.METRIC_INNER_PRODUCT)
+        graph.hnsw.efConstruction = 80
+        graph.hnsw.efSearch = 64
+        graph.add(vectors)
+        return graph.search(vectors, wanted)
     # IVF. About √(probes × n) clusters balances the two costs of a query: comparing
     # with every cluster centre, and with the papers of the probed clusters. k-means
     # runs on a sample (10 papers per cluster, 6 rounds): the lists it makes are what
     # recall depends on, not perfect centres.
     lists = max(1, min(int(math.sqrt(IVF_PROBES * count)), count // 10))
     quantizer = faiss.IndexFlatIP(dims)
-    index = faiss.IndexIVFFlat(quantizer, dims, lists, faiss.METRIC_INNER_PRODUCT)
-    index.cp.seed = 1234  # k-means seeding: same clusters, same lists
-    index.cp.niter = 6
-    index.cp.max_points_per_centroid = 10
-    index.cp.min_points_per_centroid = 1  # no warning about the small sample
-    index.train(vectors)
+    lists_index = faiss.IndexIVFFlat(quantizer, dims, lists, faiss.METRIC_INNER_PRODUCT)
+    lists_index.cp.seed = 1234  # k-means seeding: same clusters, same lists
+    lists_index.cp.niter = 6
+    lists_index.cp.max_points_per_centroid = 10
+    lists_index.cp.min_points_per_centroid = 1  # no warning about the small sample
+    lists_index.train(vectors)
     probes = min(lists, IVF_PROBES)
     # The papers are also the queries: find each one's nearest clusters once, and use
     # that both to file it (its nearest cluster) and to search (all of them).
@@ -67,10 +68,12 @@ def _search_all(kind: str, vectors: np.ndarray, wanted: int) -> tuple[np.ndarray
     # swig_ptr does not keep its array alive: both must be named until add_core returns.
     row_numbers = np.arange(count, dtype=np.int64)
     nearest_centre = np.ascontiguousarray(centres[:, 0], dtype=np.int64)
-    index.add_core(count, faiss.swig_ptr(vectors), faiss.swig_ptr(row_numbers),
+    lists_index.add_core(count, faiss.swig_ptr(vectors), faiss.swig_ptr(row_numbers),
                    faiss.swig_ptr(nearest_centre))
-    index.nprobe = probes
-    return index.search_preassigned(vectors, wanted, centres, centre_scores)
+    lists_index.nprobe = probes
+    # faiss's stubs give the C++ signature, not the numpy wrapper Python calls.
+    wrapped: Any = lists_index
+    return wrapped.search_preassigned(vectors, wanted, centres, centre_scores)
 
 
 def nearest_neighbours(vectors: np.ndarray, k: int, kind: str = "auto") -> list[list[int]]:

@@ -170,7 +170,8 @@ def run_pipeline(
 
     step = time.perf_counter()
     method = choose_method(len(items), settings.map_method)
-    if not force and changes is not None and can_keep_map(previous, changes, method, ids):
+    if (not force and previous is not None and changes is not None
+            and can_keep_map(previous, changes, method, ids)):
         report.map_method = method
         positions = place_changed_papers(matrix, ids, previous.map.positions, changes)
         report.map_placed = len(papers_to_place(ids, previous.map.positions, changes))
@@ -284,13 +285,13 @@ def _embed_missing(
     from tqdm import tqdm
 
     lengths = embedder.token_lengths(missing)
-    report.max_tokens = embedder.max_tokens
-    report.truncated = sum(length > report.max_tokens for length in lengths)
+    report.max_tokens = limit = embedder.max_tokens
+    report.truncated = sum(length > limit for length in lengths)
     report.device = embedder.resolved_device
     # Longest first, as sentence-transformers does inside one encode call: texts of a
     # batch have similar lengths, so little padding is computed (and an out-of-memory
     # error, if any, comes at the start).
-    order = sorted(range(len(missing)), key=lambda i: (-min(lengths[i], report.max_tokens), i))
+    order = sorted(range(len(missing)), key=lambda i: (-min(lengths[i], limit), i))
     ordered = [missing[i] for i in order]
 
     def keep(batch: list[str], vectors: np.ndarray) -> None:

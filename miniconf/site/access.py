@@ -34,7 +34,7 @@ import json
 import os
 import posixpath
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -498,7 +498,7 @@ class Access:
     def _public_media(self, media: Media | None) -> Media | None:
         if media is None:
             return None
-        update = {}
+        update: dict[str, None] = {}
         for field, part in (("video", "videos"), ("slides", "slides"), ("poster", "posters")):
             if part in self.parts:
                 update[field] = None
@@ -556,7 +556,7 @@ def install_access(app: Flask, access: Access, conference: Conference) -> None:
 
 def _install_sealing(app: Flask, access: Access, conference: Conference) -> None:
     env = app.jinja_env
-    link = env.globals["link"]
+    link: Callable[..., str] = env.globals["link"]  # type: ignore[assignment]
 
     @app.route(f"/{KEYS_PATH}")
     def access_keys():
@@ -579,7 +579,7 @@ def _install_sealing(app: Flask, access: Access, conference: Conference) -> None
             heading=heading,
         )
 
-    public_file_url = env.globals["media_file_url"]
+    public_file_url: Callable[[str], str] = env.globals["media_file_url"]  # type: ignore[assignment]
 
     def media_file_url(path: str) -> str:
         """A protected local file links its encrypted copy (only ever inside a sealed part)."""

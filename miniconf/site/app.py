@@ -100,7 +100,7 @@ def create_app(
     static_files = theme.static_files()  # ours, with the organizer's in their place
     app = Flask("miniconf", static_folder=None)
     app.jinja_environment = SiteEnvironment
-    app.jinja_loader = theme.loader()  # type: ignore[assignment]
+    app.jinja_loader = theme.loader()
     env = app.jinja_env
     env.trim_blocks = True
     env.lstrip_blocks = True

@@ -20,13 +20,13 @@ import re
 import shutil
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from flask import Flask
+from flask import Flask, Response
 from flask_frozen import Freezer
 from werkzeug.exceptions import HTTPException
 
@@ -104,7 +104,8 @@ def freeze_site(
         if read_manifest(out / BUILD_MARKER):  # pages to reuse: find them first
             keys = page_keys()
             reused = _reuse_unchanged_pages(out, staging, keys)
-            _render_all(app, [url for url in urls if url not in reused], staging, jobs)
+            _render_all(app, [url for url in urls if url not in reused], staging, jobs,
+                        meanwhile=lambda: None)
         else:  # a first build: the keys (for the next one) are made while workers render
             keys = _render_all(app, urls, staging, jobs, meanwhile=page_keys)
         (staging / BUILD_MARKER).write_text(manifest_text(keys))
@@ -142,7 +143,7 @@ BATCH = 16
 
 
 def _render_all(
-    app: Flask, urls: list[str], dest: Path, jobs: int, meanwhile: Callable[[], T] = lambda: None
+    app: Flask, urls: list[str], dest: Path, jobs: int, meanwhile: Callable[[], T]
 ) -> T:
     """Render ``urls`` into ``dest`` with ``jobs`` processes; returns what ``meanwhile``
     returns, a task this process does before taking its share of the pages."""
@@ -241,7 +242,7 @@ def _write(file: Path, body: bytes) -> None:
         os.close(descriptor)
 
 
-def _render_page(app: Flask, endpoint: str, values: dict, path: str) -> bytes:
+def _render_page(app: Flask, endpoint: str, values: Mapping[str, Any], path: str) -> bytes:
     """A page whose view needs no request (most of a site, every paper page): the
     view is called directly, which costs a fraction of Flask's request cycle."""
     try:
@@ -251,6 +252,7 @@ def _render_page(app: Flask, endpoint: str, values: dict, path: str) -> bytes:
         raise FreezeError(f"{path} answered {exc.code}") from None
     if isinstance(result, str):
         return result.encode()
+    assert isinstance(result, Response)  # our views return text or a Response
     result.direct_passthrough = False
     return result.get_data()
 

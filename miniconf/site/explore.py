@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable
 from itertools import chain
 from json.encoder import encode_basestring as json_string
+from typing import Any
 
 from ..structure.conference import Conference
 from ..structure.models import Paper
@@ -79,7 +80,7 @@ def paper_record(
     conference: Conference, paper: Paper, outputs: PipelineOutputs | None = None
 ) -> dict:
     """One paper in papers.json: what the browser needs to list, search and link it."""
-    record = {
+    record: dict[str, Any] = {
         "affiliations": paper_affiliations(paper),
         "id": paper.id,
         "title": paper.title,

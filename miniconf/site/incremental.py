@@ -70,14 +70,13 @@ def paper_page_keys(
         session.id: hashlib.sha256(session.model_dump_json().encode()).digest()
         for session in conference.sessions
     }
-    published = outputs is not None and outputs.published
     keys = {}
     for paper in conference.papers:
         key = hashlib.sha256(shared_digest)
         key.update(stamps[paper.id])
         for session in conference.sessions_of_paper(paper.id):
             key.update(b"\0session\0" + session_digests[session.id])
-        if published:
+        if outputs is not None and outputs.published:
             key.update(b"\0pending" if outputs.is_pending(paper.id) else b"\0ready")
             for other in outputs.similar.get(paper.id, ()):
                 key.update(b"\0" + other.encode() + b"\0" + stamps.get(other, b""))
@@ -108,7 +107,7 @@ def _stamp(file: Path) -> bytes:
 def _files_outside(folder: Path, skip: set[Path]) -> list[Path]:
     """Every file under ``folder`` in a fixed order, leaving out the files and folders in
     ``skip`` (hashed per page) and caches of compiled Python."""
-    found = []
+    found: list[Path] = []
     for directory, subdirectories, files in os.walk(folder):
         subdirectories[:] = sorted(
             name for name in subdirectories

@@ -12,7 +12,7 @@ many hosts forbid framing anyway. Local PDFs are same-origin and framed lazily.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from flask import Flask, abort, send_file
 
@@ -72,7 +72,8 @@ def install_media(app: Flask, conference: Conference) -> None:
     """Render missing poster thumbnails, add the route that serves them and the helpers
     templates call: ``thumbnail_of(item)`` and ``media_file_url(path)``."""
     thumbnails = collect_thumbnails(conference)
-    kind_of = dict(zip((Paper, Speaker, Workshop, Session), OWNER_KINDS, strict=True))
+    kind_of: dict[type, str] = dict(
+        zip((Paper, Speaker, Workshop, Session), OWNER_KINDS, strict=True))
 
     @app.route("/thumbnails/<kind>/<owner_id>.png")
     def thumbnail(kind: str, owner_id: str):
@@ -81,7 +82,7 @@ def install_media(app: Flask, conference: Conference) -> None:
             abort(404)
         return send_file(found.rendered, mimetype="image/png", max_age=3600)
 
-    link = app.jinja_env.globals["link"]
+    link: Callable[..., str] = app.jinja_env.globals["link"]  # type: ignore[assignment]
 
     def thumbnail_of(item) -> dict | None:
         """src, width and height of an item's thumbnail, or None."""

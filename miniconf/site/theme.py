@@ -110,7 +110,9 @@ def check_theme(
                 expected = display_path(theme.override / "static" / name)
                 problems.append(Problem(config_file, 1, field, f"no file {expected}"))
     templates = theme.override_templates()
-    site_environment = environment() if templates else None
+    if not templates:
+        return problems
+    site_environment = environment()
     for file in templates:
         name = file.relative_to(theme.override / "templates").as_posix()
         try:

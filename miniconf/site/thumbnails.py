@@ -59,8 +59,9 @@ def media_owners(conference: Conference):
         strict=True,
     ):
         for item in items:
-            if item.media is not None:
-                yield kind, item.id, item.media
+            media = getattr(item, "media", None)  # every owner kind has media and an id
+            if media is not None:
+                yield kind, getattr(item, "id"), media  # noqa: B009 - typed as a plain Model
 
 
 def thumbnail_cache_dir(conference: Conference) -> Path:

@@ -49,9 +49,10 @@ class Timetable:
     def _tracks_of(self) -> dict[str, tuple[str, ...]]:
         papers = self.conference.paper_by_id
         order = {track.id: index for index, track in enumerate(self.conference.config.tracks)}
-        found = {}
+        found: dict[str, tuple[str, ...]] = {}
         for session in self.conference.sessions:
-            ids = {papers[p].track for p in session.papers if p in papers and papers[p].track}
+            ids = {track for p in session.papers if p in papers
+                   if (track := papers[p].track) is not None}
             found[session.id] = tuple(sorted(ids, key=lambda t: (order.get(t, len(order)), t)))
         return found
 

@@ -97,7 +97,7 @@ class Conference:
 
     def track_color(self, track_id: str | None) -> int:
         """A stable colour number 1-6 for a track, by its position in config.yml."""
-        return self._track_colors.get(track_id, 1)
+        return self._track_colors.get(track_id, 1) if track_id else 1
 
     @cached_property
     def _track_colors(self) -> dict[str, int]:

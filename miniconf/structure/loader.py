@@ -24,9 +24,10 @@ from datetime import UTC, datetime
 from itertools import combinations
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..processes import die_with_parent
 from .conference import Conference
@@ -142,7 +143,7 @@ def _dotted(loc: Iterable[str | int]) -> str:
     return text
 
 
-def _message(error: dict, model: type[BaseModel], loc: tuple[str | int, ...]) -> str:
+def _message(error: ErrorDetails, model: type[BaseModel], loc: tuple[str | int, ...]) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         name = str(loc[-1])
@@ -158,7 +159,7 @@ def _message(error: dict, model: type[BaseModel], loc: tuple[str | int, ...]) ->
     return message
 
 
-def _closest_field(model: type[BaseModel], error: dict) -> str | None:
+def _closest_field(model: type[BaseModel], error: ErrorDetails) -> str | None:
     """The known field an unknown one is likely a typo of ("titel" → "title"), if any."""
     known = _fields_at(model, [step for step in error["loc"][:-1] if isinstance(step, str)])
     hint = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
@@ -429,14 +430,14 @@ def _load_paper_files(
             out.add(path, line_of(raw, ("id",)), "id",
                     f"'{paper.id}' does not match the file name '{name}'")
             continue
-        records.append((name, key, paper, _top_level_lines(raw)))
+        records.append((name, key, paper, _top_level_lines(cast(LineDict, raw))))
     return records
 
 
 def _top_level_lines(raw: LineDict) -> LineDict:
     """Only the line of each top-level key: all that later checks of a paper need. (The
     keys are the paper's field names: interned, they pickle once per batch of papers.)"""
-    lines = LineDict.fromkeys(map(sys.intern, raw))
+    lines = LineDict((sys.intern(key), None) for key in raw)
     lines.line = raw.line
     lines.key_lines = {sys.intern(key): line for key, line in raw.key_lines.items()}
     return lines

@@ -629,7 +629,7 @@ class Session(Model):
     def talk_problems(self) -> list[tuple[tuple[str, ...], str]]:
         """(location inside the session, message) for each talk start that is not a
         paper of the session, outside it, or not after the talk before it."""
-        problems = []
+        problems: list[tuple[tuple[str, ...], str]] = []
         previous: tuple[str, datetime] | None = None
         listed = set(self.papers)
         for paper_id in self.talk_starts:
