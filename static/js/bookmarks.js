@@ -5,7 +5,7 @@
 // (static/js/schedule.js) reads them to build the personal agenda. The key is this
 // site's own (common.js storageKey()), so two sites on one origin keep separate stars.
 
-import { storageKey } from "./common.js";
+import { downloadFile, storageKey } from "./common.js";
 
 const STORAGE_KEY = storageKey("bookmarks");
 const CHANGED = "miniconf:bookmarks-changed";
@@ -69,15 +69,7 @@ export function wireStarButtons() {
 /** The stars as a downloadable JSON file. */
 export function exportBookmarks(siteName) {
   const data = {format: "miniconf-bookmarks", version: 1, site: siteName, papers: [...starredIds()].sort()};
-  const blob = new Blob([JSON.stringify(data, null, 2) + "\n"], {type: "application/json"});
-  const url = URL.createObjectURL(blob);
-  const anchor = document.createElement("a");
-  anchor.href = url;
-  anchor.download = "my-papers.json";
-  document.body.append(anchor);
-  anchor.click();
-  anchor.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  downloadFile("my-papers.json", JSON.stringify(data, null, 2) + "\n", "application/json");
 }
 
 /** Merge a file written by exportBookmarks (or a plain JSON list of ids); returns how many were new. */

@@ -145,3 +145,16 @@ export function trackColours(trackIds) {
   });
   return colours;
 }
+
+// Offers text as a file to save (an agenda's .ics, the bookmarks' JSON): a link to a
+// Blob, clicked, then released once the browser has started the download.
+export function downloadFile(name, text, type) {
+  const url = URL.createObjectURL(new Blob([text], {type}));
+  const anchor = document.createElement("a");
+  anchor.href = url;
+  anchor.download = name;
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -13,7 +13,7 @@
 // "agenda" is a JSON array of the session ids the visitor added to their agenda here;
 // "bookmarks" is read only: a JSON array of paper ids, written by the bookmarks feature.
 
-import { storageKey } from "./common.js";
+import { downloadFile, storageKey } from "./common.js";
 import { setUpTimetable } from "./timetable.js";
 import {
   activeZone, browserZone, formatter, renderRange, rememberZone, storedZone, TIME, dateTime,
@@ -350,15 +350,7 @@ function setUpAgenda(onChange) {
     pick.hidden = false;
   }
   button.addEventListener("click", () => {
-    const blob = new Blob([agendaCalendar(agendaSessions())], { type: "text/calendar" });
-    const url = URL.createObjectURL(blob);
-    const anchor = document.createElement("a");
-    anchor.href = url;
-    anchor.download = "my-agenda.ics";
-    document.body.append(anchor);
-    anchor.click();
-    anchor.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    downloadFile("my-agenda.ics", agendaCalendar(agendaSessions()), "text/calendar");
   });
   window.addEventListener("storage", (event) => {
     if (event.key === BOOKMARKS_KEY || event.key === AGENDA_KEY) describe();
