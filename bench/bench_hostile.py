@@ -19,45 +19,18 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))  # the hostile-input corpus (tests/corpus)
+
+from corpus import inflation_bomb, pdf_file  # noqa: E402
 
 from miniconf.importers.miniconf import import_miniconf  # noqa: E402
 from miniconf.site import thumbnails  # noqa: E402
 
 REPEATS = 3
-
-
-def _pdf(width: float, height: float, content: bytes, deflated: bool) -> bytes:
-    flate = b" /Filter /FlateDecode" if deflated else b""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] "
-        "/Contents 4 0 R >>".encode(),
-        b"<< /Length %d%s >>\nstream\n" % (len(content), flate) + content + b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"\
-        .encode()
-    return bytes(out)
-
-
-def _bomb(inflated: int) -> bytes:
-    compressor = zlib.compressobj(9)
-    chunk = b"\0" * (1 << 24)
-    parts = [compressor.compress(chunk) for _ in range(inflated >> 24)]
-    return _pdf(600, 800, b"".join(parts) + compressor.flush(), deflated=True)
 
 
 def _render_in_a_child(pdf: Path, cache: Path) -> tuple[float, float, int, str]:
@@ -83,8 +56,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         cases = {
-            "3 GB inflation bomb": _bomb(3 << 30),
-            "10 x 4000 pt page": _pdf(10, 4000, b"0 0 1 rg 0 0 10 4000 re f", False),
+            "3 GB inflation bomb": inflation_bomb(3 << 30, level=9),
+            "10 x 4000 pt page": pdf_file(10, 4000, b"0 0 1 rg 0 0 10 4000 re f", False),
         }
         for name, data in cases.items():
             pdf = work / "poster.pdf"

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import logging
 import sys
-import zlib
 from pathlib import Path
 
 import pytest
 from conftest import DEMO
+from corpus import inflation_bomb, pdf_file
 
 from miniconf.site import thumbnails
 from miniconf.site.build import freeze_site
@@ -20,37 +20,6 @@ from miniconf.structure.loader import load_conference
 
 DEMO_POSTER = DEMO / "media" / "h27-001" / "poster.pdf"
 PLACEHOLDER = (16, 9)
-
-
-def pdf_file(width: float, height: float, content: bytes, deflated: bool = False) -> bytes:
-    """A one-page PDF with a correct cross-reference table."""
-    flate = b" /Filter /FlateDecode" if deflated else b""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] "
-        "/Contents 4 0 R >>".encode(),
-        b"<< /Length %d%s >>\nstream\n" % (len(content), flate) + content + b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.7\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode()
-    out += f"startxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
-
-
-def inflation_bomb(inflated: int) -> bytes:
-    """A content stream of ``inflated`` zero bytes, deflated (about 1,000 to 1)."""
-    compressor = zlib.compressobj(1)
-    chunk = b"\0" * (1 << 24)
-    parts = [compressor.compress(chunk) for _ in range(inflated >> 24)]
-    return pdf_file(600, 800, b"".join(parts) + compressor.flush(), deflated=True)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ Two kinds of case:
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -341,3 +342,37 @@ def payload_sitedata(root: Path) -> dict[str, str]:
         "page": "pages/evil.html",
         "not found": "404.html",
     }
+
+
+# --------------------------------------------------------------------------- posters
+
+
+def pdf_file(width: float, height: float, content: bytes, deflated: bool = False) -> bytes:
+    """A one-page PDF with a correct cross-reference table."""
+    flate = b" /Filter /FlateDecode" if deflated else b""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] "
+        "/Contents 4 0 R >>".encode(),
+        b"<< /Length %d%s >>\nstream\n" % (len(content), flate) + content + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode()
+    out += f"startxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def inflation_bomb(inflated: int, level: int = 1) -> bytes:
+    """A content stream of ``inflated`` zero bytes, deflated (about 1,000 to 1 at level 1)."""
+    compressor = zlib.compressobj(level)
+    chunk = b"\0" * (1 << 24)
+    parts = [compressor.compress(chunk) for _ in range(inflated >> 24)]
+    return pdf_file(600, 800, b"".join(parts) + compressor.flush(), deflated=True)
