@@ -56,7 +56,12 @@ def paper_page_keys(
     shared.update(content_security_policy(conference).encode() + b"\0")
     for library in RENDERING_LIBRARIES:
         shared.update(f"{library}=={_version(library)}\n".encode())
-    for folder in (PACKAGE_DIR, *template_dirs, root):
+    # Theme folders inside the package (a wheel's) or inside sitedata (an organizer's
+    # theme_dir) are hashed with those already.
+    outside = [folder for folder in template_dirs
+               if not folder.resolve().is_relative_to(PACKAGE_DIR)
+               and not folder.resolve().is_relative_to(root)]
+    for folder in (PACKAGE_DIR, *outside, root):
         for file in _files_outside(folder, skip={*per_page, PACKAGE_DIR / "__pycache__"}):
             shared.update(str(file.relative_to(folder)).encode() + b"\0")
             shared.update(_content_digest(file))
