@@ -7,12 +7,13 @@ view directly, and the list is shared by forked worker processes, each with the 
 app, which take batches of it in turn. The site is written to a temporary folder
 beside the output and only moved into place once every page rendered, so a failed
 freeze leaves the previous build untouched.
-Paper pages whose inputs did not change since the previous build are hard-linked from
-it rather than rendered again (see incremental.py).
+Paper and session pages whose inputs did not change since the previous build are
+hard-linked from it rather than rendered again (see incremental.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import io
 import os
@@ -28,18 +29,20 @@ from typing import Any, TypeVar
 
 from flask import Flask, Response
 from flask_frozen import Freezer
+from jinja2 import TemplateError
 from werkzeug.exceptions import HTTPException
 
 from ..processes import die_with_parent, is_alive
 from ..structure.conference import Conference
 from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
 from .access import Access
-from .app import create_app, page_urls
+from .app import create_app, page_urls, site_of
 from .headers import HEADERS_FILE, headers_text
-from .incremental import manifest_text, paper_page_keys, read_manifest
+from .incremental import manifest_text, page_keys, read_manifest, shared_digest
 from .links import Here, rendering
+from .media import media_assets
 from .swap import exchange
-from .theme import template_error_location, theme_of
+from .theme import template_error_location
 
 T = TypeVar("T")
 
@@ -69,10 +72,10 @@ def list_urls(app: Flask, conference: Conference, outputs: PipelineOutputs) -> l
     freezer = Freezer(app, with_static_files=False, with_no_argument_rules=False, log_url_for=False)
     # Pages and files from what anyone may see, plus (access: attendees) the keys
     # file and the encrypted local files.
-    published, access = app.extensions["miniconf.published"], app.extensions["miniconf.access"]
-    freezer.register_generator(lambda: page_urls(published, outputs))
-    freezer.register_generator(access.urls)
-    return sorted(url for url in set(freezer.all_urls()) if access.publishes(url))
+    site = site_of(app)
+    freezer.register_generator(lambda: page_urls(site.published, outputs))
+    freezer.register_generator(site.access.urls)
+    return sorted(url for url in set(freezer.all_urls()) if site.access.publishes(url))
 
 
 def freeze_site(
@@ -87,6 +90,23 @@ def freeze_site(
     when None)."""
     out = Path(out).resolve()
     _refuse_dangerous_output(out, conference.root.resolve())
+    # The conference's objects (10,000 papers: millions) live through the freeze: out
+    # of the collector's reach, collections neither rescan them again and again nor
+    # copy every memory page they sit on into each forked worker.
+    gc.freeze()
+    try:
+        return _freeze(conference, out, jobs, outputs, access)
+    finally:
+        gc.unfreeze()
+
+
+def _freeze(
+    conference: Conference,
+    out: Path,
+    jobs: int | None,
+    outputs: PipelineOutputs | None,
+    access: Access | None,
+) -> FreezeReport:
     if outputs is None:
         outputs = load_pipeline_outputs(conference)
     recover_interrupted_freezes(out)
@@ -95,19 +115,21 @@ def freeze_site(
     staging = _staging_folder(out, "tmp", os.getpid())
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    def page_keys() -> dict[str, str]:
-        fingerprint = app.extensions["miniconf.access"].fingerprint  # the sealing key
-        return paper_page_keys(conference, outputs, theme_of(conference).folders, fingerprint)
+    def reusable_page_keys() -> dict[str, str]:
+        site = site_of(app)
+        shared = shared_digest(conference, site.theme.folders, media_assets(conference),
+                               site.policy, site.access.fingerprint)
+        return page_keys(conference, outputs, site.thumbnails, shared)
 
     try:
         jobs = max(1, min(jobs or os.cpu_count() or 1, 8))
         if read_manifest(out / BUILD_MARKER):  # pages to reuse: find them first
-            keys = page_keys()
+            keys = reusable_page_keys()
             reused = _reuse_unchanged_pages(out, staging, keys)
             _render_all(app, [url for url in urls if url not in reused], staging, jobs,
                         meanwhile=lambda: None)
         else:  # a first build: the keys (for the next one) are made while workers render
-            keys = _render_all(app, urls, staging, jobs, meanwhile=page_keys)
+            keys = _render_all(app, urls, staging, jobs, meanwhile=reusable_page_keys)
         (staging / BUILD_MARKER).write_text(manifest_text(keys))
         # GitHub Pages would otherwise run Jekyll, which drops files starting with '_'.
         (staging / ".nojekyll").write_text("")
@@ -121,19 +143,29 @@ def freeze_site(
 
 
 def _reuse_unchanged_pages(out: Path, staging: Path, keys: dict[str, str]) -> set[str]:
-    """Hard-link the previous build's paper pages whose inputs did not change."""
+    """Hard-link the previous build's pages whose inputs did not change (paths as
+    strings: for 10,000 pages, pathlib's objects cost more than the links)."""
     previous = read_manifest(out / BUILD_MARKER)
     reused = set()
-    folders: set[Path] = set()
+    folders: set[str] = set()
     for url, key in keys.items():
-        old = out / url_to_file(url)
-        if previous.get(url) != key or not old.is_file():
+        if previous.get(url) != key:
             continue
-        target = _file_for(staging, url, folders)
+        name = url_to_file(url)
+        folder = os.path.dirname(name)
+        if folder not in folders:
+            os.makedirs(os.path.join(staging, folder), exist_ok=True)
+            folders.add(folder)
+        old, new = os.path.join(out, name), os.path.join(staging, name)
         try:
-            os.link(old, target)
+            os.link(old, new, follow_symlinks=False)
+        except FileNotFoundError:
+            continue  # gone from the previous build: rendered again
         except OSError:  # another file system, or links not allowed: copy instead
-            shutil.copy2(old, target)
+            try:
+                shutil.copyfile(old, new, follow_symlinks=False)
+            except OSError:
+                continue
         reused.add(url)
     return reused
 
@@ -151,15 +183,16 @@ def _render_all(
         result = meanwhile()
         _render(app, urls, dest)
         return result
+    # Templates compiled before the fork are compiled once, not once per worker (one
+    # that fails to compile is reported, at its line, when a page renders it).
+    for name in app.jinja_env.list_templates(filter_func=_is_page_template):
+        with contextlib.suppress(TemplateError):
+            app.jinja_env.get_template(name)
     # Workers take batches from one list through a shared counter, so a worker that
     # drew the big exports (schedule.xml, papers.json, ...) is not left finishing alone;
     # listing pages other than papers first hands those out early.
     urls = sorted(urls, key=lambda url: url.startswith(("/papers/", "/static/")))
     taken = get_context("fork").Value("q", 0)
-    # The conference's objects live as long as the workers: out of the collector's
-    # reach, collections neither rescan them nor copy every page they sit on into
-    # each forked worker.
-    gc.freeze()
     children = []
     parent = os.getpid()
     for _worker in range(1, jobs):
@@ -192,10 +225,14 @@ def _render_all(
             _, status = os.waitpid(pid, 0)
             if status != 0:
                 failures.append(message or f"rendering worker {pid} failed")
-        gc.unfreeze()
     if failures:
         raise FreezeError("; ".join(failures))
     return result
+
+
+def _is_page_template(name: str) -> bool:
+    """Not ``miniconf/…``: the same templates under the name overrides extend."""
+    return name.endswith(".html") and not name.startswith("miniconf/")
 
 
 def _render_batches(app: Flask, urls: list[str], dest: Path, taken) -> None:

@@ -1,25 +1,28 @@
-"""Which paper pages of the previous build can be reused as they are.
+"""Which pages of the previous build can be reused as they are.
 
-Re-rendering 10,000 paper pages after an author fixed one typo is most of a freeze.
-Reuse is decided page by page, from what each page shows:
+Re-rendering 10,000 paper pages and a few hundred session pages after an author fixed
+one typo is most of a freeze. Reuse is decided page by page, from what each page shows:
 
-- its own YAML file, and the YAML files of the papers it lists as similar (their
-  titles and authors), each known by its size and modification time, as the parse
-  cache knows them;
-- its similar papers (ids, in order) and whether they are pending a pipeline run,
-  not the pipeline's files as a whole: when the pipeline updates five papers' lists,
-  five pages are rendered again;
-- its sessions (each session's data as the model holds it), not the whole of
-  sessions.yml: moving one session re-renders the pages of its papers;
-- everything else the site reads, the same for every page: config, speakers, chat
-  rooms, media files and other sitedata files, the Content-Security-Policy (which
-  lists the hosts all the data uses), the templates, the static files, MiniConf's code
-  and the rendering libraries.
+- a paper page: its paper (the file's content key, as the parse cache knows it), its
+  sessions, its thumbnail, its similar papers (ids in order, and each one's content key:
+  their titles and authors are shown), whether they are pending a pipeline run and
+  whether the paper is on the map;
+- a session page: its session, its thumbnail, and each of its papers with its thumbnail
+  (the cards show title, authors, track, tldr, keywords);
+- and, the same for every page, everything else a page can show: MiniConf's code and
+  templates, the theme, the rendering libraries' versions, the Content-Security-Policy,
+  ``extra`` (the sealing key with access: attendees) and every sitedata file other than
+  papers, sessions.yml, the pipeline's outputs and the media files.
 
-Each paper page gets a key hashing exactly that; a page whose key equals the one
-recorded in the previous build is hard-linked from it instead of rendered. Every
-other page is always rendered. Any change to the shared part changes every key, so
-the rule errs only towards rendering more.
+Media files (videos, PDFs, images) are never read here: a page shows a media file only
+as a link, or as a thumbnail whose version (the poster's digest) and size are part of
+its owner's key. Nothing depends on file modification times, so a build and cache
+restored on a fresh checkout (the deploy workflow's) are reused too.
+
+Each such page gets a key hashing exactly that; a page whose key equals the one recorded
+in the previous build is hard-linked from it instead of rendered. Every other page is
+always rendered. Any change to the shared part changes every key, so the rule errs only
+towards rendering more.
 """
 
 from __future__ import annotations
@@ -28,65 +31,101 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 
 from ..structure.conference import Conference
+from ..structure.models import Paper
 from ..structure.pipeline_outputs import OUTPUTS_FOLDER, PipelineOutputs
-from .app import content_security_policy
+from .thumbnails import Thumbnail
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 RENDERING_LIBRARIES = ("flask", "jinja2", "markupsafe", "markdown-it-py", "nh3", "pydantic",
                        "latex2mathml")
-#: Sitedata files that paper pages depend on page by page (hashed per page, not shared).
+#: Sitedata files whose content is hashed page by page, not shared.
 SESSIONS_FILE = "sessions.yml"
 
+#: Thumbnails by (owner kind, owner id), as site/media.py collects them.
+Thumbnails = Mapping[tuple[str, str], Thumbnail]
 
-def paper_page_keys(
+
+def page_keys(
     conference: Conference,
-    outputs: PipelineOutputs | None,
-    template_dirs: list[Path],
-    extra: bytes = b"",
+    outputs: PipelineOutputs,
+    thumbnails: Thumbnails,
+    shared: bytes,
 ) -> dict[str, str]:
-    """URL of each paper page → a hash of everything that page shows; ``extra``: what
-    else pages depend on (access: attendees seals them with a key from the environment)."""
-    root = conference.root.resolve()
-    per_page = {root / "papers", root / OUTPUTS_FOLDER, root / SESSIONS_FILE}
-    shared = hashlib.sha256()
-    shared.update(content_security_policy(conference).encode() + b"\0")
-    for library in RENDERING_LIBRARIES:
-        shared.update(f"{library}=={_version(library)}\n".encode())
-    # Theme folders inside the package (a wheel's) or inside sitedata (an organizer's
-    # theme_dir) are hashed with those already.
-    outside = [folder for folder in template_dirs
-               if not folder.resolve().is_relative_to(PACKAGE_DIR)
-               and not folder.resolve().is_relative_to(root)]
-    for folder in (PACKAGE_DIR, *outside, root):
-        for file in _files_outside(folder, skip={*per_page, PACKAGE_DIR / "__pycache__"}):
-            shared.update(str(file.relative_to(folder)).encode() + b"\0")
-            shared.update(_content_digest(file))
-    shared.update(extra)
-    shared_digest = shared.digest()
-
-    stamps = {
-        paper_id: _stamp(root / relative) for paper_id, relative in conference.paper_files.items()
-    }
+    """URL of each reusable page → a hash of everything that page shows; ``shared``:
+    :func:`shared_digest`."""
+    paper_digests = {paper.id: _paper_digest(conference, paper) for paper in conference.papers}
     session_digests = {
         session.id: hashlib.sha256(session.model_dump_json().encode()).digest()
         for session in conference.sessions
     }
+
+    def thumbnail(kind: str, owner_id: str) -> bytes:
+        found = thumbnails.get((kind, owner_id))
+        if found is None:
+            return b"\0"
+        return f"\0{found.width}x{found.height}:{found.asset}:{found.version}".encode()
+
     keys = {}
     for paper in conference.papers:
-        key = hashlib.sha256(shared_digest)
-        key.update(stamps[paper.id])
+        key = hashlib.sha256(shared + b"paper\0" + paper_digests[paper.id])
+        key.update(thumbnail("papers", paper.id))
         for session in conference.sessions_of_paper(paper.id):
             key.update(b"\0session\0" + session_digests[session.id])
-        if outputs is not None and outputs.published:
+        if outputs.published:
             key.update(b"\0pending" if outputs.is_pending(paper.id) else b"\0ready")
+            key.update(b"\0mapped" if paper.id in outputs.positions else b"\0unmapped")
             for other in outputs.similar.get(paper.id, ()):
-                key.update(b"\0" + other.encode() + b"\0" + stamps.get(other, b""))
+                key.update(b"\0" + other.encode() + b"\0" + paper_digests.get(other, b""))
         keys[f"/papers/{paper.id}.html"] = key.hexdigest()[:32]
+    for session in conference.sessions:
+        key = hashlib.sha256(shared + b"session\0" + session_digests[session.id])
+        key.update(thumbnail("sessions", session.id))
+        for paper_id in session.papers:
+            key.update(b"\0" + paper_digests.get(paper_id, b"") + thumbnail("papers", paper_id))
+        keys[f"/sessions/{session.id}.html"] = key.hexdigest()[:32]
     return keys
+
+
+def shared_digest(
+    conference: Conference,
+    theme_folders: list[Path],
+    media_files: set[str],
+    policy: str,
+    extra: bytes,
+) -> bytes:
+    """A hash of what every reusable page may show besides its own part (see above);
+    ``media_files``: the sitedata paths of media, which are left out; ``policy``: the
+    pages' Content-Security-Policy (it lists the hosts all the data uses)."""
+    root = conference.root.resolve()
+    skip = {root / "papers", root / OUTPUTS_FOLDER, root / SESSIONS_FILE,
+            *(root / path for path in media_files), PACKAGE_DIR / "__pycache__"}
+    shared = hashlib.sha256(policy.encode() + b"\0" + extra)
+    for library in RENDERING_LIBRARIES:
+        shared.update(f"{library}=={_version(library)}\n".encode())
+    # Theme folders inside the package (a wheel's) or inside sitedata (an organizer's
+    # theme_dir) are hashed with those already.
+    outside = [folder for folder in theme_folders
+               if not folder.resolve().is_relative_to(PACKAGE_DIR)
+               and not folder.resolve().is_relative_to(root)]
+    for folder in (PACKAGE_DIR, *outside, root):
+        for file in _files_outside(folder, skip):
+            shared.update(str(file.relative_to(folder)).encode() + b"\0")
+            shared.update(_content_digest(file))
+    return shared.digest()
+
+
+def _paper_digest(conference: Conference, paper: Paper) -> bytes:
+    """The paper's content key from the loader (free: it read the file anyway), else a
+    hash of the validated paper."""
+    key = conference.paper_keys.get(paper.id)
+    if key is not None:
+        return key.encode()
+    return hashlib.sha256(paper.model_dump_json().encode()).hexdigest().encode()
 
 
 def _content_digest(file: Path) -> bytes:
@@ -102,16 +141,9 @@ def _content_digest(file: Path) -> bytes:
     return hashlib.sha256(file.read_bytes()).digest()
 
 
-def _stamp(file: Path) -> bytes:
-    """A paper file as its size and modification time: what the parse cache also takes
-    to mean "unchanged" (papercache.py), and 10,000 of them cost a stat each, not a read."""
-    stat = file.stat()
-    return f"{stat.st_size}:{stat.st_mtime_ns}".encode()
-
-
 def _files_outside(folder: Path, skip: set[Path]) -> list[Path]:
     """Every file under ``folder`` in a fixed order, leaving out the files and folders in
-    ``skip`` (hashed per page) and caches of compiled Python."""
+    ``skip`` and caches of compiled Python."""
     found: list[Path] = []
     for directory, subdirectories, files in os.walk(folder):
         subdirectories[:] = sorted(

@@ -21,7 +21,6 @@ from ..structure.models import Paper, Session, Speaker, Workshop
 from .thumbnails import (
     OWNER_KINDS,
     Thumbnail,
-    collect_thumbnails,
     media_owners,
     poster_digest,
 )
@@ -68,10 +67,9 @@ def paper_thumbnail_url(conference: Conference, paper: Paper) -> str | None:
     return None
 
 
-def install_media(app: Flask, conference: Conference) -> None:
-    """Render missing poster thumbnails, add the route that serves them and the helpers
-    templates call: ``thumbnail_of(item)`` and ``media_file_url(path)``."""
-    thumbnails = collect_thumbnails(conference)
+def install_media(app: Flask, thumbnails: dict[tuple[str, str], Thumbnail]) -> None:
+    """The route that serves rendered thumbnails and the helpers templates call:
+    ``thumbnail_of(item)`` and ``media_file_url(path)``."""
     kind_of: dict[type, str] = dict(
         zip((Paper, Speaker, Workshop, Session), OWNER_KINDS, strict=True))
 

@@ -40,6 +40,9 @@ class Conference:
     pages: tuple[Page, ...] = ()
     #: Which file each paper came from, relative to ``root`` (for "Edit this paper").
     paper_files: dict[str, str] = field(default_factory=dict)
+    #: A hash of each paper file's name and bytes (papercache.content_key): what the
+    #: parse cache and page reuse (site/incremental.py) know the paper by.
+    paper_keys: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def paper_by_id(self) -> dict[str, Paper]:

@@ -80,6 +80,8 @@ class Loaded(Generic[T]):
     path: str
     raw: Any
     loc: tuple[str | int, ...] = ()
+    #: A paper file's content key (papercache.content_key), None for other items.
+    key: str | None = None
 
     def line(self, *loc: str | int) -> int:
         return line_of(self.raw, (*self.loc, *loc))
@@ -277,6 +279,7 @@ def _load_conference(root: Path, cache: PaperCache) -> tuple[Conference | None, 
         sponsors=items("sponsors.yml"),
         pages=tuple(sorted((p.item for p in pages), key=lambda page: page.slug)),
         paper_files={p.item.id: f"papers/{p.path.rpartition('/')[2]}" for p in papers},
+        paper_keys={p.item.id: p.key for p in papers if p.key},
     )
     return conference, sorted(out.problems)
 
@@ -344,7 +347,7 @@ def _load_papers(root: Path, out: _Collector, cache: PaperCache) -> list[Loaded[
     for name, _ in files:
         record = found.get(name)
         if record is not None:
-            loaded.append(Loaded(record[2], prefix + name, record[3]))
+            loaded.append(Loaded(record[2], prefix + name, record[3], key=record[1]))
     return loaded
 
 
