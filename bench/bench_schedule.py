@@ -1,9 +1,13 @@
 """Schedule exports and the timetable in the browser.
 
-Exports: time to write schedule.ics/.json/.xml and every session's .ics, on a synthetic
-conference of 10,000 papers (bench/synth.py: ~215 sessions of 50 papers) and on the
-demo; prints the time of each export (CPU time too: the freeze spreads these files over
-its workers) and its size.
+Exports: every export file (schedule.ics/.json/.xml, sessions.json and each session's
+.ics) made by the site's views, as a freeze makes them, on a synthetic conference of
+10,000 papers (bench/synth.py: ~215 sessions of 50 papers), the ICLR 2020 import (when
+shared/ is there) and the demo. Each run is a fresh process (a freeze makes each file
+once, with nothing made before); wall and CPU time per file kind and in all, and sizes,
+medians of EXPORT_REPEATS runs. ``--compare CHECKOUT`` runs another checkout's exports
+(e.g. an older commit, unpacked with ``git archive``) in alternation with this one's,
+on the same data, so the machine's load touches both alike.
 
 Timetable: the synthetic conference frozen, served on 127.0.0.1 and opened in headless
 Chromium (time zone America/Los_Angeles): navigation → grid drawn, switching days and
@@ -14,11 +18,14 @@ timed script too). Grid and list views are measured in
 alternation in the same run (A/B), so the machine's load touches both alike.
 
     python bench/run.py schedule        # or: python bench/bench_schedule.py
+    python bench/bench_schedule.py --exports-only --compare /tmp/before
 """
 
 from __future__ import annotations
 
+import argparse
 import gc
+import json
 import statistics
 import subprocess
 import sys
@@ -27,34 +34,83 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+CHECKOUT = HERE.parent
+sys.path.insert(0, str(CHECKOUT))
+EXPORT_REPEATS = 5
 
-from miniconf.site import schedule_exports as exports  # noqa: E402
-from miniconf.structure.loader import load_conference  # noqa: E402
 
+def export_times(sitedata: Path) -> dict[str, list[float]]:
+    """[wall s, CPU s, bytes] per kind of export file, and for all of them ("all"), made
+    once each by the app's views in export_urls' order, as the freezer calls them in a
+    one-worker freeze; in this process, which must not have made them before."""
+    from miniconf.site.app import create_app
+    from miniconf.site.schedule_exports import export_urls
+    from miniconf.structure.loader import load_conference
 
-def measure(label: str, sitedata: Path) -> None:
     conference, problems = load_conference(sitedata)
     assert conference is not None, problems[:5]
-    print(f"{label}: {len(conference.papers)} papers, {len(conference.sessions)} sessions")
+    app = create_app(conference)
+    urls = app.url_map.bind("localhost")
     # Loading runs with the garbage collector paused; its first collection of the loaded
     # program would otherwise be billed to whichever export allocates first.
     gc.collect()
-    site = exports.ScheduleExports(conference)  # one per app, as the site keeps it
-    for name, make in [
-        ("schedule.ics", site.schedule_ics),
-        ("schedule.json", site.schedule_json),
-        ("schedule.xml", site.schedule_xml),  # the Frab document of schedule.json, reused
-        ("sessions.json", lambda: exports.sessions_json(conference)),
-        # A freeze worker that did not write schedule.ics has no VEVENT made yet.
-        ("sessions/*.ics", lambda: b"".join(map(
-            exports.ScheduleExports(conference).session_ics, conference.sessions))),
-    ]:
+    figures: dict[str, list[float]] = {}
+    for url in export_urls(conference):
+        kind = "sessions/*.ics" if url.startswith("/sessions/") else url.lstrip("/")
+        endpoint, arguments = urls.match(url)
         started, cpu_started = time.perf_counter(), time.process_time()
-        body = make()
+        body = app.view_functions[endpoint](**arguments).get_data()
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-        print(f"  {name:15s} {seconds * 1000:8.1f} ms wall {cpu * 1000:8.1f} ms CPU"
-              f"  {len(body) / 1e3:9.1f} kB")
+        for key in (kind, "all"):
+            total = figures.setdefault(key, [0.0, 0.0, 0])
+            total[0] += seconds
+            total[1] += cpu
+            total[2] += len(body)
+    return figures
+
+
+def _run_exports(checkout: Path, sitedata: Path) -> dict[str, list[float]]:
+    """export_times in a fresh process that imports miniconf from ``checkout``."""
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", str(sitedata), "--checkout", str(checkout)],
+        check=True, capture_output=True, text=True)
+    return json.loads(result.stdout)
+
+
+def measure(label: str, sitedata: Path, compare: Path | None = None) -> None:
+    """Median export times of this checkout (and of ``compare``, runs interleaved)."""
+    checkouts = {"this": CHECKOUT} if compare is None else {"other": compare, "this": CHECKOUT}
+    runs: dict[str, list[dict[str, list[float]]]] = {name: [] for name in checkouts}
+    for repeat in range(EXPORT_REPEATS):
+        order = list(checkouts) if repeat % 2 == 0 else list(reversed(checkouts))
+        for name in order:
+            runs[name].append(_run_exports(checkouts[name], sitedata))
+    print(f"{label}: medians of {EXPORT_REPEATS} fresh processes"
+          + (f", {' and '.join(checkouts)} interleaved" if compare else ""))
+    median = statistics.median
+    kinds = [kind for kind in runs[next(iter(checkouts))][0] if kind != "all"] + ["all"]
+    for kind in kinds:
+        cells = []
+        for name, figures in runs.items():
+            wall = median(run[kind][0] for run in figures) * 1000
+            cpu = median(run[kind][1] for run in figures) * 1000
+            size = figures[0][kind][2] / 1e3
+            cells.append(f"{name} {wall:7.1f} ms wall {cpu:7.1f} ms CPU {size:8.1f} kB")
+        print(f"  {kind:15s} " + " | ".join(cells))
+
+
+def iclr_sitedata(folder: Path) -> Path | None:
+    """ICLR 2020's Mini-Conf site imported into ``folder`` (None without shared/)."""
+    from real_sites import shared_data
+
+    from miniconf.importers.miniconf import import_miniconf
+
+    data = shared_data()
+    if data is None or not (data / "miniconf-iclr2020").is_dir():
+        return None
+    out = folder / "iclr2020"
+    import_miniconf(data / "miniconf-iclr2020", out)
+    return out
 
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -102,6 +158,7 @@ def measure_timetable(sitedata: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     from miniconf.site.build import freeze_site
+    from miniconf.structure.loader import load_conference
 
     conference, problems = load_conference(sitedata)
     assert conference is not None, problems[:5]
@@ -156,15 +213,32 @@ def measure_timetable(sitedata: Path) -> None:
               f"(busy {median(figures['zone busy']):5.1f})")
 
 
-def main() -> None:
-    measure("demo", HERE.parent / "sitedata")
+def main(compare: Path | None = None, exports_only: bool = False) -> None:
+    measure("demo", CHECKOUT / "sitedata", compare)
     with tempfile.TemporaryDirectory() as folder:
+        iclr = iclr_sitedata(Path(folder))
+        if iclr is None:
+            print("ICLR 2020: skipped (shared/data/miniconf-iclr2020 is not there)")
+        else:
+            measure("ICLR 2020 import", iclr, compare)
         out = Path(folder) / "synth"
         subprocess.run([sys.executable, str(HERE / "synth.py"), "--papers", "10000",
                         "--out", str(out)], check=True, capture_output=True)
-        measure("synthetic", out)
-        measure_timetable(out)
+        measure("synthetic", out, compare)
+        if not exports_only:
+            measure_timetable(out)
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--compare", type=Path, metavar="CHECKOUT",
+                        help="another checkout whose exports run interleaved with these")
+    parser.add_argument("--exports-only", action="store_true", help="skip the timetable")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)  # sitedata to time
+    parser.add_argument("--checkout", type=Path, default=CHECKOUT, help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    sys.path[:0] = [str(arguments.checkout), str(HERE)]  # the checkout's miniconf first
+    if arguments.child:
+        print(json.dumps(export_times(arguments.child)))
+    else:
+        main(arguments.compare, arguments.exports_only)

@@ -10,7 +10,8 @@ import icalendar
 import pytest
 
 from miniconf.importers.miniconf import import_miniconf
-from miniconf.site import schedule_exports as exports
+from miniconf.site.calendar_export import schedule_ics
+from miniconf.site.frab_export import frab_document, schedule_json, schedule_xml
 from miniconf.structure.conference import Conference
 from miniconf.structure.loader import load_conference
 
@@ -26,7 +27,7 @@ def iclr_conference(iclr_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 def test_every_calendar_event_is_a_session_in_the_calendar(iclr_dir: Path, iclr_conference):
     events = json.loads((iclr_dir / "main_calendar.json").read_text())
-    calendar = icalendar.Calendar.from_ical(exports.schedule_ics(iclr_conference))
+    calendar = icalendar.Calendar.from_ical(schedule_ics(iclr_conference))
     vevents = list(calendar.walk("VEVENT"))
     assert len(vevents) == len(iclr_conference.sessions) == len(events) == 56
     assert len({str(event["UID"]) for event in vevents}) == 56
@@ -40,10 +41,10 @@ def test_iclr_frab_exports_match_the_schemas(iclr_conference, shared_dir: Path):
     import xmlschema
 
     schemas = shared_dir / "schemas" / "frab"
-    document = json.loads(exports.schedule_json(iclr_conference))
+    document = json.loads(schedule_json(frab_document(iclr_conference)))
     jsonschema.validate(document, json.loads((schemas / "schedule.schema.json").read_text()))
     xmlschema.XMLSchema(str(schemas / "schedule.xml.xsd")).validate(
-        exports.schedule_xml(iclr_conference).decode())
+        schedule_xml(frab_document(iclr_conference)).decode())
 
     # A session's papers are its event's links, in order.
     days = document["schedule"]["conference"]["days"]

@@ -58,7 +58,7 @@ def test_relative_and_absolute_markdown_links_still_work():
 def test_schedule_xml_stays_well_formed_with_unusual_legal_characters(sitedata_copy: Path):
     """What passes validation must make a well-formed schedule.xml: characters XML can
     hold (astral, U+FFFD, private use) pass; U+FFFE is refused (the corpus)."""
-    from miniconf.site import schedule_exports
+    from miniconf.site.frab_export import frab_document, schedule_xml
 
     sessions_file = sitedata_copy / "sessions.yml"
     sessions = yaml.safe_load(sessions_file.read_text(encoding="utf-8"))
@@ -68,5 +68,5 @@ def test_schedule_xml_stays_well_formed_with_unusual_legal_characters(sitedata_c
     sessions_file.write_text(yaml.safe_dump(sessions, allow_unicode=True), encoding="utf-8")
     conference, problems = load_conference(sitedata_copy)
     assert conference is not None, problems
-    root = ET.fromstring(schedule_exports.schedule_xml(conference))
+    root = ET.fromstring(schedule_xml(frab_document(conference)))
     assert title in [element.text for element in root.iter("title")]

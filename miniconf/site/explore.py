@@ -12,7 +12,7 @@ browser on small JSON files written at freeze time:
   full-text search without a server.
 
 At 10,000 papers these files are megabytes, so they are written with care for speed;
-tests/test_exports_match_reference.py holds the plain ways they must equal.
+tests/test_explore_json_text.py holds the plain ways they must equal.
 
 The pipeline's outputs (``<sitedata>/pipeline/``, read by
 ``structure/pipeline_outputs.py``) reach the browser through papers.json and the
