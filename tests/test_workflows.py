@@ -1,4 +1,5 @@
-"""The GitHub workflows run the Makefile's commands, without torch and without secrets."""
+"""The GitHub workflows run the Makefile's commands: pull requests without torch and
+without secrets; the deploy with its caches restored."""
 
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ REPO = Path(__file__).resolve().parent.parent
 WORKFLOWS = REPO / ".github" / "workflows"
 
 
-def _steps(name: str) -> tuple[dict, list[dict]]:
+def _steps(name: str, job: str | None = None) -> tuple[dict, list[dict]]:
+    """The workflow and the steps of ``job`` (of every job when None)."""
     workflow = yaml.safe_load((WORKFLOWS / name).read_text())
-    steps = [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+    jobs = [workflow["jobs"][job]] if job else workflow["jobs"].values()
+    steps = [step for found in jobs for step in found.get("steps", [])]
     return workflow, steps
 
 
@@ -29,7 +32,7 @@ def _make_targets() -> set[str]:
 
 
 def test_pull_request_check_runs_make_targets_without_torch():
-    workflow, steps = _steps("pr.yml")
+    workflow, steps = _steps("pr.yml", "check")
     assert "pull_request" in workflow[True]  # YAML 1.1 reads the key "on" as True
     assert "pull_request_target" not in workflow[True]
     runs = [step["run"] for step in steps if "run" in step]
@@ -39,6 +42,7 @@ def test_pull_request_check_runs_make_targets_without_torch():
     assert runs[2:] == ['.venv/bin/miniconf pipeline sitedata --pending >> "$GITHUB_STEP_SUMMARY"']
     assert not any("torch" in run or "pipeline]" in run for run in runs)
     assert {"install-site", "check-site"} <= _make_targets()
+    assert "secrets." not in (WORKFLOWS / "pr.yml").read_text()
     makefile = (REPO / "Makefile").read_text()
     site_install = makefile.split("$(VENV)/.installed-site:", 1)[1].split("\n\n", 1)[0]
     assert "torch" not in site_install and "pipeline" not in site_install
@@ -62,13 +66,24 @@ def test_deploy_publishes_the_checked_build_from_main():
     assert [step["run"] for step in refresh] == [
         ".venv/bin/miniconf pipeline sitedata --if-stale --quiet"]
     assert refresh[0]["env"]["HF_HUB_OFFLINE"] == "1"
+    # The embedding, paper and thumbnail caches and the last build (whose unchanged
+    # pages the freeze reuses) come back from the CI's cache, signed with the secret key.
     caches = [step for step in steps if step.get("uses", "").startswith("actions/cache@")]
-    assert caches and ".miniconf-cache/embeddings.sqlite" in caches[0]["with"]["path"]
+    assert caches and caches[0]["with"]["path"].split() == [".miniconf-cache", "build"]
     assert steps.index(caches[0]) < steps.index(refresh[0]) < len(steps) - 1
-    assert caches[0]["with"]["restore-keys"] == "miniconf-embeddings-"
+    assert caches[0]["with"]["restore-keys"] == "miniconf-deploy-"
+    check = next(step for step in steps if step.get("run") == "make check-site FORMAT=github")
+    assert check["env"]["MINICONF_CACHE_KEY"] == "${{ secrets.MINICONF_CACHE_KEY }}"
     uploads = [step for step in steps if "upload-pages-artifact" in step.get("uses", "")]
     assert uploads and uploads[0]["with"]["path"] == "build"
     assert workflow["permissions"]["pages"] == "write"
+
+
+def test_pull_requests_run_the_quick_test_suite():
+    _workflow, steps = _steps("pr.yml", "tests")
+    [run] = [step for step in steps if "run" in step]
+    assert run["run"] == "make test-fast" and "test-fast" in _make_targets()
+    assert run["env"]["PIP_INDEX_URL"] == "https://download.pytorch.org/whl/cpu"
 
 
 def test_new_projects_workflows_run_commands_that_work(tmp_path: Path):
