@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from conftest import REPO, load_ok
 
 from miniconf.commands.build import command as freeze_command
-from miniconf.site.app import create_app, page_urls
+from miniconf.site.app import create_app, site_of, site_urls
 from miniconf.site.explore import _search_words_by_regex, search_words
 
 sys.path.insert(0, str(REPO / "bench"))
@@ -59,7 +59,7 @@ def test_papers_json_carries_pipeline_outputs_when_they_are_fresh(sitedata_copy:
     assert records[first]["similar"] == similar[first]
     assert all(0 <= value <= 1 for value in records[first]["pos"])
     assert get_json(conference, "/explore.json")["vectors"] is True
-    assert {"/vectors.json", "/vectors.bin"} <= set(page_urls(conference))
+    assert {"/vectors.json", "/vectors.bin"} <= set(site_urls(site_of(create_app(conference))))
 
 
 def test_a_late_paper_leaves_the_other_papers_outputs_published(sitedata_copy: Path,
@@ -75,7 +75,7 @@ def test_a_late_paper_leaves_the_other_papers_outputs_published(sitedata_copy: P
     assert all(record["similar"] and "pos" in record
                for paper_id, record in records.items() if paper_id != "h27-900")
     assert get_json(conference, "/explore.json")["vectors"] is True
-    assert "/vectors.bin" in set(page_urls(conference))
+    assert "/vectors.bin" in set(site_urls(site_of(create_app(conference))))
 
     out = tmp_path / "out"
     result = CliRunner().invoke(freeze_command, [str(sitedata_copy), "--out", str(out)])

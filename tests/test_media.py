@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from miniconf.site.app import content_security_policy, create_app, page_urls
+from miniconf.site.app import content_security_policy, create_app, site_of, site_urls
 from miniconf.site.thumbnails import image_size, render_first_page
 from miniconf.structure.conference import Conference
 from miniconf.structure.loader import load_conference
@@ -161,7 +161,7 @@ def test_cards_and_lists_show_thumbnails_lazily(demo_conference):
     session_id = demo_conference.sessions_of_paper("h27-002")[0].id
     session = client.get(f"/sessions/{session_id}.html").get_data(as_text=True)
     assert '<img class="card-thumb" src="../assets/media/h27-002/thumbnail.png"' in session
-    urls = list(page_urls(demo_conference))
+    urls = list(site_urls(site_of(create_app(demo_conference))))
     assert "/thumbnails/papers/h27-001.png" in urls
     assert "/assets/media/h27-003/talk.webm" in urls
 

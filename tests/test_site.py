@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from miniconf.site.app import create_app, page_urls
+from miniconf.site.app import create_app, site_of, site_urls
 from miniconf.site.build import FreezeError, freeze_site
 from miniconf.site.linkcheck import check_links
 from miniconf.structure.loader import load_conference
@@ -46,7 +46,7 @@ def parse(html: str) -> _Links:
 
 def test_every_page_of_the_demo_renders(demo_conference):
     client = create_app(demo_conference).test_client()
-    for url in page_urls(demo_conference):
+    for url in site_urls(site_of(create_app(demo_conference))):
         response = client.get(url)
         assert response.status_code == 200, url
 
@@ -166,10 +166,8 @@ def test_render_failure_mid_build_leaves_previous_build(demo_conference, tmp_pat
     before = digest_tree(out)
     broken = demo_conference.papers[-1].id
     monkeypatch.setattr(
-        "miniconf.site.build.page_urls",
-        lambda conference, outputs: [
-            *page_urls(conference, outputs), f"/papers/{broken}-missing.html"
-        ],
+        "miniconf.site.build.site_urls",
+        lambda site: [*site_urls(site), f"/papers/{broken}-missing.html"],
     )
     with pytest.raises(FreezeError, match="answered 404"):
         freeze_site(demo_conference, out)

@@ -23,11 +23,8 @@ from markupsafe import Markup, escape
 
 from ..chat.links import ChatDirectory
 from ..structure.conference import Conference
-from ..structure.pipeline_labels import load_map_labels
 from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
 from .access import Access, install_access, load_access
-from .citation import cite
-from .explore import explore_json_text, papers_json_text, search_json_text
 from .links import Here, Links, current_page, rendering
 from .markup import render_inline, render_markdown, render_title
 from .media import (
@@ -36,7 +33,8 @@ from .media import (
     media_csp_sources,
     thumbnail_urls,
 )
-from .schedule_exports import export_urls, register_routes
+from .pages import PAGES, page_urls
+from .schedule_exports import install_schedule_helpers
 from .theme import Theme, theme_of
 from .thumbnails import Thumbnail, collect_thumbnails
 
@@ -168,24 +166,11 @@ def create_app(
     env.globals["shared_fragment"] = shared_fragment
     install_media(app, site.thumbnails)  # thumbnails route, thumbnail_of() for templates
     install_access(app, access, conference)  # keys, encrypted files, access_ui.sealed
+    install_schedule_helpers(app, published)  # session_uid(), the timetable grid
     app.extensions["miniconf"] = site
     # The shared macros, imported once for every template as ``ui`` (an import in
     # base.html would run again for each of 10,000 pages).
     env.globals["ui"] = env.get_template("macros.html").module
-
-    # Pages render without a request (the freezer calls them directly, see
-    # build.py); under ``miniconf run`` each request says which page it is.
-    without_request: set[str] = set()
-    app.extensions["miniconf.pages"] = without_request
-
-    def page_route(*rules: str):
-        """Register a view that needs no request: it returns the page's text."""
-        def register(view):
-            for rule in rules:
-                app.add_url_rule(rule, view.__name__, view)
-            without_request.add(view.__name__)
-            return view
-        return register
 
     @app.before_request
     def _enter_page() -> None:
@@ -202,79 +187,12 @@ def create_app(
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
-    @page_route("/", "/index.html")
-    def home():
-        return render("index.html")
-
-    @page_route("/papers.html")
-    def papers():
-        # Sorted here, not with Jinja's sort filter, which looks each title up through
-        # the sandbox-safe getattr: a third of the page's time for 10,000 papers.
-        by_title = sorted(conference.papers, key=lambda paper: paper.title.lower())
-        return render("papers.html", papers_by_title=by_title)
-
-    @page_route("/papers/<paper_id>.html")
-    def paper(paper_id: str):
-        found = conference.paper_by_id.get(paper_id) or abort(404)
-        return render(
-            "paper.html",
-            paper=found,
-            sessions=conference.sessions_of_paper(found.id),
-            edit_url=_edit_url(conference, conference.paper_files.get(found.id)),
-            similar_papers=[conference.paper_by_id[other]
-                            for other in outputs.similar.get(found.id, ())],
-            citation=cite(conference, found),
-            on_map=found.id in outputs.positions,  # "Show on the map"
-            similar_pending=outputs.is_pending(found.id),
-        )
-
-    @page_route("/speakers.html")
-    def speakers():
-        return render("speakers.html")
-
-    @page_route("/speakers/<speaker_id>.html")
-    def speaker(speaker_id: str):
-        found = conference.speaker_by_id.get(speaker_id) or abort(404)
-        sessions = conference.sessions_of_speaker(found.id)
-        return render("speaker.html", speaker=found, sessions=sessions)
-
-    @page_route("/workshops.html")
-    def workshops():
-        return render("workshops.html")
-
-    @page_route("/workshops/<workshop_id>.html")
-    def workshop(workshop_id: str):
-        found = conference.workshop_by_id.get(workshop_id) or abort(404)
-        return render(
-            "workshop.html", workshop=found, sessions=conference.sessions_of_workshop(found.id)
-        )
-
-    @page_route("/schedule.html")
-    def schedule():
-        return render("schedule.html")
-
-    @page_route("/sessions/<session_id>.html")
-    def session(session_id: str):
-        found = conference.session_by_id.get(session_id) or abort(404)
-        return render("session.html", session=found)
-
-    @page_route("/help.html")
-    def help_page():
-        return render("help.html")
-
-    @page_route("/pages/<slug>.html")
-    def free_page(slug: str):
-        found = conference.page_by_slug.get(slug) or abort(404)
-        return render("page.html", page=found)
-
-    @page_route("/chat.html")
-    def chat_page():
-        return render("chat.html") if conference.config.chat.provider != "none" else abort(404)
-
-    @page_route("/404.html")
-    def not_found_page():
-        with rendering(Here("not_found_page", "/404.html", absolute_links=True)):
-            return render("404.html")
+    # The pages (site/pages.py). Their views need no request: the freezer calls them
+    # directly (build.py), with the page's location set as a request would set it.
+    for route in PAGES:
+        view = partial(route.view, site, render)
+        for rule in (*route.aliases, route.rule):  # links to the home page say "/"
+            app.add_url_rule(rule, route.endpoint, view)
 
     @app.errorhandler(404)
     def not_found(_error):
@@ -293,45 +211,6 @@ def create_app(
         if filename not in published_assets:
             abort(404)
         return send_from_directory(conference.root.resolve(), filename)
-
-    @page_route("/papers.json")
-    def papers_json():
-        return Response(papers_json_text(published, outputs), mimetype="application/json")
-
-    @page_route("/vectors.json")
-    def vectors_json():
-        if outputs.vectors_meta is None:
-            abort(404)
-        return Response(outputs.vectors_meta, mimetype="application/json")
-
-    @page_route("/vectors.bin")
-    def vectors_bin():
-        if outputs.vectors is None:
-            abort(404)
-        return Response(outputs.vectors, mimetype="application/octet-stream")
-
-    # Exploring the program (miniconf/site/explore.py): map, "My papers", browser data.
-    @page_route("/map.html")
-    def paper_map():
-        return render("map.html")
-
-    @page_route("/my-papers.html")
-    def my_papers():
-        return render("my_papers.html")
-
-    @page_route("/explore.json")
-    def explore_json():
-        has_vectors = outputs.published and outputs.vectors is not None
-        # The map's region names (pipeline/labels.json), while the map is published.
-        labels = load_map_labels(conference, outputs.model if outputs.published else None)
-        return Response(explore_json_text(conference, has_vectors, labels),
-                        mimetype="application/json")
-
-    @page_route("/search.json")
-    def search_json():
-        return Response(search_json_text(published), mimetype="application/json")
-
-    register_routes(app, published)  # schedule.ics/.json/.xml, sessions/<id>.ics
 
     return app
 
@@ -354,48 +233,23 @@ def site_assets(conference: Conference) -> set[str]:
     return assets | media_assets(conference)
 
 
-def _edit_url(conference: Conference, relative_file: str | None) -> str | None:
-    repo = conference.config.repository
-    if repo is None or relative_file is None:
-        return None
-    folder = repo.path.strip("/")
-    path = f"{folder}/{relative_file}" if folder else relative_file
-    return f"{repo.url.rstrip('/')}/edit/{repo.branch}/{path}"
-
-
 def _asset_versions(static_files: dict[str, Path]) -> dict[str, str]:
     """Content hashes of static files, appended to their URLs so caches never go stale."""
     return {name: hashlib.sha256(file.read_bytes()).hexdigest()[:10]
             for name, file in static_files.items()}
 
 
-def page_urls(conference: Conference, outputs: PipelineOutputs | None = None) -> Iterator[str]:
-    """Every page of the site, in a fixed order (the freezer's list)."""
-    if outputs is None:
-        outputs = load_pipeline_outputs(conference)
-    yield "/index.html"
-    if outputs.published:  # the browser's "For you" vectors
-        yield "/vectors.json"
-        yield "/vectors.bin"
-    for simple in ("papers", "speakers", "workshops", "schedule", "help", "404"):
-        yield f"/{simple}.html"
-    yield "/papers.json"
-    yield from ("/map.html", "/my-papers.html", "/explore.json", "/search.json")
-    for paper in conference.papers:
-        yield f"/papers/{paper.id}.html"
-    for speaker in conference.speakers:
-        yield f"/speakers/{speaker.id}.html"
-    for workshop in conference.workshops:
-        yield f"/workshops/{workshop.id}.html"
-    for session in conference.sessions:
-        yield f"/sessions/{session.id}.html"
-    for free in conference.pages:
-        yield f"/pages/{free.slug}.html"
-    if conference.config.chat.provider != "none":
-        yield "/chat.html"
-    for filename in sorted(site_assets(conference)):
+def site_urls(site: Site) -> Iterator[str]:
+    """Every URL of the site (the freezer's list, less access: attendees' sealed files)."""
+    yield from page_urls(site.published, site.outputs)
+    yield from file_urls(site)
+
+
+def file_urls(site: Site) -> Iterator[str]:
+    """Every file of the site that is not a page: sitedata assets, static files and
+    rendered thumbnails."""
+    for filename in sorted(site_assets(site.published)):
         yield f"/assets/{filename}"
-    for filename in theme_of(conference).static_files():
+    for filename in site.theme.static_files():
         yield f"/static/{filename}"
-    yield from thumbnail_urls(conference)
-    yield from export_urls(conference)
+    yield from thumbnail_urls(site.published)

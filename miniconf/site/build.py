@@ -1,10 +1,11 @@
 """Freeze the site: every URL the app lists, rendered in parallel, swapped in atomically.
 
-Frozen-Flask lists the URLs (our page generator plus every static file). Rendering
-them through its test client would be most of a freeze for thousands of papers, so
-a page whose view needs no request (app.py: page_route) is rendered by calling the
-view directly, and the list is shared by forked worker processes, each with the same
-app, which take batches of it in turn. The site is written to a temporary folder
+Frozen-Flask lists the URLs: every page (pages.py: PAGES, one list for the app and the
+freezer), every other file (static files, assets, thumbnails) and, with access:
+attendees, the sealed files. Rendering them through its test client would be most of a
+freeze for thousands of papers, so a page is rendered by calling its view directly
+(pages need no request), and the list is shared by forked worker processes, each with
+the same app, which take batches of it in turn. The site is written to a temporary folder
 beside the output and only moved into place once every page rendered, so a failed
 freeze leaves the previous build untouched.
 Paper and session pages whose inputs did not change since the previous build are
@@ -36,11 +37,12 @@ from ..processes import die_with_parent, is_alive
 from ..structure.conference import Conference
 from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
 from .access import Access
-from .app import create_app, page_urls, site_of
+from .app import create_app, site_of, site_urls
 from .headers import HEADERS_FILE, headers_text
 from .incremental import manifest_text, page_keys, read_manifest, shared_digest
 from .links import Here, rendering
 from .media import media_assets
+from .pages import PAGES
 from .swap import exchange
 from .theme import template_error_location
 
@@ -66,14 +68,14 @@ def url_to_file(url: str) -> str:
     return path + "index.html" if not path or path.endswith("/") else path
 
 
-def list_urls(app: Flask, conference: Conference, outputs: PipelineOutputs) -> list[str]:
-    """Every URL to write. The app made from ``conference`` knows what of it is
-    published (with access: attendees, less the protected values; see access.py)."""
+def list_urls(app: Flask) -> list[str]:
+    """Every URL to write. The app knows what of the conference is published (with
+    access: attendees, less the protected values; see access.py)."""
     freezer = Freezer(app, with_static_files=False, with_no_argument_rules=False, log_url_for=False)
     # Pages and files from what anyone may see, plus (access: attendees) the keys
     # file and the encrypted local files.
     site = site_of(app)
-    freezer.register_generator(lambda: page_urls(site.published, outputs))
+    freezer.register_generator(lambda: site_urls(site))
     freezer.register_generator(site.access.urls)
     return sorted(url for url in set(freezer.all_urls()) if site.access.publishes(url))
 
@@ -111,7 +113,7 @@ def _freeze(
         outputs = load_pipeline_outputs(conference)
     recover_interrupted_freezes(out)
     app = create_app(conference, outputs, access)
-    urls = list_urls(app, conference, outputs)
+    urls = list_urls(app)
     staging = _staging_folder(out, "tmp", os.getpid())
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -248,7 +250,7 @@ def _render_batches(app: Flask, urls: list[str], dest: Path, taken) -> None:
 def _render(app: Flask, urls: list[str], dest: Path) -> None:
     folders: set[Path] = set()
     adapter = app.url_map.bind("localhost")
-    without_request = app.extensions["miniconf.pages"]
+    pages = {route.endpoint for route in PAGES}  # the views that need no request
     for url in urls:
         path = url.partition("?")[0]
         try:
@@ -256,7 +258,7 @@ def _render(app: Flask, urls: list[str], dest: Path) -> None:
         except HTTPException:
             endpoint, values = None, {}
         try:
-            if endpoint in without_request:
+            if endpoint in pages:
                 body = _render_page(app, endpoint, values, path)
             else:
                 body = _render_request(app, url)
