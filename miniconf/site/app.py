@@ -35,6 +35,7 @@ from .media import (
     media_csp_sources,
     thumbnail_urls,
 )
+from .presentation import track_colors
 from .schedule_exports import export_urls, register_routes
 from .theme import theme_of
 
@@ -119,6 +120,7 @@ def create_app(
         csp=escape(policy),  # escaped once, not on every page
         link=Links(app.url_map, _asset_versions(static_files), base_path),
         zone_time=lambda moment: moment.astimezone(conference.config.zone),
+        track_color=track_colors(conference),
     )
 
     def render(template: str, **context) -> str:
