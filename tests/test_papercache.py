@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 import pickle
 import shutil
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import DEMO, REPO
 
-from miniconf.structure import loader, papercache
+from miniconf.structure import papercache, papers
 from miniconf.structure.loader import load_conference
 from miniconf.structure.papercache import CACHE_NAME, PaperCache
 
@@ -34,17 +35,17 @@ def outcome(root: Path, cache: Path | None = None) -> tuple:
 def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Enough papers for the parallel path, a few of them broken in different ways."""
     root = tmp_path_factory.mktemp("synth") / "sitedata"
-    write_sitedata(root, papers=loader.PARALLEL_THRESHOLD + 200)
-    papers = root / "papers"
-    names = sorted(file.name for file in papers.iterdir())
-    (papers / names[3]).write_text("- a list\n", encoding="utf-8")
-    with (papers / names[40]).open("a", encoding="utf-8") as stream:
+    write_sitedata(root, papers=papers.PARALLEL_THRESHOLD + 200)
+    folder = root / "papers"
+    names = sorted(file.name for file in folder.iterdir())
+    (folder / names[3]).write_text("- a list\n", encoding="utf-8")
+    with (folder / names[40]).open("a", encoding="utf-8") as stream:
         stream.write("title: twice\n")
-    text = (papers / names[77]).read_text(encoding="utf-8")
-    (papers / names[77]).write_text(text.replace("title:", "titel:", 1), encoding="utf-8")
-    (papers / names[300]).write_bytes((papers / names[300]).read_bytes() + b"tldr: caf\xe9\n")
-    (papers / "gone.yml").symlink_to(root / "nowhere.yml")
-    (papers / f"{names[5].removesuffix('.yml')}.yaml").symlink_to(names[5])  # the same paper
+    text = (folder / names[77]).read_text(encoding="utf-8")
+    (folder / names[77]).write_text(text.replace("title:", "titel:", 1), encoding="utf-8")
+    (folder / names[300]).write_bytes((folder / names[300]).read_bytes() + b"tldr: caf\xe9\n")
+    (folder / "gone.yml").symlink_to(root / "nowhere.yml")
+    (folder / f"{names[5].removesuffix('.yml')}.yaml").symlink_to(names[5])  # the same paper
     return root
 
 
@@ -54,26 +55,26 @@ def test_parallel_cached_and_one_by_one_loads_agree(synthetic, tmp_path, monkeyp
     cache = tmp_path / "cache"
     assert outcome(synthetic, cache) == expected  # cold
     assert outcome(synthetic, cache) == expected  # warm: every good paper from the cache
-    monkeypatch.setattr(loader, "PARALLEL_THRESHOLD", 10**9)
+    monkeypatch.setattr(papers, "PARALLEL_THRESHOLD", 10**9)
     assert outcome(synthetic) == expected
     assert outcome(synthetic, tmp_path / "other") == expected
 
 
 def test_parallel_load_of_good_papers(tmp_path, monkeypatch):
     root = tmp_path / "sitedata"
-    write_sitedata(root, papers=loader.PARALLEL_THRESHOLD + 100)
+    write_sitedata(root, papers=papers.PARALLEL_THRESHOLD + 100)
     expected = outcome(root, tmp_path / "cache")
-    assert expected[0] is not None and len(expected[0]) == loader.PARALLEL_THRESHOLD + 100
+    assert expected[0] is not None and len(expected[0]) == papers.PARALLEL_THRESHOLD + 100
     assert outcome(root, tmp_path / "cache") == expected
-    monkeypatch.setattr(loader, "PARALLEL_THRESHOLD", 10**9)
+    monkeypatch.setattr(papers, "PARALLEL_THRESHOLD", 10**9)
     assert outcome(root) == expected
 
 
 def test_a_failing_loading_worker_stops_the_load_with_its_traceback(tmp_path, monkeypatch):
     root = tmp_path / "sitedata"
-    write_sitedata(root, papers=loader.PARALLEL_THRESHOLD + 100)
+    write_sitedata(root, papers=papers.PARALLEL_THRESHOLD + 100)
     parent = os.getpid()
-    load_files = loader._load_paper_files
+    load_files = papers._load_paper_files
 
     def fail_in_a_worker(*args):
         if os.getpid() != parent:
@@ -81,8 +82,8 @@ def test_a_failing_loading_worker_stops_the_load_with_its_traceback(tmp_path, mo
         time.sleep(0.3)  # so that the worker surely takes a task
         return load_files(*args)
 
-    monkeypatch.setattr(loader, "_load_paper_files", fail_in_a_worker)
-    monkeypatch.setattr(loader, "_usable_cpus", lambda: 2)
+    monkeypatch.setattr(papers, "_load_paper_files", fail_in_a_worker)
+    monkeypatch.setattr(papers, "_usable_cpus", lambda: 2)
     with pytest.raises(ValueError, match="broken worker"):
         load_conference(root)
 
@@ -96,8 +97,8 @@ def test_only_changed_files_are_read_again(tmp_path, monkeypatch):
     load_conference(root, cache)
 
     read = []
-    load_files = loader._load_paper_files
-    monkeypatch.setattr(loader, "_load_paper_files", lambda folder, prefix, files, out: (
+    load_files = papers._load_paper_files
+    monkeypatch.setattr(papers, "_load_paper_files", lambda folder, prefix, files, out: (
         read.extend(name for name, _ in files) or load_files(folder, prefix, files, out)))
     paper = root / "papers" / "h27-002.yml"
     lines = paper.read_text(encoding="utf-8").splitlines()
@@ -113,7 +114,7 @@ def test_only_changed_files_are_read_again(tmp_path, monkeypatch):
     again, _ = load_conference(root, cache)
     assert read == [] and again.papers == conference.papers
     kept = PaperCache(cache)
-    assert sorted(record[0] for record in kept.records.values()) == sorted(
+    assert sorted(record.file_name for record in kept.records.values()) == sorted(
         file.name for file in (root / "papers").iterdir())  # the deleted file is gone
 
 
@@ -128,6 +129,28 @@ def test_a_damaged_or_foreign_cache_is_ignored(tmp_path):
         (cache / CACHE_NAME).write_bytes(content)
         assert outcome(root, cache) == expected
     assert outcome(root, cache) == expected  # the cache written by the last run
+
+
+def test_a_cache_of_plain_tuples_is_not_read_as_papers(tmp_path, monkeypatch):
+    """Records were plain (name, key, paper, lines) tuples before they were PaperRecords:
+    such a cache, even signed with this machine's key, is rebuilt, never shown."""
+    monkeypatch.setenv(papercache.KEY_VARIABLE, "33" * 32)
+    root = tmp_path / "sitedata"
+    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns(".miniconf-cache"))
+    expected = outcome(root)
+    cache = tmp_path / "cache"
+    load_conference(root, cache)
+    stale = PaperCache(cache)
+    old_records = [(record.file_name, record.content_key,
+                    record.paper.model_copy(update={"title": "Stale title"}), record.lines)
+                   for record in stale.records.values()]
+    assert stale.key is not None and old_records
+    body = pickle.dumps((stale.version, old_records))
+    (cache / CACHE_NAME).write_bytes(
+        papercache.MAGIC + hmac.digest(stale.key, body, "sha256") + body)
+    assert outcome(root, cache) == expected
+    assert all(isinstance(record, papercache.PaperRecord)
+               for record in PaperCache(cache).records.values())
 
 
 def test_the_cache_is_replaced_whole(tmp_path, monkeypatch):
@@ -165,8 +188,8 @@ def test_a_fresh_checkout_hits_the_cache(tmp_path, monkeypatch):
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(file.read_bytes())
     read = []
-    load_files = loader._load_paper_files
-    monkeypatch.setattr(loader, "_load_paper_files", lambda folder, prefix, files, out: (
+    load_files = papers._load_paper_files
+    monkeypatch.setattr(papers, "_load_paper_files", lambda folder, prefix, files, out: (
         read.extend(name for name, _ in files) or load_files(folder, prefix, files, out)))
     assert outcome(second, cache)[0] == expected[0]
     assert read == []

@@ -49,6 +49,7 @@ from ..structure.media import Media
 from ..structure.models import ACCESS_PAGE_KINDS, ACCESS_PARTS, AccessConfig, PaperLinks
 from .links import current_page
 from .media import media_assets
+from .presentation import PAPER_LINK_LABELS
 
 ENV_SECRET = "MINICONF_ACCESS_SECRET"
 ENV_SECRET_FILE = "MINICONF_ACCESS_SECRET_FILE"
@@ -506,10 +507,9 @@ class Access:
 
 
 def _links(links: PaperLinks) -> list[tuple[str, str, str]]:
-    """(field, label, url) of the links present, in the order of PaperLinks.present()
-    (which follows the fields' order)."""
-    fields = [key for key in type(links).model_fields if getattr(links, key)]
-    return [(key, label, url) for key, (label, url) in zip(fields, links.present(), strict=True)]
+    """(field, label, url) of the links present, in the order their buttons are shown."""
+    return [(key, label, url) for key, label in PAPER_LINK_LABELS.items()
+            if (url := getattr(links, key))]
 
 
 _MIME_TYPES = {

@@ -34,6 +34,7 @@ from .media import (
     thumbnail_urls,
 )
 from .pages import PAGES, page_urls
+from .presentation import track_colors
 from .schedule_exports import install_schedule_helpers
 from .theme import Theme, theme_of
 from .thumbnails import Thumbnail, collect_thumbnails
@@ -141,6 +142,7 @@ def create_app(
         csp=escape(policy),  # escaped once, not on every page
         link=Links(app.url_map, _asset_versions(static_files), base_path),
         zone_time=lambda moment: moment.astimezone(conference.config.zone),
+        track_color=track_colors(conference),
     )
 
     def render(template: str, **context) -> str:

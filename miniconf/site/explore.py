@@ -35,6 +35,7 @@ from ..structure.pipeline_labels import MapLabels
 from ..structure.pipeline_outputs import PipelineOutputs
 from .markup import render_title
 from .media import paper_thumbnail_url
+from .presentation import track_colors
 
 _WORD = re.compile(r"[\w][\w'-]*")
 
@@ -192,8 +193,9 @@ def explore_json_text(
     """Tracks, sessions, whether vectors.bin is published (for "For you"), and the map's
     named clusters (``clusters``: label and paper ids, when the pipeline made them)."""
     zone = conference.config.zone
+    color = track_colors(conference)
     tracks = [
-        {"id": track.id, "name": track.name, "color": conference.track_color(track.id)}
+        {"id": track.id, "name": track.name, "color": color(track.id)}
         for track in conference.config.tracks
     ]
     known = {track.id for track in conference.config.tracks}

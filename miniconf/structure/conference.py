@@ -98,14 +98,6 @@ class Conference:
             by_day[session.start.astimezone(zone).date()].append(session)
         return tuple((day, tuple(by_day[day])) for day in sorted(by_day))
 
-    def track_color(self, track_id: str | None) -> int:
-        """A stable colour number 1-6 for a track, by its position in config.yml."""
-        return self._track_colors.get(track_id, 1) if track_id else 1
-
-    @cached_property
-    def _track_colors(self) -> dict[str, int]:
-        return {track.id: index % 6 + 1 for index, track in enumerate(self.config.tracks)}
-
     def track_name(self, track_id: str | None) -> str | None:
         if track_id is None:
             return None

@@ -7,12 +7,13 @@
       poster: https://example.org/poster.pdf
       thumbnail: media/h27-003/thumb.png           # else rendered from a local poster
 
-Video hosts are a closed list (YouTube through its privacy-enhanced domain, Vimeo with
-Do Not Track, SlidesLive): each one is a frame source the pages' Content-Security-Policy
-must allow, so an unknown host is a validation error rather than a silently blocked
-player. Local files are checked twice: their names here (safe characters, no ``..``,
-an allowed extension), and, on every load, that they exist inside sitedata/ and are
-not too big (:func:`media_file_problems`; that check is never cached, unlike papers).
+Video hosts are a closed list (YouTube, Vimeo, SlidesLive): the site embeds each one's
+player (miniconf/site/media.py), a frame source its Content-Security-Policy must allow,
+so an unknown host is a validation error rather than a silently blocked player.
+
+Local files are checked twice: their names here (safe characters, no ``..``, an
+allowed extension), and, on every load, that they exist inside sitedata/ and are not
+too big (:func:`media_file_problems`; that check is never cached, unlike papers).
 """
 
 from __future__ import annotations
@@ -92,35 +93,17 @@ class VideoProvider(StrEnum):
 
 
 @dataclass(frozen=True)
-class PlayerHost:
-    label: str
-    #: The origin the player frame comes from (what the CSP's frame-src must allow).
-    origin: str
-    #: The embed URL; ``{id}`` is the provider's id, already checked against id_pattern.
-    embed: str
+class VideoHost:
+    #: The provider's name, as messages (and pages) write it.
+    name: str
+    #: What the provider's video ids look like; an id goes into the player's URL.
     id_pattern: str
-    #: The video's page on the provider's site: the link for visitors without JavaScript.
-    watch: str
 
 
-PLAYERS: dict[VideoProvider, PlayerHost] = {
-    # youtube-nocookie.com sets no cookies until the visitor plays the video.
-    VideoProvider.YOUTUBE: PlayerHost(
-        "YouTube", "https://www.youtube-nocookie.com",
-        "https://www.youtube-nocookie.com/embed/{id}?autoplay=1&rel=0", r"[A-Za-z0-9_-]{11}",
-        "https://www.youtube.com/watch?v={id}",
-    ),
-    # dnt=1: Vimeo's player then sets no tracking cookies and sends no analytics.
-    VideoProvider.VIMEO: PlayerHost(
-        "Vimeo", "https://player.vimeo.com",
-        "https://player.vimeo.com/video/{id}?dnt=1&autoplay=1", r"[0-9]{1,12}",
-        "https://vimeo.com/{id}",
-    ),
-    VideoProvider.SLIDESLIVE: PlayerHost(
-        "SlidesLive", "https://slideslive.com",
-        "https://slideslive.com/embed/presentation/{id}", r"[0-9]{1,12}",
-        "https://slideslive.com/{id}",
-    ),
+VIDEO_HOSTS: dict[VideoProvider, VideoHost] = {
+    VideoProvider.YOUTUBE: VideoHost("YouTube", r"[A-Za-z0-9_-]{11}"),
+    VideoProvider.VIMEO: VideoHost("Vimeo", r"[0-9]{1,12}"),
+    VideoProvider.SLIDESLIVE: VideoHost("SlidesLive", r"[0-9]{1,12}"),
 }
 
 
@@ -198,9 +181,9 @@ class Video(BaseModel):
             raise ValueError("provider and id go together (e.g. provider: vimeo, id: '76979871')")
         provider, video_id = self.source
         if provider is not None:
-            host = PLAYERS[provider]
+            host = VIDEO_HOSTS[provider]
             if not re.fullmatch(host.id_pattern, video_id):
-                raise ValueError(f"'{video_id}' is not a {host.label} video id")
+                raise ValueError(f"'{video_id}' is not a {host.name} video id")
         if self.captions and not self.file:
             raise ValueError("captions apply to a self-hosted file; hosted players carry their own")
         return self
@@ -213,21 +196,6 @@ class Video(BaseModel):
         if self.url:
             return _video_from_url(self.url)
         return self.provider, self.id or ""
-
-    @property
-    def player(self) -> PlayerHost | None:
-        provider, _ = self.source
-        return PLAYERS[provider] if provider else None
-
-    @property
-    def embed_url(self) -> str | None:
-        provider, video_id = self.source
-        return PLAYERS[provider].embed.format(id=video_id) if provider else None
-
-    @property
-    def watch_url(self) -> str | None:
-        provider, video_id = self.source
-        return PLAYERS[provider].watch.format(id=video_id) if provider else None
 
 
 class Pdf(BaseModel):

@@ -435,6 +435,11 @@ class Author(Model):
     #: OpenReview profile id. "Papers by this author" matches by it where there is one.
     orcid: str | None = Field(default=None, pattern=r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
     openreview: str | None = Field(default=None, pattern=r"^~[A-Za-z0-9_.\-]{1,100}$")
+    #: The author's Matrix id (``@name:server``): provisioning invites it to the paper's
+    #: room as a moderator, and the paper page marks the author once in the room.
+    matrix: str | None = Field(
+        default=None, max_length=255, pattern=r"^@[A-Za-z0-9._=/+-]+:[A-Za-z0-9.-]+(:[0-9]{1,5})?$"
+    )
 
     @property
     def key(self) -> str | None:
@@ -442,11 +447,6 @@ class Author(Model):
         if self.orcid:
             return f"orcid:{self.orcid}"
         return f"openreview:{self.openreview}" if self.openreview else None
-    #: The author's Matrix id (``@name:server``): provisioning invites it to the paper's
-    #: room as a moderator, and the paper page marks the author once in the room.
-    matrix: str | None = Field(
-        default=None, max_length=255, pattern=r"^@[A-Za-z0-9._=/+-]+:[A-Za-z0-9.-]+(:[0-9]{1,5})?$"
-    )
 
 
 class PaperLinks(Model):
@@ -456,18 +456,6 @@ class PaperLinks(Model):
     slides: Url | None = None
     poster: Url | None = None
     project: Url | None = None
-
-    def present(self) -> list[tuple[str, str]]:
-        """(label, url) of every link given, in a fixed order."""
-        labels = {
-            "pdf": "Paper (PDF)",
-            "code": "Code",
-            "video": "Video",
-            "slides": "Slides",
-            "poster": "Poster",
-            "project": "Project page",
-        }
-        return [(label, url) for key, label in labels.items() if (url := getattr(self, key))]
 
 
 Keyword = Annotated[str, _text(80, one_line=True)]
@@ -610,10 +598,6 @@ class Session(Model):
         if self.end <= self.start:
             raise ValueError(f"ends ({self.end.isoformat()}) before it starts")
         return self
-
-    @property
-    def day(self) -> date:
-        return self.start.date()
 
     def talk_slots(self) -> list[tuple[str, datetime | None, datetime | None]]:
         """(paper id, start, end) per paper in order; a talk ends when the next timed

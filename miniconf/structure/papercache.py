@@ -24,10 +24,15 @@ import os
 import pickle
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 from . import loader_version
+from .models import Paper
+from .yamlsource import LineDict
 
-CACHE_NAME = "sitedata-papers-2.pickle"  # -2: keyed by content, not by file stamps
+#: -2: keyed by content, not by file stamps; -3: records are PaperRecords, not plain
+#: tuples (a -2 file is left alone, never unpickled into the new shape).
+CACHE_NAME = "sitedata-papers-3.pickle"
 #: How a signed cache file starts; the HMAC-SHA256 of the rest follows.
 MAGIC = b"miniconf signed cache 1\n"
 _MAC_BYTES = 32
@@ -39,9 +44,21 @@ def content_key(name: str, data: bytes) -> str:
     return hashlib.sha256(name.encode() + b"\0" + data).hexdigest()
 
 
-#: What the cache keeps of a file: a tuple whose second item is the file's content_key
-#: (the loader's PaperRecord: name, key, paper, lines of its top-level keys).
-Record = tuple
+class PaperRecord(NamedTuple):
+    """A validated paper file: what the cache keeps, and what loading workers send back.
+
+    A named tuple rather than a dataclass: 10,000 of them are pickled on every cache
+    write, and a tuple pickles without a ``__dict__`` per record.
+    """
+
+    #: The file's name in papers/ (``h27-001.yml``).
+    file_name: str
+    #: content_key of the file; None when it could not be read as a content file (a
+    #: link, too big...): such a record is never cached.
+    content_key: str | None
+    paper: Paper
+    #: The line of each top-level key: all that later checks of a paper need.
+    lines: LineDict
 
 
 class PaperCache:
@@ -51,28 +68,30 @@ class PaperCache:
         self.key = cache_key(folder) if folder else None
         #: No key (none can be kept outside the repository): no cache at all.
         self.file = folder / CACHE_NAME if folder and self.key else None
-        self.records: dict[str, Record] = {}
+        self.records: dict[str, PaperRecord] = {}
         #: The records of the files seen this run: what the next run can reuse.
-        self.fresh: dict[str, Record] = {}
+        self.fresh: dict[str, PaperRecord] = {}
         self.version = loader_version()
         if self.file and self.key and self.file.is_file():
             try:
                 # Nothing is unpickled unless this machine's key signed it.
                 version, records = pickle.loads(_verified(self.file.read_bytes(), self.key))
                 if version == self.version:
-                    self.records = {record[1]: record for record in records}
+                    self.records = {record.content_key: record for record in records}
             except Exception:  # noqa: BLE001 - a damaged cache is only a slower run
                 self.records = {}
 
-    def get(self, key: str) -> Record | None:
+    def get(self, key: str) -> PaperRecord | None:
         """The record of a file with this content, if any."""
         record = self.records.get(key)
         if record is not None:
             self.fresh[key] = record
         return record
 
-    def put(self, record: Record) -> None:
-        self.fresh[record[1]] = record
+    def put(self, record: PaperRecord) -> None:
+        """Keep a record that has a content key (see PaperRecord.content_key)."""
+        assert record.content_key is not None
+        self.fresh[record.content_key] = record
 
     def save(self) -> None:
         """Keep only the files seen this run; skip the write when nothing changed."""
