@@ -23,6 +23,8 @@ from miniconf.site.markup import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_SCHEMES,
     ALLOWED_TAGS,
+    MATH_ATTRIBUTES,
+    MATH_TAGS,
     render_inline,
     render_markdown,
 )
@@ -122,12 +124,14 @@ markdown_text = st.one_of(
 
 
 class _Checker(HTMLParser):
-    """Fails on any tag, attribute or link outside what the sanitizer allows."""
+    """Fails on any tag, attribute or link outside what the sanitizers allow (prose, and
+    the MathML of $…$)."""
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
-        assert tag in ALLOWED_TAGS, tag
+        assert tag in ALLOWED_TAGS | MATH_TAGS, tag
+        allowed = ALLOWED_ATTRIBUTES.get(tag, set()) | MATH_ATTRIBUTES.get(tag, set())
         for name, value in attrs:
-            assert name in ALLOWED_ATTRIBUTES.get(tag, set()) | {"rel"}, (tag, name)
+            assert name in allowed | {"rel"}, (tag, name)
             if name == "href":
                 scheme = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):", value or "")
                 assert scheme is None or scheme.group(1).lower() in ALLOWED_SCHEMES, value
