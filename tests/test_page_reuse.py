@@ -56,8 +56,9 @@ def files_of(build: Path) -> dict[str, bytes]:
 
 
 def inodes(build: Path) -> dict[str, int]:
+    """The files that may be reused: paper and session pages, sessions' calendar files."""
     return {str(page.relative_to(build)): page.stat().st_ino
-            for folder in ("papers", "sessions") for page in (build / folder).glob("*.html")}
+            for folder in ("papers", "sessions") for page in (build / folder).iterdir()}
 
 
 @pytest.mark.parametrize("edit", EDITS, ids=lambda edit: edit.__name__)
@@ -92,7 +93,8 @@ def test_the_pages_an_edit_touches_are_rendered_again(sitedata_copy: Path, tmp_p
                if session.room != conference.session_by_id[session.id].room]
     freeze_site(edited, out)
     after = inodes(out)
-    expected = {f"sessions/{moved.id}.html"} | {f"papers/{paper}.html" for paper in moved.papers}
+    expected = {f"sessions/{moved.id}.html", f"sessions/{moved.id}.ics",
+                *(f"papers/{paper}.html" for paper in moved.papers)}
     assert {page for page in after if after[page] != before[page]} == expected
 
 

@@ -1,11 +1,11 @@
 """Freeze the site: every URL the app lists, rendered in parallel, swapped in atomically.
 
-Frozen-Flask lists the URLs: every page (pages.py: PAGES, one list for the app and the
+The URLs to write are every page (pages.py: PAGES, one list for the app and the
 freezer), every other file (static files, assets, thumbnails) and, with access:
-attendees, the sealed files. Rendering them through its test client would be most of a
-freeze for thousands of papers, so a page is rendered by calling its view directly
-(pages need no request), and the list is shared by forked worker processes, each with
-the same app, which take batches of it in turn. The site is written to a temporary folder
+attendees, the sealed files. A page is rendered by calling its view directly (pages
+need no request; Flask's request cycle would be most of a freeze for thousands of
+papers), and the list is shared by forked worker processes, each with the same app,
+which take batches of it in turn. The site is written to a temporary folder
 beside the output and only moved into place once every page rendered, so a failed
 freeze leaves the previous build untouched.
 Paper and session pages whose inputs did not change since the previous build are
@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, Response
-from flask_frozen import Freezer
 from jinja2 import TemplateError
 from werkzeug.exceptions import HTTPException
 
@@ -39,7 +38,13 @@ from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
 from .access import Access
 from .app import create_app, site_of, site_urls
 from .headers import HEADERS_FILE, headers_text
-from .incremental import manifest_text, page_keys, read_manifest, shared_digest
+from .incremental import (
+    manifest_text,
+    page_keys,
+    read_manifest,
+    reusable_urls,
+    shared_digest,
+)
 from .links import Here, rendering
 from .media import media_assets
 from .pages import PAGES
@@ -63,21 +68,19 @@ class FreezeReport:
 
 
 def url_to_file(url: str) -> str:
-    """Frozen-Flask's mapping: a path names a file; one ending in '/' gets index.html."""
+    """A path names a file; one ending in '/' gets index.html (as Frozen-Flask maps them)."""
     path = url.split("?", 1)[0].lstrip("/")
     return path + "index.html" if not path or path.endswith("/") else path
 
 
 def list_urls(app: Flask) -> list[str]:
-    """Every URL to write. The app knows what of the conference is published (with
-    access: attendees, less the protected values; see access.py)."""
-    freezer = Freezer(app, with_static_files=False, with_no_argument_rules=False, log_url_for=False)
-    # Pages and files from what anyone may see, plus (access: attendees) the keys
-    # file and the encrypted local files.
+    """Every URL to write: the site's pages and files, and with access: attendees the
+    sealed files. The app knows what of the conference is published (with access:
+    attendees, less the protected values; see access.py). That every link in them
+    leads to a written file is what ``miniconf linkcheck`` checks."""
     site = site_of(app)
-    freezer.register_generator(lambda: site_urls(site))
-    freezer.register_generator(site.access.urls)
-    return sorted(url for url in set(freezer.all_urls()) if site.access.publishes(url))
+    urls = {*site_urls(site), *site.access.urls()}
+    return sorted(url for url in urls if site.access.publishes(url))
 
 
 def freeze_site(
@@ -125,10 +128,20 @@ def _freeze(
 
     try:
         jobs = max(1, min(jobs or os.cpu_count() or 1, 8))
-        if read_manifest(out / BUILD_MARKER):  # pages to reuse: find them first
-            keys = reusable_page_keys()
-            reused = _reuse_unchanged_pages(out, staging, keys)
-            _render_all(app, [url for url in urls if url not in reused], staging, jobs,
+        if read_manifest(out / BUILD_MARKER):
+            # While workers render the pages that are always rendered, this process
+            # makes the keys and links the previous build's unchanged pages; then the
+            # changed ones are rendered.
+            reusable = reusable_urls(conference)
+
+            def reuse_pages() -> tuple[dict[str, str], set[str]]:
+                keys = reusable_page_keys()
+                return keys, _reuse_unchanged_pages(out, staging, keys)
+
+            keys, reused = _render_all(app, [url for url in urls if url not in reusable],
+                                       staging, jobs, meanwhile=reuse_pages)
+            changed = [url for url in urls if url in reusable and url not in reused]
+            _render_all(app, changed, staging, jobs if len(changed) > 2 * BATCH else 1,
                         meanwhile=lambda: None)
         else:  # a first build: the keys (for the next one) are made while workers render
             keys = _render_all(app, urls, staging, jobs, meanwhile=reusable_page_keys)
@@ -297,7 +310,7 @@ def _render_page(app: Flask, endpoint: str, values: Mapping[str, Any], path: str
 
 
 def _render_request(app: Flask, url: str) -> bytes:
-    # The request cycle Frozen-Flask's test client runs (URL matching, views, error
+    # The request cycle a test client runs (URL matching, views, error
     # handlers, after-request hooks), minus werkzeug's EnvironBuilder, which costs more
     # than rendering a page: a GET needs only this small WSGI environ.
     with app.request_context(_environ(url)):

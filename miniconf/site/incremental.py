@@ -8,7 +8,9 @@ one typo is most of a freeze. Reuse is decided page by page, from what each page
   their titles and authors are shown), whether they are pending a pipeline run and
   whether the paper is on the map;
 - a session page: its session, its thumbnail, and each of its papers with its thumbnail
-  (the cards show title, authors, track, tldr, keywords);
+  (the cards show title, authors, track, tldr, keywords); its calendar file
+  (``sessions/<id>.ics``) the same, with the program's first and last day (the time
+  zone rules it carries span them) and SOURCE_DATE_EPOCH (its DTSTAMP);
 - and, the same for every page, everything else a page can show: MiniConf's code and
   templates, the theme, the rendering libraries' versions, the Content-Security-Policy,
   ``extra`` (the sealing key with access: attendees) and every sitedata file other than
@@ -42,12 +44,28 @@ from .thumbnails import Thumbnail
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 RENDERING_LIBRARIES = ("flask", "jinja2", "markupsafe", "markdown-it-py", "nh3", "pydantic",
-                       "latex2mathml")
+                       "latex2mathml", "icalendar", "tzdata")
 #: Sitedata files whose content is hashed page by page, not shared.
 SESSIONS_FILE = "sessions.yml"
 
 #: Thumbnails by (owner kind, owner id), as site/media.py collects them.
 Thumbnails = Mapping[tuple[str, str], Thumbnail]
+
+
+def reusable_urls(conference: Conference) -> set[str]:
+    """The pages page_keys gives a key: known before the keys are made, so the freeze
+    can render every other page meanwhile."""
+    return {*(_paper_url(paper.id) for paper in conference.papers),
+            *(url for session in conference.sessions for url in _session_urls(session.id))}
+
+
+def _paper_url(paper_id: str) -> str:
+    return f"/papers/{paper_id}.html"
+
+
+def _session_urls(session_id: str) -> tuple[str, str]:
+    """The session's page and its calendar file."""
+    return f"/sessions/{session_id}.html", f"/sessions/{session_id}.ics"
 
 
 def page_keys(
@@ -81,13 +99,21 @@ def page_keys(
             key.update(b"\0mapped" if paper.id in outputs.positions else b"\0unmapped")
             for other in outputs.similar.get(paper.id, ()):
                 key.update(b"\0" + other.encode() + b"\0" + paper_digests.get(other, b""))
-        keys[f"/papers/{paper.id}.html"] = key.hexdigest()[:32]
+        keys[_paper_url(paper.id)] = key.hexdigest()[:32]
+    # A session's calendar file shows the session and its papers too, and the time zone
+    # rules of the whole program's span (calendar_export.py) and its DTSTAMP.
+    starts = [session.start.date() for session in conference.sessions]
+    calendar = f"{min(starts, default='')}:{max(starts, default='')}:" \
+               f"{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode()
     for session in conference.sessions:
+        page_url, calendar_url = _session_urls(session.id)
         key = hashlib.sha256(shared + b"session\0" + session_digests[session.id])
         key.update(thumbnail("sessions", session.id))
         for paper_id in session.papers:
             key.update(b"\0" + paper_digests.get(paper_id, b"") + thumbnail("papers", paper_id))
-        keys[f"/sessions/{session.id}.html"] = key.hexdigest()[:32]
+        keys[page_url] = key.hexdigest()[:32]
+        key.update(b"\0calendar\0" + calendar)
+        keys[calendar_url] = key.hexdigest()[:32]
     return keys
 
 
