@@ -15,10 +15,21 @@ from conftest import DEMO, REPO
 
 from miniconf.structure import papercache, papers
 from miniconf.structure.loader import load_conference
-from miniconf.structure.papercache import CACHE_NAME, PaperCache
+from miniconf.structure.papercache import CACHE_NAME, SHARDS, PaperCache
 
 sys.path.insert(0, str(REPO / "bench"))
 from synth import write_sitedata  # noqa: E402
+
+
+def write_every_shard(cache: Path, content: bytes) -> None:
+    """Put ``content`` in place of each of the cache's files."""
+    (cache / CACHE_NAME).mkdir(parents=True, exist_ok=True)
+    for shard in SHARDS:
+        (cache / CACHE_NAME / f"{shard}.pickle").write_bytes(content)
+
+
+def cache_bytes(cache: Path) -> dict[str, bytes]:
+    return {file.name: file.read_bytes() for file in sorted((cache / CACHE_NAME).iterdir())}
 
 
 def outcome(root: Path, cache: Path | None = None) -> tuple:
@@ -126,7 +137,7 @@ def test_a_damaged_or_foreign_cache_is_ignored(tmp_path):
     cache.mkdir()
     for content in (b"not a pickle", pickle.dumps(("other version", [])),
                     pickle.dumps((PaperCache(None).version, [b"truncated"]))):
-        (cache / CACHE_NAME).write_bytes(content)
+        write_every_shard(cache, content)
         assert outcome(root, cache) == expected
     assert outcome(root, cache) == expected  # the cache written by the last run
 
@@ -146,8 +157,7 @@ def test_a_cache_of_plain_tuples_is_not_read_as_papers(tmp_path, monkeypatch):
                    for record in stale.records.values()]
     assert stale.key is not None and old_records
     body = pickle.dumps((stale.version, old_records))
-    (cache / CACHE_NAME).write_bytes(
-        papercache.MAGIC + hmac.digest(stale.key, body, "sha256") + body)
+    write_every_shard(cache, papercache.MAGIC + hmac.digest(stale.key, body, "sha256") + body)
     assert outcome(root, cache) == expected
     assert all(isinstance(record, papercache.PaperRecord)
                for record in PaperCache(cache).records.values())
@@ -159,7 +169,7 @@ def test_the_cache_is_replaced_whole(tmp_path, monkeypatch):
     shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns(".miniconf-cache"))
     cache = tmp_path / "cache"
     load_conference(root, cache)
-    before = (cache / CACHE_NAME).read_bytes()
+    before = cache_bytes(cache)
     with (root / "papers" / "h27-001.yml").open("a", encoding="utf-8") as paper:
         paper.write("# a comment changes the file, so the cache is written again\n")
 
@@ -168,8 +178,9 @@ def test_the_cache_is_replaced_whole(tmp_path, monkeypatch):
 
     monkeypatch.setattr(pickle, "dumps", fail)
     load_conference(root, cache)
-    assert (cache / CACHE_NAME).read_bytes() == before
+    assert cache_bytes(cache) == before
     assert [file.name for file in cache.iterdir()] == [CACHE_NAME]
+    assert all(name.endswith(".pickle") and not name.startswith(".") for name in before)
 
 
 def test_a_fresh_checkout_hits_the_cache(tmp_path, monkeypatch):
@@ -221,10 +232,10 @@ def test_a_committed_cache_never_runs_code(tmp_path, monkeypatch):
     marker = tmp_path / "pwned"
     payload = pickle.dumps((PaperCache(None).version, [pickle.dumps([_RunsCode(marker)])]))
     for content in (payload, papercache.MAGIC + b"\0" * 32 + payload):
-        (cache / CACHE_NAME).write_bytes(content)
+        write_every_shard(cache, content)
         assert outcome(root, cache) == expected
         assert not marker.exists()
-        assert (cache / CACHE_NAME).read_bytes().startswith(papercache.MAGIC)
+        assert all(data.startswith(papercache.MAGIC) for data in cache_bytes(cache).values())
         assert len(PaperCache(cache).records) == len(expected[0])  # rebuilt, and signed
 
 
@@ -234,12 +245,12 @@ def test_a_cache_signed_with_another_key_is_rebuilt(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     monkeypatch.setenv(papercache.KEY_VARIABLE, "11" * 32)
     load_conference(root, cache)
-    signed_by_other = (cache / CACHE_NAME).read_bytes()
+    signed_by_other = cache_bytes(cache)
     assert len(PaperCache(cache).records) > 0
     monkeypatch.setenv(papercache.KEY_VARIABLE, "22" * 32)
     assert PaperCache(cache).records == {}  # ignored
     load_conference(root, cache)
-    assert (cache / CACHE_NAME).read_bytes() != signed_by_other
+    assert cache_bytes(cache) != signed_by_other
     assert len(PaperCache(cache).records) > 0
 
 
@@ -255,4 +266,22 @@ def test_the_key_is_made_once_privately_outside_the_checkout(tmp_path, monkeypat
     # A key file inside the checkout could have been committed: no cache then.
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "checkout" / "keys"))
     assert papercache.cache_key(cache) is None
-    assert PaperCache(cache).file is None
+    assert PaperCache(cache).folder is None
+
+
+def test_an_edit_rewrites_only_the_shards_of_the_files_it_changed(tmp_path):
+    """An author's edit changes one paper: the cache files of its old and its new content
+    are rewritten, not the records of every paper."""
+    root = tmp_path / "sitedata"
+    shutil.copytree(DEMO, root, ignore=shutil.ignore_patterns(".miniconf-cache"))
+    cache = tmp_path / "cache"
+    load_conference(root, cache)
+    before = cache_bytes(cache)
+    assert len(before) > 2  # records spread over shard files
+    paper = root / "papers" / "h27-001.yml"
+    paper.write_text(paper.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    conference, _ = load_conference(root, cache)
+    after = cache_bytes(cache)
+    assert 1 <= sum(after[name] != before[name] for name in before) <= 2
+    again, _ = load_conference(root, cache)
+    assert again.papers == conference.papers

@@ -4,9 +4,11 @@ Parsing YAML is the slow part of loading a large conference. Each paper file tha
 validated is kept here under a hash of its name and bytes; a later load reuses it while
 the file's content and the data model's code (loader_version) are the same, wherever
 the checkout is, so a cache restored on a fresh CI checkout hits too. Files with errors
-are never cached, so their problems are reported on every run. The cache is written to
-a temporary file and renamed, so a crash never leaves it half-written, and an
-unreadable cache is ignored (it only costs time).
+are never cached, so their problems are reported on every run. The records are spread
+over 16 files by their key's first digit, so an author's edit rewrites one sixteenth of
+the cache, not the records of 10,000 papers. Each file is written to a temporary file
+and renamed, so a crash never leaves one half-written, and an unreadable file is
+ignored (it only costs time).
 
 Unpickling runs code, and ``.miniconf-cache/`` sits in the checkout, where a pull
 request can commit a file. So the cache is signed: an HMAC-SHA256 of its bytes under
@@ -30,9 +32,12 @@ from . import loader_version
 from .models import Paper
 from .yamlsource import LineDict
 
-#: -2: keyed by content, not by file stamps; -3: records are PaperRecords, not plain
-#: tuples (a -2 file is left alone, never unpickled into the new shape).
-CACHE_NAME = "sitedata-papers-3.pickle"
+#: The folder of the cache files. -2: keyed by content, not by file stamps; -3: records
+#: are PaperRecords, not plain tuples; -4: a folder of shards (older caches are left
+#: alone, never unpickled into the new shape).
+CACHE_NAME = "sitedata-papers-4"
+#: A shard per first hex digit of the content key: ``0.pickle`` … ``f.pickle``.
+SHARDS = "0123456789abcdef"
 #: How a signed cache file starts; the HMAC-SHA256 of the rest follows.
 MAGIC = b"miniconf signed cache 1\n"
 _MAC_BYTES = 32
@@ -62,24 +67,44 @@ class PaperRecord(NamedTuple):
 
 
 class PaperCache:
-    """Records by content key, read from and saved to one signed file."""
+    """Records by content key, read from and saved to signed shard files."""
 
     def __init__(self, folder: Path | None):
         self.key = cache_key(folder) if folder else None
         #: No key (none can be kept outside the repository): no cache at all.
-        self.file = folder / CACHE_NAME if folder and self.key else None
+        self.folder = folder / CACHE_NAME if folder and self.key else None
         self.records: dict[str, PaperRecord] = {}
         #: The records of the files seen this run: what the next run can reuse.
         self.fresh: dict[str, PaperRecord] = {}
         self.version = loader_version()
-        if self.file and self.key and self.file.is_file():
-            try:
-                # Nothing is unpickled unless this machine's key signed it.
-                version, records = pickle.loads(_verified(self.file.read_bytes(), self.key))
-                if version == self.version:
-                    self.records = {record.content_key: record for record in records}
-            except Exception:  # noqa: BLE001 - a damaged cache is only a slower run
-                self.records = {}
+        #: Shard files there that cannot be used (foreign, damaged, older): rewritten.
+        self.unusable: set[str] = set()
+        if self.folder is not None:
+            for shard in SHARDS:
+                file = self._file(shard)
+                if os.path.lexists(file):
+                    records = self._read(file)
+                    if records is None:
+                        self.unusable.add(shard)
+                    else:
+                        self.records.update(records)
+
+    def _file(self, shard: str) -> Path:
+        assert self.folder is not None
+        return self.folder / f"{shard}.pickle"
+
+    def _read(self, file: Path) -> dict[str, PaperRecord] | None:
+        """A shard's records; None when it cannot be used (only a slower run)."""
+        assert self.key is not None
+        try:
+            # Nothing is unpickled unless this machine's key signed it.
+            version, records = pickle.loads(_verified(file.read_bytes(), self.key))
+        except Exception:  # noqa: BLE001 - damaged, foreign, not ours
+            return None
+        if version != self.version:
+            return None
+        return {record.content_key: record for record in records
+                if isinstance(record, PaperRecord) and record.content_key}
 
     def get(self, key: str) -> PaperRecord | None:
         """The record of a file with this content, if any."""
@@ -94,18 +119,24 @@ class PaperCache:
         self.fresh[record.content_key] = record
 
     def save(self) -> None:
-        """Keep only the files seen this run; skip the write when nothing changed."""
-        if self.file is None or self.fresh.keys() == self.records.keys():
+        """Keep only the files seen this run, rewriting just the shards that changed."""
+        if self.folder is None:
             return
-        temporary = self.file.with_name(f".{self.file.name}.{os.getpid()}")
+        for shard in SHARDS:
+            fresh = sorted(key for key in self.fresh if key[0] == shard)
+            kept = sorted(key for key in self.records if key[0] == shard)
+            if fresh != kept or shard in self.unusable:
+                self._write(self._file(shard), [self.fresh[key] for key in fresh])
+
+    def _write(self, file: Path, records: list[PaperRecord]) -> None:
+        temporary = file.with_name(f".{file.name}.{os.getpid()}")
         try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            records = [self.fresh[key] for key in sorted(self.fresh)]
+            file.parent.mkdir(parents=True, exist_ok=True)
             body = pickle.dumps((self.version, records), protocol=pickle.HIGHEST_PROTOCOL)
             assert self.key is not None  # a cache file is only kept with a key
             with temporary.open("wb") as stream:
                 stream.write(MAGIC + hmac.digest(self.key, body, "sha256") + body)
-            temporary.replace(self.file)
+            temporary.replace(file)
         except OSError:
             # A read-only checkout still validates, just without the speed-up.
             with contextlib.suppress(OSError):
