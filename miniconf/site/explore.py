@@ -11,9 +11,6 @@ browser on small JSON files written at freeze time:
   one entry per other page (speakers, workshops, sessions, free pages, help), for
   full-text search without a server.
 
-At 10,000 papers these files are megabytes, so they are written with care for speed;
-tests/test_explore_json_text.py holds the plain ways they must equal.
-
 The pipeline's outputs (``<sitedata>/pipeline/``, read by
 ``structure/pipeline_outputs.py``) reach the browser through papers.json and the
 vectors files, published only while current.
@@ -22,11 +19,7 @@ vectors files, published only while current.
 from __future__ import annotations
 
 import json
-import math
 import re
-from collections.abc import Iterable
-from itertools import chain
-from json.encoder import encode_basestring as json_string
 from typing import Any
 
 from ..structure.conference import Conference
@@ -39,34 +32,9 @@ from .presentation import track_colors
 
 _WORD = re.compile(r"[\w][\w'-]*")
 
-#: For ASCII text: A-Z to a-z (what lower() does there), and every byte that cannot be
-#: in a _WORD (all but [0-9A-Za-z_'-]) to a space.
-_ASCII_WORD_BYTES = bytes(
-    byte + 32 if 65 <= byte <= 90  # A-Z
-    else byte if byte < 128 and (chr(byte).isalnum() or chr(byte) in "_'-")
-    else ord(" ")
-    for byte in range(256)
-)
-
 
 def search_words(*texts: str) -> str:
     """The distinct lowercase words of some texts, in first-seen order (a compact index)."""
-    text = " ".join(texts)
-    if not text.isascii():
-        return _search_words_by_regex(texts)
-    # The same words as _WORD.findall(text.lower()), without the regex engine (twice
-    # as fast on 10,000 abstracts): in ASCII a word character is [0-9a-z_] once
-    # lowered, so mapping every other byte but ' and - to a space leaves runs of
-    # [\w'-] that split() cuts out; a _WORD is such a run less any ' and - it starts with.
-    spaced = text.encode().translate(_ASCII_WORD_BYTES)
-    words = dict.fromkeys(spaced.split())
-    if spaced.startswith((b"'", b"-")) or b" '" in spaced or b" -" in spaced:
-        words = dict.fromkeys(word for run in words if (word := run.lstrip(b"'-")))
-    return b" ".join(words).decode()
-
-
-def _search_words_by_regex(texts: tuple[str, ...]) -> str:
-    """search_words for any text (the definition the ASCII path must agree with)."""
     seen: dict[str, None] = {}
     for text in texts:
         seen.update(dict.fromkeys(_WORD.findall(text.lower())))
@@ -107,36 +75,8 @@ def paper_record(
 
 
 def papers_json_text(conference: Conference, outputs: PipelineOutputs | None = None) -> str:
-    """papers.json: every paper's paper_record(), the bytes ``json.dumps(records,
-    ensure_ascii=False, separators=(",", ":"), sort_keys=True)`` writes, but written a
-    record at a time with json's own string encoder: building and sorting 10,000 small
-    dicts took three times longer."""
-    pipeline = outputs if outputs is not None and outputs.published else None
-    positions = _json_positions(pipeline.positions) if pipeline is not None else {}
-    sessions_of: dict[str, list[str]] = {}
-    for session in conference.sessions:
-        for paper_id in session.papers:
-            sessions_of.setdefault(paper_id, []).append(session.id)
-    records = []
-    for paper in conference.papers:
-        paper_id = paper.id
-        thumbnail = paper_thumbnail_url(conference, paper) if paper.media is not None else None
-        similar = pos = ""
-        if pipeline is not None:  # keys in sorted order: pos before sessions, similar after
-            similar = f'"similar":{_json_strings(pipeline.similar.get(paper_id, ()))},'
-            if paper_id in positions:
-                pos = f'"pos":{positions[paper_id]},'
-        records.append(
-            f'{{"affiliations":{_json_strings(paper_affiliations(paper))},{_json_author_ids(paper)}'
-            f'"authors":{_json_strings(paper.author_names)},"id":{json_string(paper_id)},'
-            f'"keywords":{_json_strings(paper.keywords)},{pos}'
-            f'"sessions":{_json_strings(sessions_of.get(paper_id, ()))},{similar}'
-            f'"thumbnail":{_json_optional(thumbnail)},"title":{json_string(paper.title)},'
-            f'{_json_title_html(paper.title)}'
-            f'"tldr":{json_string(paper.tldr)},"track":{_json_optional(paper.track)},'
-            f'"url":{json_string(f"papers/{paper_id}.html")}}}'
-        )
-    return f"[{','.join(records)}]"
+    """papers.json: every paper's paper_record()."""
+    return _dumps([paper_record(conference, paper, outputs) for paper in conference.papers])
 
 
 def title_math_html(title: str) -> str | None:
@@ -148,43 +88,9 @@ def title_math_html(title: str) -> str | None:
     return html if "<math" in html else None
 
 
-def _json_title_html(title: str) -> str:
-    html = title_math_html(title)
-    return "" if html is None else f'"titleHtml":{json_string(html)},'
-
-
 def paper_affiliations(paper: Paper) -> list[str]:
     """The paper's distinct affiliations, in author order (searched with the authors)."""
     return list(dict.fromkeys(a.affiliation for a in paper.authors if a.affiliation))
-
-
-def _json_author_ids(paper: Paper) -> str:
-    """ "authorIds": each author's ORCID or OpenReview key (null where none), only for
-    papers where some author has one."""
-    ids = [author.key for author in paper.authors]
-    if not any(ids):
-        return ""
-    return f'"authorIds":[{",".join(map(_json_optional, ids))}],'
-
-
-def _json_strings(values: Iterable[str]) -> str:
-    return f"[{','.join(map(json_string, values))}]"
-
-
-def _json_optional(value: str | None) -> str:
-    return "null" if value is None else json_string(value)
-
-
-def _json_positions(positions: dict[str, tuple[float, float]]) -> dict[str, str]:
-    """Each map position as json.dumps writes it: repr() of each number, unless one is
-    not finite (map.json's cannot be; json.dumps writes NaN where repr writes nan)."""
-    if all(map(math.isfinite, chain.from_iterable(positions.values()))):
-        return {paper_id: f"[{','.join(map(repr, xy))}]" for paper_id, xy in positions.items()}
-    return {paper_id: _compact_json(list(xy)) for paper_id, xy in positions.items()}
-
-
-def _compact_json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def explore_json_text(
@@ -228,8 +134,6 @@ def explore_json_text(
 def abstract_words(text: str) -> str:
     """An abstract's lowercase words in order, repeats kept (ranking counts them and a
     quoted phrase must find its words in order); markup and punctuation are dropped."""
-    if text.isascii():
-        return b" ".join(text.encode().translate(_ASCII_WORD_BYTES).split()).decode()
     return " ".join(_WORD.findall(text.lower()))
 
 
