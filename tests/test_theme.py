@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import marshal
+import pickle
 from pathlib import Path
 
+import jinja2
 import pytest
 from click.testing import CliRunner
+from conftest import load_ok
 
 from miniconf.cli import cli
+from miniconf.site.build import freeze_site
+from miniconf.structure import papercache
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -121,3 +128,37 @@ def test_missing_theme_folder_and_extra_file_are_errors(starter: Path):
         config.write("extra_js: [js/missing.js]\n")
     code, output = run("validate", str(sitedata))
     assert code == 1 and "extra_js: no file" in output and "missing.js" in output
+
+
+def test_compiled_templates_are_kept_signed_and_a_planted_one_never_runs(
+    sitedata_copy: Path, tmp_path: Path, monkeypatch
+):
+    """A re-freeze loads compiled templates from .miniconf-cache/templates/; a file put
+    there by anyone but this machine (a pull request's commit) is never run."""
+    monkeypatch.setenv(papercache.KEY_VARIABLE, "44" * 32)
+    conference = load_ok(sitedata_copy)
+    freeze_site(conference, tmp_path / "first")
+    folder = sitedata_copy.parent / ".miniconf-cache" / "templates"
+    compiled = sorted(folder.iterdir())
+    assert compiled and all(file.read_bytes().startswith(papercache.MAGIC) for file in compiled)
+    marker = tmp_path / "pwned"
+    code = compile(f"open({str(marker)!r}, 'w').close()", "planted", "exec")
+    for file in compiled:
+        # Jinja's own format for the same template (its source checksum kept, so Jinja
+        # would load it), holding code that leaves a marker; with no signature, or with
+        # the old file's signature.
+        body = io.BytesIO(file.read_bytes()[len(papercache.MAGIC) + 32:])
+        assert body.read(len(jinja2.bccache.bc_magic)) == jinja2.bccache.bc_magic
+        checksum = pickle.load(body)
+        planted = jinja2.bccache.bc_magic + pickle.dumps(checksum, 2) + marshal.dumps(code)
+        signature = file.read_bytes()[:len(papercache.MAGIC) + 32]
+        file.write_bytes(planted if file.name < compiled[len(compiled) // 2].name
+                         else signature + planted)
+    freeze_site(load_ok(sitedata_copy), tmp_path / "second")
+    assert not marker.exists()
+    assert files_of(tmp_path / "second") == files_of(tmp_path / "first")
+
+
+def files_of(build: Path) -> dict[str, bytes]:
+    return {str(file.relative_to(build)): file.read_bytes()
+            for file in sorted(build.rglob("*")) if file.is_file()}

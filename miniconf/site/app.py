@@ -34,7 +34,7 @@ from .media import (
 from .pages import PAGES, page_urls
 from .presentation import track_colors
 from .schedule_exports import install_schedule_helpers
-from .theme import Theme, theme_of
+from .theme import Theme, template_cache, theme_of
 from .thumbnails import Thumbnail, collect_thumbnails
 
 
@@ -113,6 +113,7 @@ def create_app(
     app = Flask("miniconf", static_folder=None)
     app.jinja_loader = theme.loader()
     env = app.jinja_env
+    env.bytecode_cache = template_cache(conference)  # compiled templates, between freezes
     env.trim_blocks = True
     env.lstrip_blocks = True
     env.filters["markdown"] = render_markdown

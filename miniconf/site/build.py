@@ -185,7 +185,8 @@ def _reuse_unchanged_pages(out: Path, staging: Path, keys: dict[str, str]) -> se
     return reused
 
 
-#: URLs a worker takes at a time from the shared list.
+#: URLs a worker takes at a time from the shared list, at most: fewer when the list is
+#: short, so that a few big files (schedule.xml, papers.json, ...) are shared out too.
 BATCH = 16
 
 
@@ -208,6 +209,7 @@ def _render_all(
     # listing pages other than papers first hands those out early.
     urls = sorted(urls, key=lambda url: url.startswith(("/papers/", "/static/")))
     taken = get_context("fork").Value("q", 0)
+    batch = max(1, min(BATCH, len(urls) // (8 * jobs)))
     children = []
     parent = os.getpid()
     for _worker in range(1, jobs):
@@ -218,7 +220,7 @@ def _render_all(
             os.close(read_end)
             code = 1
             try:
-                _render_batches(app, urls, dest, taken)
+                _render_batches(app, urls, dest, taken, batch)
                 code = 0
             except BaseException as exc:  # noqa: BLE001 - reported to the parent
                 message = str(exc) if isinstance(exc, FreezeError) else traceback.format_exc()
@@ -230,7 +232,7 @@ def _render_all(
     failures = []
     try:
         result = meanwhile()
-        _render_batches(app, urls, dest, taken)
+        _render_batches(app, urls, dest, taken, batch)
     except FreezeError as exc:
         failures.append(str(exc))
     finally:  # whatever happened here, the workers end before the staging folder goes
@@ -250,14 +252,14 @@ def _is_page_template(name: str) -> bool:
     return name.endswith(".html") and not name.startswith("miniconf/")
 
 
-def _render_batches(app: Flask, urls: list[str], dest: Path, taken) -> None:
+def _render_batches(app: Flask, urls: list[str], dest: Path, taken, batch: int) -> None:
     while True:
         with taken.get_lock():
             start = taken.value
-            taken.value = start + BATCH
+            taken.value = start + batch
         if start >= len(urls):
             return
-        _render(app, urls[start : start + BATCH], dest)
+        _render(app, urls[start : start + batch], dest)
 
 
 def _render(app: Flask, urls: list[str], dest: Path) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 import jinja2
 
 from ..structure.conference import Conference
+from ..structure.papercache import UnsignedCache, cache_key, verified, write_signed
 from ..structure.problems import Problem, display_path
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -132,3 +133,33 @@ def template_error_location(error: BaseException) -> str | None:
         if frame.filename.endswith(".html") and not frame.filename.startswith(ours):
             found = f"{display_path(Path(frame.filename))}:{frame.lineno}"
     return found
+
+
+class SignedBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept between freezes (``.miniconf-cache/templates/``), so a
+    re-freeze does not compile them again. Jinja loads compiled code from these files
+    and runs it, and the folder sits in the checkout, where a pull request can commit a
+    file: each file is signed like the paper cache (papercache.py), and one without this
+    machine's signature is never loaded. Jinja itself recompiles a template whose
+    source changed (each file records a checksum of it)."""
+
+    def __init__(self, folder: Path, key: bytes):
+        self.folder = folder
+        self.key = key
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            body = verified((self.folder / bucket.key).read_bytes(), self.key)
+        except (OSError, UnsignedCache):
+            return
+        bucket.bytecode_from_string(body)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        write_signed(self.folder / bucket.key, bucket.bytecode_to_string(), self.key)
+
+
+def template_cache(conference: Conference) -> SignedBytecodeCache | None:
+    """The compiled-template cache beside sitedata, or None where no key can sign it."""
+    folder = conference.root.resolve().parent / ".miniconf-cache"
+    key = cache_key(folder)
+    return SignedBytecodeCache(folder / "templates", key) if key else None

@@ -98,7 +98,7 @@ class PaperCache:
         assert self.key is not None
         try:
             # Nothing is unpickled unless this machine's key signed it.
-            version, records = pickle.loads(_verified(file.read_bytes(), self.key))
+            version, records = pickle.loads(verified(file.read_bytes(), self.key))
         except Exception:  # noqa: BLE001 - damaged, foreign, not ours
             return None
         if version != self.version:
@@ -129,18 +129,27 @@ class PaperCache:
                 self._write(self._file(shard), [self.fresh[key] for key in fresh])
 
     def _write(self, file: Path, records: list[PaperRecord]) -> None:
-        temporary = file.with_name(f".{file.name}.{os.getpid()}")
+        assert self.key is not None  # a cache file is only kept with a key
         try:
-            file.parent.mkdir(parents=True, exist_ok=True)
             body = pickle.dumps((self.version, records), protocol=pickle.HIGHEST_PROTOCOL)
-            assert self.key is not None  # a cache file is only kept with a key
-            with temporary.open("wb") as stream:
-                stream.write(MAGIC + hmac.digest(self.key, body, "sha256") + body)
-            temporary.replace(file)
-        except OSError:
-            # A read-only checkout still validates, just without the speed-up.
-            with contextlib.suppress(OSError):
-                temporary.unlink(missing_ok=True)
+        except Exception:  # noqa: BLE001 - not kept: only a slower run next time
+            return
+        write_signed(file, body, self.key)
+
+
+def write_signed(file: Path, body: bytes, key: bytes) -> None:
+    """``body`` with its signature, written to a temporary file and renamed into place;
+    nothing happens where the folder cannot be written (a read-only checkout still
+    validates and freezes, just without the speed-up)."""
+    temporary = file.with_name(f".{file.name}.{os.getpid()}")
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        with temporary.open("wb") as stream:
+            stream.write(MAGIC + hmac.digest(key, body, "sha256") + body)
+        temporary.replace(file)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
 
 
 def code_fingerprint(*modules: Path) -> str:
@@ -154,7 +163,7 @@ class UnsignedCache(ValueError):
     """A cache file that this machine's key did not sign."""
 
 
-def _verified(data: bytes, key: bytes) -> bytes:
+def verified(data: bytes, key: bytes) -> bytes:
     """The signed body of a cache file; raises UnsignedCache unless the MAC matches."""
     body = data[len(MAGIC) + _MAC_BYTES:]
     mac = data[len(MAGIC):len(MAGIC) + _MAC_BYTES]
