@@ -206,3 +206,19 @@ def test_a_crash_mid_run_keeps_the_finished_batches(tmp_path):
         assert cache._db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert sorted(cache.get_many("m", texts)) == texts[:4]
         assert cache.get_many("other-model", texts) == {}
+
+
+def test_laying_out_the_map_compiles_nothing():
+    """The map's layout is precompiled code: a cold run spends no time importing or
+    compiling a JIT (numba, which UMAP needed) before the map is drawn."""
+    import subprocess
+    import sys
+
+    script = ("import sys, numpy as np\n"
+              "from miniconf.pipeline.projection import project\n"
+              "vectors = np.random.default_rng(0).normal(size=(60, 16)).astype(np.float32)\n"
+              "assert project(vectors)[0] == 'tsne'\n"
+              "print(sorted({'numba', 'umap', 'torch'} & set(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
