@@ -169,7 +169,7 @@ def edits_table(with_pipeline: bool) -> None:
             if papers >= STAND_IN_CACHE_FROM:
                 fill_cache_with_stand_ins(sitedata)
             cold = timed("pipeline", str(sitedata), "--quiet")
-            what = ("neighbours and UMAP, embeddings from a stand-in cache"
+            what = ("neighbours and the map, embeddings from a stand-in cache"
                     if papers >= STAND_IN_CACHE_FROM else "no cache")
             print(f"{papers:>7} {'(first)':>9} {best([cold]):>13}   a first `miniconf pipeline`, "
                   f"{what} (not a median)")

@@ -1,29 +1,31 @@
 """The offline pipeline's figures (issues 3 and 20), printed by ``make bench``.
 
-The ranking recipe (issue 20): agreement@5 of each recipe step on ACL 2020 and ACL 2023
-(track) and ICLR 2020 (keywords), read by real_sites.py, against random pairs; the
-recipe's extra ranking time at 1,000 and 10,000 papers; PCA against UMAP layouts by
-trustworthiness. Embeddings are kept in bench/out/pipeline-cache between runs.
+- The ranking recipe: agreement@5 of each recipe step on ACL 2020 and ACL 2023 (track)
+  and ICLR 2020 (keywords), read by real_sites.py, against random pairs; the recipe's
+  extra ranking time at 1,000 and 10,000 papers.
+- Models: agreement@5 of the default model and of any other sentence-transformers
+  folders named in ``MINICONF_BENCH_MODELS`` (paths, separated by ``:``), and their CPU
+  cost: a plain encode of ICLR texts in fresh processes, interleaved.
+- The map: PCA against t-SNE (and UMAP, when umap-learn is installed) by size, by
+  trustworthiness and by how often a paper's nearest on the map share its label.
+- A cold ``miniconf pipeline`` (fresh process, empty cache) on the imported ICLR 2020
+  sitedata (687 papers) against a plain ``SentenceTransformer.encode`` of the same
+  texts in a fresh process, with a warm run (cache full, outputs deleted) and an
+  up-to-date one, interleaved, medians of 3; with the cold run's breakdown by step.
+- faiss top-5 of 100,000 synthetic clustered 384-d vectors (``--index auto``, IVF at
+  that size), with its recall against exact search.
 
-On the 687 real ICLR 2020 papers (../shared/data/miniconf-iclr2020), in one run:
-- embedding throughput of ``run_pipeline`` against plain ``SentenceTransformer.encode``
-  on the same texts with the same loaded model (the ratio is what matters: other work
-  on the machine moves both);
-- a warm re-run (nothing changed) and a re-run from the cache (outputs deleted);
-- quality: how often a top-5 recommendation shares a keyword with its paper,
-  against random pairs.
-And on 100,000 synthetic clustered 384-d vectors: faiss top-5 for every vector
-(``--index auto``, which is IVF at that size), with its recall against exact search.
-
-No GPU figure: this machine has none (``--device auto`` would use one; see the README).
+Embeddings of the recipe and model figures are kept in bench/out/pipeline-cache between
+runs. No GPU figure: this machine has none (``--device auto`` would use one).
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import os
-import random
+import re
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,110 +41,200 @@ from miniconf.pipeline.embed import DEFAULT_MODEL, Embedder  # noqa: E402
 from miniconf.pipeline.evaluate import agreement, random_lists  # noqa: E402
 from miniconf.pipeline.neighbours import choose_index, nearest_neighbours  # noqa: E402
 from miniconf.pipeline.recipe import centered, similar_papers, texts_to_embed  # noqa: E402
-from miniconf.pipeline.run import (  # noqa: E402
-    PipelineReport,
-    PipelineSettings,
-    recipe_vectors,
-    run_pipeline,
-)
+from miniconf.pipeline.run import PipelineReport, PipelineSettings, recipe_vectors  # noqa: E402
 from miniconf.pipeline.settings import Recipe  # noqa: E402
 
 #: The embedding cache of the recipe figures, kept between runs (bench/out is ignored).
 CACHE = Path(__file__).resolve().parent / "out" / "pipeline-cache"
 
 
-def iclr_folder() -> Path | None:
-    candidates = [os.environ.get("MINICONF_SHARED"), REPO.parent / "shared", REPO / "shared"]
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "data" / "miniconf-iclr2020").is_dir():
-            return Path(candidate) / "data" / "miniconf-iclr2020"
-    return None
-
-
-def read_iclr(folder: Path) -> tuple[list[tuple[str, str]], dict[str, set[str]]]:
-    """(id, title + abstract) as the pipeline embeds them, and each paper's keywords."""
-    items, keywords = [], {}
-    with (folder / "papers.csv").open(encoding="utf-8") as source:
-        for row in csv.DictReader(source):
-            title, abstract = row["title"].strip(), row["abstract"].strip()
-            items.append((row["UID"], f"{title}\n\n{abstract}" if abstract else title))
-            words = row["keywords"].split("|")
-            keywords[row["UID"]] = {word.strip().lower() for word in words if word.strip()}
-    return items, keywords
-
-
-def keyword_overlap(pairs, keywords: dict[str, set[str]]) -> float:
-    pairs = list(pairs)
-    return sum(bool(keywords[a] & keywords[b]) for a, b in pairs) / max(1, len(pairs))
-
-
-def bench_iclr(folder: Path) -> None:
-    items, keywords = read_iclr(folder)
-    texts = [text for _, text in sorted(items)]
-    embedder = Embedder(DEFAULT_MODEL, device="auto", batch_size=32)
+def run_child(args: list[str]) -> tuple[float, float, str]:
+    """(CPU seconds, wall seconds, stdout) of a fresh Python process running ``args``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    model = embedder.model
-    print(f"model {DEFAULT_MODEL} loaded in {time.perf_counter() - started:.1f} s "
-          f"on {embedder.resolved_device}; {len(items)} ICLR 2020 papers")
-    model.encode(texts[:8], batch_size=8)  # first call warms up kernels for both runs
+    done = subprocess.run([sys.executable, *args], capture_output=True, text=True,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"}, check=False)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode:
+        raise RuntimeError(f"{args[:2]} failed:\n{done.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall, done.stdout
 
-    # Throughput, ours against plain encode, in alternating slices (ABBA): other work on
-    # this shared machine comes and goes, and alternating makes it weigh on both alike.
-    seconds = {"plain": 0.0, "ours": 0.0}
-    truncated = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        cache = Path(tmp) / "cache"
-        quarter = -(-len(items) // 4)
-        for number, start in enumerate(range(0, len(items), quarter)):
-            part = sorted(items)[start : start + quarter]
-            for side in ("plain", "ours") if number % 2 == 0 else ("ours", "plain"):
-                started = time.perf_counter()
-                if side == "plain":
-                    # The same texts the pipeline embeds: titles and abstracts apart.
-                    model.encode(texts_to_embed([text for _, text in part], Recipe()),
-                                 batch_size=32,
-                                 normalize_embeddings=True, show_progress_bar=False)
-                    seconds["plain"] += time.perf_counter() - started
+
+#: A plain encode, as anyone would write it: the baseline a pipeline run is held to.
+#: Prints the CPU and wall seconds of importing and loading, and of encoding.
+PLAIN_ENCODE = """
+import json, sys, time
+clock = lambda: (time.process_time(), time.perf_counter())
+from sentence_transformers import SentenceTransformer
+model = SentenceTransformer(sys.argv[1])
+loaded = clock()
+texts = json.loads(open(sys.argv[2], encoding="utf-8").read())
+model.encode(texts, batch_size=32)
+done = clock()
+print(json.dumps({"load": loaded, "encode": [done[0] - loaded[0], done[1] - loaded[1]]}))
+"""
+
+
+def plain_encode(model_folder: str, texts_file: Path) -> dict[str, tuple[float, float]]:
+    """(CPU, wall) seconds of a plain encode in a fresh process: "total", "load" (start-up,
+    imports and reading the model) and "encode"."""
+    cpu, wall, out = run_child(["-c", PLAIN_ENCODE, model_folder, str(texts_file)])
+    phases = json.loads(out.strip().splitlines()[-1])
+    return {"total": (cpu, wall), "load": tuple(phases["load"]),
+            "encode": tuple(phases["encode"])}
+
+
+def pipeline_command(sitedata: Path) -> tuple[float, float, dict[str, float]]:
+    """(CPU, wall) seconds of ``miniconf pipeline SITEDATA`` in a fresh process, and the
+    CPU seconds of its steps as its summary prints them."""
+    cpu, wall, out = run_child(["-m", "miniconf", "pipeline", str(sitedata), "--quiet"])
+    steps = {name: float(seconds) for name, seconds in
+             re.findall(r"([a-z][a-z ]*?) [\d.]+ s \(([\d.]+) CPU-s\)", out)}
+    return cpu, wall, steps
+
+
+def median(values) -> float:
+    return float(np.median(list(values)))
+
+
+def bench_cold_pipeline(rounds: int = 3) -> None:
+    """A cold ``miniconf pipeline`` against a plain encode of the same texts, both in
+    fresh processes, interleaved (the order rotates each round, so load from other work
+    on the machine falls on all alike); medians of ``rounds``."""
+    import shutil
+
+    import real_sites
+
+    from miniconf.importers.miniconf import import_miniconf
+    from miniconf.pipeline.embed import model_location
+    from miniconf.structure.loader import load_conference
+    from miniconf.structure.pipeline_outputs import conference_inputs, outputs_folder
+
+    data = real_sites.shared_data()
+    if data is None or not (data / "miniconf-iclr2020").is_dir():
+        print("cold pipeline figures skipped: ../shared/data/miniconf-iclr2020 is missing")
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        imported = work / "imported" / "sitedata"
+        import_miniconf(data / "miniconf-iclr2020", imported)
+        conference, _ = load_conference(imported)
+        assert conference is not None
+        paper_texts = [text for _, text in conference_inputs(conference)]
+        texts = list(dict.fromkeys(texts_to_embed(paper_texts, Recipe())))
+        texts_file = work / "texts.json"
+        texts_file.write_text(json.dumps(texts), encoding="utf-8")
+        # Warm: the cache full, the outputs deleted before each run (all steps but the
+        # model run). Up to date: the cache and outputs of a finished run.
+        warm = work / "warm" / "sitedata"
+        shutil.copytree(imported.parent, warm.parent)
+        pipeline_command(warm)
+        current = work / "current" / "sitedata"
+        shutil.copytree(warm.parent, current.parent)
+
+        def cold_run(number: int) -> tuple[float, float, dict[str, float]]:
+            fresh = work / f"cold-{number}" / "sitedata"
+            shutil.copytree(imported.parent, fresh.parent)  # no .miniconf-cache
+            return pipeline_command(fresh)
+
+        def warm_run() -> tuple[float, float, dict[str, float]]:
+            shutil.rmtree(outputs_folder(warm))
+            return pipeline_command(warm)
+
+        kinds = ["plain", "cold", "warm", "current"]
+        results: dict[str, list] = {kind: [] for kind in kinds}
+        for number in range(rounds):
+            for kind in kinds[number % 4:] + kinds[:number % 4]:
+                if kind == "plain":
+                    results[kind].append(plain_encode(model_location(DEFAULT_MODEL), texts_file))
+                elif kind == "cold":
+                    results[kind].append(cold_run(number))
+                elif kind == "warm":
+                    results[kind].append(warm_run())
                 else:
-                    report = run_pipeline(part, Path(tmp) / f"out{number}", cache,
-                                          PipelineSettings(map_method="pca"),
-                                          embedder=embedder, progress=False)
-                    seconds["ours"] += report.timings["embed"]
-                    truncated += report.truncated
-        ours, plain = len(items) / seconds["ours"], len(items) / seconds["plain"]
-        print(f"embedding: miniconf pipeline {ours:.1f} papers/s, plain encode "
-              f"{plain:.1f} papers/s, ratio {ours / plain:.2f} (goal >= 1.0; same model, "
-              "same texts, alternating slices of one run; ours includes cache lookups "
-              f"and writes); {truncated} of {len(items)} texts truncated at "
-              f"{embedder.max_tokens} tokens")
+                    results[kind].append(pipeline_command(current))
 
-        out = Path(tmp) / "out"
-        settings = PipelineSettings(model=DEFAULT_MODEL)
-        report = run_pipeline(items, out, cache, settings, embedder=embedder, progress=False)
-        print(f"all {len(items)} papers (embeddings from the cache): {report.seconds:.1f} s; "
-              f"neighbours {report.timings['neighbours']:.2f} s, map {report.map_method} "
-              f"{report.timings['map']:.1f} s (incl. UMAP's JIT compile)")
+    plain = {phase: (median(run[phase][0] for run in results["plain"]),
+                     median(run[phase][1] for run in results["plain"]))
+             for phase in ("total", "load", "encode")}
+    totals = {kind: (median(run[0] for run in results[kind]),
+                     median(run[1] for run in results[kind])) for kind in kinds[1:]}
+    steps = {name: median(run[2].get(name, 0.0) for run in results["cold"])
+             for name in results["cold"][0][2]}
+    print(f"cold and warm `miniconf pipeline` on the imported ICLR 2020 ({len(paper_texts)} "
+          f"papers, {len(texts)} distinct texts: titles and abstracts apart), fresh processes, "
+          f"interleaved, medians of {rounds}; CPU seconds of the process (wall):")
+    print(f"  plain SentenceTransformer.encode: {plain['total'][0]:.1f} CPU-s "
+          f"({plain['total'][1]:.1f} s): start-up, imports and model "
+          f"{plain['load'][0]:.1f}, encode {plain['encode'][0]:.1f} "
+          f"({len(texts) / plain['encode'][1]:.1f} texts/s)")
+    labels = {"cold": "cold pipeline (no cache)", "warm": "warm (cache full, outputs deleted)",
+              "current": "up to date (nothing changed)"}
+    for kind, (cpu, wall) in totals.items():
+        print(f"  {labels[kind]}: {cpu:.1f} CPU-s ({wall:.1f} s), "
+              f"{cpu / plain['total'][0]:.2f} x the plain encode")
+    start_up = totals["cold"][0] - sum(steps.values())
+    print("  cold run by step (CPU-s): start-up (Python, miniconf, reading the sitedata) "
+          f"{start_up:.1f}, " + ", ".join(f"{name} {cpu:.1f}" for name, cpu in steps.items()))
+    own = sum(steps.get(name, 0.0) for name in ("neighbours", "map", "write", "labels"))
+    gap = totals["cold"][0] - plain["total"][0]
+    print(f"  cold - plain = {gap:+.1f} CPU-s; the neighbour, map, write and label steps' "
+          f"own time {own:.1f} CPU-s (goal: the gap no larger)")
 
-        fresh = Embedder(DEFAULT_MODEL)
-        warm = run_pipeline(items, out, cache, settings, embedder=fresh, progress=False)
-        print(f"warm re-run, nothing changed: {warm.seconds:.3f} s (goal <= 1 s), "
-              f"up to date: {warm.up_to_date}, models loaded: {fresh.loads}")
-        for name in ("similar.json", "map.json"):
-            (out / name).unlink()
-        cached = run_pipeline(items, out, cache, settings, embedder=fresh, progress=False)
-        print(f"re-run from the cache (outputs deleted): {cached.seconds:.1f} s, "
-              f"{cached.cached} cached, {cached.embedded} embedded, models loaded: "
-              f"{fresh.loads} (embed {cached.timings['embed']:.2f} s, neighbours "
-              f"{cached.timings['neighbours']:.2f} s, map {cached.timings['map']:.1f} s)")
 
-        similar = json.loads((out / "similar.json").read_text())["similar"]
-        recommended = [(paper, other) for paper, others in similar.items() for other in others]
-        ids = sorted(keywords)
-        rng = random.Random(0)
-        random_pairs = [tuple(rng.sample(ids, 2)) for _ in range(100_000)]
-        print(f"quality: top-5 recommendations sharing a keyword with the paper "
-              f"{keyword_overlap(recommended, keywords):.1%}; random pairs "
-              f"{keyword_overlap(random_pairs, keywords):.1%}")
+def bench_models(encode_papers: int = 200, rounds: int = 3) -> None:
+    """Which models are worth it: agreement@5 with the default recipe and plain cosine on
+    the shared conferences, and the CPU cost of a plain encode of ``encode_papers`` ICLR
+    papers' texts in fresh processes, interleaved, medians of ``rounds``."""
+    import real_sites
+
+    from miniconf.pipeline.embed import model_location
+
+    conferences = real_sites.conferences()
+    if not conferences:
+        print("model figures skipped: ../shared/data is missing")
+        return
+    extra = [path for path in os.environ.get("MINICONF_BENCH_MODELS", "").split(":") if path]
+    models = [DEFAULT_MODEL, *extra]
+    print("models: agreement@5, default recipe / plain cosine (extra models: "
+          "MINICONF_BENCH_MODELS=path:path)")
+    for model in models:
+        embedder = Embedder(model, device="auto", batch_size=32)
+        cells = []
+        for conference in conferences:
+            texts = [text for _, text in conference.items]
+            scores = []
+            for recipe in (Recipe(), Recipe.plain()):
+                settings = PipelineSettings(model=model, recipe=recipe)
+                vectors = recipe_vectors(texts, CACHE, settings, PipelineReport(), embedder)
+                scores.append(agreement(similar_papers(vectors, texts, 5, recipe),
+                                        conference.labels).mean)
+            cells.append(f"{conference.name} {scores[0]:.3f} / {scores[1]:.3f}")
+        print(f"  {Path(model).name}: " + ", ".join(cells))
+
+    iclr = next((c for c in conferences if c.name.startswith("ICLR")), None)
+    if iclr is None:
+        return
+    paper_texts = [text for _, text in iclr.items[:encode_papers]]
+    texts = list(dict.fromkeys(texts_to_embed(paper_texts, Recipe())))
+    runs: dict[str, list] = {model: [] for model in models}
+    with tempfile.TemporaryDirectory() as scratch:
+        texts_file = Path(scratch) / "texts.json"
+        texts_file.write_text(json.dumps(texts), encoding="utf-8")
+        for number in range(rounds):
+            for model in models[number % len(models):] + models[:number % len(models)]:
+                runs[model].append(plain_encode(model_location(model), texts_file))
+    print(f"  CPU cost: a plain encode of {len(texts)} ICLR texts ({encode_papers} papers' "
+          f"titles and abstracts), fresh processes, interleaved, medians of {rounds}:")
+    for model in models:
+        encode_cpu = median(run["encode"][0] for run in runs[model])
+        encode_wall = median(run["encode"][1] for run in runs[model])
+        load_cpu = median(run["load"][0] for run in runs[model])
+        print(f"    {Path(model).name}: {len(texts) / encode_wall:.1f} texts/s, "
+              f"{1000 * encode_cpu / len(texts):.0f} CPU-s per 1,000 texts; start-up and "
+              f"model load {load_cpu:.1f} CPU-s")
 
 
 def bench_faiss(count: int = 100_000, dims: int = 384) -> None:
@@ -234,47 +326,86 @@ def bench_recipe_cost() -> None:
               f"+{extra[0]:.2f} s wall, +{extra[1]:.2f} s CPU (medians of 3)")
 
 
-def bench_map_quality() -> None:
-    """Which projection lays papers out better, by size: trustworthiness (sklearn; 1.0
-    when every paper's 10 nearest on the map are among its nearest in the recipe's
-    vectors) of PCA and UMAP on random subsets of real conferences' papers."""
+def share_of_map_neighbours_sharing_a_label(points: np.ndarray,
+                                            labels: list[frozenset[str]]) -> float:
+    """Over the labelled papers: the mean share of their 5 nearest on the map that share
+    a label with them (what a reader looking around a paper on the map finds)."""
+    distances = ((points[:, None, :] - points[None, :, :]) ** 2).sum(axis=-1)
+    np.fill_diagonal(distances, np.inf)
+    nearest = np.argsort(distances, axis=1, kind="stable")[:, :5]
+    return agreement(nearest.tolist(), labels).mean
+
+
+def map_layouts() -> list[tuple[str, object]]:
+    """The projections compared: the map's two, and UMAP when umap-learn is installed
+    (it was the map before t-SNE; pip install umap-learn to compare again)."""
+    from miniconf.pipeline.projection import pca_layout, tsne_layout
+
+    layouts: list[tuple[str, object]] = [("pca", pca_layout), ("tsne", tsne_layout)]
+    try:
+        import umap
+    except ImportError:
+        return layouts
+
+    def umap_layout(vectors: np.ndarray) -> np.ndarray:
+        return umap.UMAP(n_neighbors=min(15, len(vectors) - 1), metric="cosine",
+                         random_state=42).fit_transform(vectors)
+
+    umap_layout(np.random.default_rng(0).normal(size=(50, 8)))  # numba compiles it first
+    return [*layouts, ("umap", umap_layout)]
+
+
+def bench_map_quality(subsets: int = 3) -> None:
+    """Which projection lays papers out better, by size, on random subsets of the real
+    conferences' papers (the mean of ``subsets`` below 400 papers): trustworthiness@10
+    (sklearn; 1.0 when every paper's 10 nearest on the map are among its nearest by the
+    recipe's vectors) and the share of a paper's 5 nearest on the map that share its
+    label; with the layout's CPU seconds."""
     import real_sites
     from sklearn.manifold import trustworthiness
 
-    from miniconf.pipeline.projection import pca, umap_layout
-
+    conferences = real_sites.conferences()
+    if not conferences:
+        print("map figures skipped: ../shared/data is missing")
+        return
+    layouts = map_layouts()
     embedder = Embedder(DEFAULT_MODEL, device="auto", batch_size=32)
-    print("map quality: trustworthiness@10 of the layout (higher is better; time in s)")
-    for conference in real_sites.conferences():
+    print("map quality: trustworthiness@10 / share of the 5 nearest on the map sharing the "
+          "label (higher is better), CPU seconds of the layout")
+    for conference in conferences:
         texts = [text for _, text in conference.items]
         vectors = recipe_vectors(texts, CACHE, PipelineSettings(), PipelineReport(), embedder)
-        rng = np.random.default_rng(0)
-        cells = []
-        for size in (50, 100, 200, 400, len(texts)):
-            subset = vectors[np.sort(rng.choice(len(texts), size=min(size, len(texts)),
-                                                replace=False))]
-            neighbours = min(10, len(subset) // 4)
-            results = []
-            for name, layout in (("pca", lambda v: pca(v, 2)), ("umap", umap_layout)):
-                started = time.perf_counter()
-                points = layout(subset)
-                seconds = time.perf_counter() - started
-                score = trustworthiness(subset, points, n_neighbors=neighbours, metric="cosine")
-                results.append(f"{name} {score:.3f} ({seconds:.1f})")
-            cells.append(f"{len(subset)}: " + ", ".join(results))
-        print(f"  {conference.name}: " + "; ".join(cells))
+        print(f"  {conference.name}:")
+        for size in (20, 40, 100, 400, len(texts)):
+            size = min(size, len(texts))
+            draws = subsets if size < 400 else 1
+            scores = {name: [] for name, _ in layouts}
+            for draw in range(draws):
+                rows = np.sort(np.random.default_rng(draw).choice(len(texts), size=size,
+                                                                  replace=False))
+                subset, labels = vectors[rows], [conference.labels[row] for row in rows]
+                for name, layout in layouts:
+                    cpu = time.process_time()
+                    points = layout(subset)
+                    cpu = time.process_time() - cpu
+                    scores[name].append((
+                        trustworthiness(subset, points, n_neighbors=min(10, size // 3),
+                                        metric="cosine"),
+                        share_of_map_neighbours_sharing_a_label(points, labels), cpu))
+            cells = [f"{name} " + "/".join(f"{np.mean([s[i] for s in runs]):.3f}"
+                                           for i in (0, 1))
+                     + f" ({np.mean([s[2] for s in runs]):.1f} s)"
+                     for name, runs in scores.items()]
+            print(f"    {size:>5} papers ({draws} draw(s)): " + ", ".join(cells))
 
 
 def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     bench_recipe()
+    bench_models()
     bench_map_quality()
     bench_recipe_cost()
-    folder = iclr_folder()
-    if folder is None:
-        print("ICLR figures skipped: ../shared/data/miniconf-iclr2020 is missing")
-    else:
-        bench_iclr(folder)
+    bench_cold_pipeline()
     bench_faiss()
     print("GPU throughput (fp16/fp32): not measured, no GPU on this machine")
 

@@ -68,6 +68,7 @@ def test_a_rerun_loads_no_model_and_an_edit_embeds_one_paper(tmp_path, embedder)
     report = run(tmp_path, PAPERS, fresh)
     assert (report.embedded, report.cached) == (0, 12)
     assert fresh.loads == 0 and not fresh.loaded
+    assert "load model" not in report.timings
     assert (tmp_path / "out" / "similar.json").exists()
 
     edited = [*PAPERS[:-1], ("p6", PAPERS[-1][1] + " It also climbs stairs.")]
@@ -167,6 +168,9 @@ def test_the_demo_end_to_end_with_the_packaged_model(sitedata_copy, tmp_path):
     assert result.exit_code == 0, result.output
     assert "45 papers" in result.output and "90 embedded" in result.output
     assert "device cpu, model all-MiniLM-L6-v2" in result.output
+    # The summary says where the time went, each step's wall and CPU seconds.
+    steps = re.findall(r"([a-z][a-z ]*?) [\d.]+ s \([\d.]+ CPU-s\)", result.output)
+    assert steps == ["cache", "load model", "embed", "neighbours", "map", "write", "labels"]
     conference = load_ok(sitedata_copy)
     outputs = load_pipeline_outputs(conference)
     assert outputs.current, outputs.message

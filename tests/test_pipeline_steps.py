@@ -11,7 +11,7 @@ from miniconf.pipeline.cache import EmbeddingCache
 from miniconf.pipeline.embed import encode_in_batches
 from miniconf.pipeline.neighbours import nearest_neighbours
 from miniconf.pipeline.outputs import SCALE, browser_vectors, write_outputs
-from miniconf.pipeline.projection import project
+from miniconf.pipeline.projection import TSNE_FROM, project
 from miniconf.structure.pipeline_outputs import text_digest
 
 
@@ -65,22 +65,58 @@ def test_approximate_indexes_find_almost_all_exact_neighbours(kind):
     assert approximate == nearest_neighbours(vectors, 5, kind)  # and the same every run
 
 
-def test_pca_map_is_reproducible_and_in_the_unit_square():
-    vectors = unit_rows(40)
+def test_pca_map_of_a_small_conference_is_reproducible_and_in_the_unit_square():
+    vectors = unit_rows(TSNE_FROM - 1)
     method, points = project(vectors)
-    assert method == "pca" and points.shape == (40, 2)
+    assert method == "pca" and points.shape == (TSNE_FROM - 1, 2)
     assert points.min() >= 0 and points.max() <= 1
     assert np.isclose(points.max(axis=0), 1).any()  # fills the square along its long axis
     assert np.array_equal(points, project(vectors.copy())[1])
 
 
-@pytest.mark.slow  # numba compiles UMAP first: about a minute
-def test_umap_map_is_reproducible_and_in_the_unit_square():
-    vectors = unit_rows(120, seed=3)
+def topics(count: int, per_topic: int = 20, dims: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors of ``count`` papers on ``count // per_topic`` topics, and their topic."""
+    rng = np.random.default_rng(7)
+    topic = np.arange(count) // per_topic
+    vectors = rng.normal(size=(count // per_topic, dims))[topic] + 0.5 * rng.normal(
+        size=(count, dims))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32), topic
+
+
+def share_of_map_neighbours_on_the_same_topic(points: np.ndarray, topic: np.ndarray) -> float:
+    distances = ((points[:, None] - points[None]) ** 2).sum(axis=-1)
+    np.fill_diagonal(distances, np.inf)
+    nearest = np.argsort(distances, axis=1)[:, :5]
+    return float((topic[nearest] == topic[:, None]).mean())
+
+
+def test_tsne_map_keeps_topics_together_and_is_reproducible():
+    vectors, topic = topics(160)
     method, points = project(vectors)
-    assert method == "umap"
+    assert method == "tsne" and points.shape == (160, 2)
     assert points.min() >= 0 and points.max() <= 1
+    together = share_of_map_neighbours_on_the_same_topic(points, topic)
+    assert together > 0.9
+    assert together > share_of_map_neighbours_on_the_same_topic(project(vectors, "pca")[1],
+                                                                 topic)
     assert np.array_equal(points, project(vectors.copy())[1])
+
+
+def test_tsne_map_is_the_same_whatever_the_number_of_threads():
+    from threadpoolctl import threadpool_limits
+
+    vectors, _ = topics(200)  # enough papers for threads to split the work
+    with threadpool_limits(limits=1):
+        one = project(vectors)[1]
+    with threadpool_limits(limits=2):
+        two = project(vectors)[1]
+    assert np.array_equal(one, two)
+
+
+def test_tsne_map_of_identical_papers_falls_back_to_pca():
+    vectors = np.repeat(unit_rows(1), TSNE_FROM, axis=0)
+    method, points = project(vectors, "tsne")
+    assert method == "pca" and points.tolist() == [[0.5, 0.5]] * TSNE_FROM
 
 
 @pytest.mark.parametrize("count", [1, 2, 3])
@@ -170,3 +206,19 @@ def test_a_crash_mid_run_keeps_the_finished_batches(tmp_path):
         assert cache._db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert sorted(cache.get_many("m", texts)) == texts[:4]
         assert cache.get_many("other-model", texts) == {}
+
+
+def test_laying_out_the_map_compiles_nothing():
+    """The map's layout is precompiled code: a cold run spends no time importing or
+    compiling a JIT (numba, which UMAP needed) before the map is drawn."""
+    import subprocess
+    import sys
+
+    script = ("import sys, numpy as np\n"
+              "from miniconf.pipeline.projection import project\n"
+              "vectors = np.random.default_rng(0).normal(size=(60, 16)).astype(np.float32)\n"
+              "assert project(vectors)[0] == 'tsne'\n"
+              "print(sorted({'numba', 'umap', 'torch'} & set(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"

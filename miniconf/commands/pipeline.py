@@ -115,7 +115,7 @@ def _load(sitedata: Path) -> Conference:
               help="flat: exact; ivf/hnsw: approximate; auto: exact below 20,000 papers.")
 @click.option("--map", "map_method", type=click.Choice(MAP_METHODS),
               default="auto", show_default=True,
-              help="Map projection; auto: UMAP from 100 papers, PCA below.")
+              help="Map projection; auto: t-SNE from 40 papers, PCA below.")
 @click.option("--fp16", is_flag=True, help="Half precision on a GPU (faster); ignored on the CPU.")
 @click.option("--if-stale", is_flag=True,
               help="Do nothing (and load no model) when the outputs match the papers.")

@@ -1,7 +1,7 @@
 """The offline pipeline: embed every paper, find similar papers, lay papers out on a map.
 
 ``miniconf pipeline`` runs it (see commands/pipeline.py); ``run.py`` ties the steps
-together. The heavy libraries (torch, sentence-transformers, faiss, umap) are imported
+together. The heavy libraries (torch, sentence-transformers, faiss, scikit-learn) are imported
 inside the functions that need them, so that the site and ``miniconf freeze`` never
 load them.
 """
@@ -11,7 +11,7 @@ load them.
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DEVICES = ("auto", "cpu", "cuda", "mps")
 INDEX_KINDS = ("auto", "flat", "ivf", "hnsw")
-MAP_METHODS = ("auto", "umap", "pca")
+MAP_METHODS = ("auto", "tsne", "pca")
 
 
 class EmbeddingError(Exception):

@@ -121,10 +121,14 @@ class Embedder:
 
     @property
     def model(self):
+        self.load()
+        return self._model
+
+    def load(self) -> None:
+        """Load the model now, unless it is loaded already."""
         if self._model is None:
             self._model = self._load()
             self.loads += 1
-        return self._model
 
     @property
     def loaded(self) -> bool:

@@ -1,24 +1,37 @@
 """The 2-D map: papers placed so that similar papers sit close together.
 
-UMAP keeps local neighbourhoods (papers on one topic cluster) and is seeded, so the
-same vectors give the same map. Below ``UMAP_FROM`` papers there are too few
-neighbourhoods for UMAP to mean much, and PCA (the two main directions of the vectors)
-is used instead. Either way the coordinates are scaled into [0, 1] keeping their aspect
-ratio, and rounded to 4 decimals.
+From ``TSNE_FROM`` papers the map is a t-SNE layout (scikit-learn's Barnes-Hut t-SNE, on
+cosine distances): it keeps local neighbourhoods, so papers on one topic cluster. Below
+that there are too few neighbourhoods for it to mean much, and PCA (the two main
+directions of the vectors) is used instead. Either way the coordinates are scaled into
+[0, 1] keeping their aspect ratio, and rounded to 4 decimals.
+
+Why t-SNE and not UMAP: on the shared conferences' papers it lays them out at least as
+well (trustworthiness of the layout, and the share of a paper's 5 nearest on the map in
+its own track; bench/bench_pipeline.py's ``bench_map_quality``), and it is precompiled
+code of a library the recipe already imports, where UMAP's imports and numba's
+compilation of its code cost more on a cold run than either layout itself.
+
+The layout is reproducible: it starts from the (sign-fixed) PCA layout, its random
+state is seeded, and it runs on one thread (the sums of several threads would depend
+on their number, and so would the map).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-#: From this many papers the map uses UMAP; fewer use PCA.
-UMAP_FROM = 100
+#: From this many papers the map uses t-SNE; fewer use PCA (below it the two score alike).
+TSNE_FROM = 40
+#: t-SNE's perplexity (about how many neighbours each paper's layout respects), lowered
+#: for few papers, as it must stay well below their number.
+PERPLEXITY = 30.0
 SEED = 42
 
 
 def choose_method(count: int, method: str = "auto") -> str:
     if method == "auto":
-        return "umap" if count >= UMAP_FROM else "pca"
+        return "tsne" if count >= TSNE_FROM else "pca"
     return method
 
 
@@ -42,23 +55,26 @@ def pca(vectors: np.ndarray, dims: int) -> np.ndarray:
     return centred @ (components * signs[:, None]).T
 
 
-def umap_layout(vectors: np.ndarray) -> np.ndarray:
-    """UMAP's 2-D layout of the rows (cosine, seeded: the same vectors, the same map)."""
-    import warnings
+def pca_layout(vectors: np.ndarray) -> np.ndarray:
+    """PCA's 2-D layout; a missing axis (one paper, or all identical) is padded with 0."""
+    points = pca(vectors, 2)
+    return np.hstack([points, np.zeros((len(vectors), 2 - points.shape[1]))])
 
-    import umap
 
-    reducer = umap.UMAP(
-        n_components=2,
-        n_neighbors=min(15, vectors.shape[0] - 1),
-        min_dist=0.1,
-        metric="cosine",
-        random_state=SEED,  # also makes UMAP single-threaded: reproducible
-        init="spectral",
-    )
-    with warnings.catch_warnings():  # "n_jobs overridden by random_state": intended
-        warnings.simplefilter("ignore", UserWarning)
-        return reducer.fit_transform(vectors)
+def tsne_layout(vectors: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
+    """t-SNE's 2-D layout of the rows (cosine; the same vectors, the same map), from
+    ``start``, their PCA layout (computed if not given; it must have some spread)."""
+    from sklearn.manifold import TSNE
+    from threadpoolctl import threadpool_limits
+
+    start = pca_layout(vectors) if start is None else start
+    # Started from PCA scaled to a tiny spread, as scikit-learn's own init="pca" does:
+    # the big picture comes from PCA, and t-SNE refines the neighbourhoods.
+    start = start / np.std(start[:, 0]) * 1e-4
+    tsne = TSNE(n_components=2, perplexity=min(PERPLEXITY, max(1.0, (len(vectors) - 1) / 3)),
+                metric="cosine", init=start, learning_rate="auto", random_state=SEED)
+    with threadpool_limits(limits=1):
+        return tsne.fit_transform(vectors)
 
 
 def unit_square(points: np.ndarray) -> np.ndarray:
@@ -78,11 +94,8 @@ def project(vectors: np.ndarray, method: str = "auto") -> tuple[str, np.ndarray]
     """(method used, n × 2 coordinates in [0, 1])."""
     count = vectors.shape[0]
     method = choose_method(count, method)
-    if method == "umap" and count >= 4:
-        points = umap_layout(vectors)
-    else:
-        method = "pca"
-        points = pca(vectors, 2)
-        if points.shape[1] < 2:  # one paper, or all identical: pad the missing axis
-            points = np.hstack([points, np.zeros((count, 2 - points.shape[1]))])
-    return method, unit_square(points)
+    points = pca_layout(vectors)
+    # t-SNE needs a few papers, and a PCA start with some spread (not all identical).
+    if method == "tsne" and count >= 4 and np.ptp(points[:, 0]) > 0:
+        return method, unit_square(tsne_layout(vectors, points))
+    return "pca", unit_square(points)

@@ -6,10 +6,10 @@ and tests can feed it any papers; ``miniconf pipeline`` passes the conference's.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,13 +66,29 @@ class PipelineReport:
     up_to_date: bool = False
     model_loads: int = 0
     seconds: float = 0.0
+    #: Wall seconds of each step, in run order: "cache" (looking the texts up), "load
+    #: model" (importing torch and sentence-transformers, reading the weights), "embed",
+    #: "neighbours", "map", "write" (the outputs but labels.json), "labels".
     timings: dict[str, float] = field(default_factory=dict)
+    #: CPU seconds of the same steps (all threads): on a busy machine, the fairer figure.
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
     #: How the papers differ from the previous outputs' (None: no usable previous ones).
     changes: Differences | None = None
     #: Papers whose similar papers differ from the previous outputs'.
     lists_changed: int | None = None
     #: Papers placed among their neighbours on the kept map (None: laid out afresh).
     map_placed: int | None = None
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        """Add the wall and CPU time of the ``with`` block to step ``name``."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - wall
+            self.cpu_seconds[name] = (self.cpu_seconds.get(name, 0.0)
+                                      + time.process_time() - cpu)
 
     def summary(self) -> str:
         if self.up_to_date:
@@ -83,7 +99,8 @@ class PipelineReport:
             f"{self.embedded} embedded, {self.cached} from the cache; "
             f"device {self.device}, model {self.model}, {self.seconds:.1f} s.",
             f"  similar papers: top {self.k} by {self.index}; map: {self.map_method}.",
-            "  time: " + ", ".join(f"{step} {seconds:.1f} s"
+            "  time: " + ", ".join(f"{step} {seconds:.1f} s "
+                                   f"({self.cpu_seconds.get(step, 0.0):.1f} CPU-s)"
                                    for step, seconds in self.timings.items()) + ".",
         ]
         if self.changes is not None and not self.changes.none:
@@ -158,42 +175,38 @@ def run_pipeline(
 
     paper_texts = [text for _, text in items]
     matrix = recipe_vectors(paper_texts, cache_folder, settings, report, embedder, progress)
-    step = time.perf_counter()
     index_kind = choose_index(settings.index, len(items))
     report.index = "exact search" if index_kind == "flat" else f"approximate ({index_kind})"
-    similar = similar_papers(matrix, paper_texts, settings.k, settings.recipe, settings.index)
-    report.timings["neighbours"] = time.perf_counter() - step
+    with report.step("neighbours"):
+        similar = similar_papers(matrix, paper_texts, settings.k, settings.recipe,
+                                 settings.index)
     if previous is not None:
         report.lists_changed = sum(
             previous.similar.similar.get(paper_id) != [ids[other] for other in others]
             for paper_id, others in zip(ids, similar, strict=True))
 
-    step = time.perf_counter()
     method = choose_method(len(items), settings.map_method)
-    if (not force and previous is not None and changes is not None
-            and can_keep_map(previous, changes, method, ids)):
-        report.map_method = method
-        positions = place_changed_papers(matrix, ids, previous.map.positions, changes)
-        report.map_placed = len(papers_to_place(ids, previous.map.positions, changes))
-    else:
-        # UMAP's code is compiled by numba on first use (seconds); keep the compiled code
-        # with the embedding cache, which CI restores, rather than in the installed package.
-        os.environ.setdefault("NUMBA_CACHE_DIR", str(cache_folder / "numba"))
-        report.map_method, positions = project(matrix, method)
-    report.timings["map"] = time.perf_counter() - step
+    with report.step("map"):
+        if (not force and previous is not None and changes is not None
+                and can_keep_map(previous, changes, method, ids)):
+            report.map_method = method
+            positions = place_changed_papers(matrix, ids, previous.map.positions, changes)
+            report.map_placed = len(papers_to_place(ids, previous.map.positions, changes))
+        else:
+            report.map_method, positions = project(matrix, method)
 
-    write_outputs(out_folder, model=model, items=items, k=settings.k, similar=similar,
-                  method=report.map_method, positions=positions, vectors=matrix,
-                  recipe=settings.recipe.as_dict())
+    with report.step("write"):
+        write_outputs(out_folder, model=model, items=items, k=settings.k, similar=similar,
+                      method=report.map_method, positions=positions, vectors=matrix,
+                      recipe=settings.recipe.as_dict())
 
     # The map's region names (pipeline/labels.py), from the same vectors.
     from ..structure.pipeline_outputs import inputs_hash
     from .labels import write_labels
 
-    step = time.perf_counter()
-    write_labels(out_folder, model=model, inputs=inputs_hash(model, items), ids=ids,
-                 texts=paper_texts, vectors=matrix)
-    report.timings["labels"] = time.perf_counter() - step
+    with report.step("labels"):
+        write_labels(out_folder, model=model, inputs=inputs_hash(model, items), ids=ids,
+                     texts=paper_texts, vectors=matrix)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -210,7 +223,6 @@ def recipe_vectors(
     has no vector yet); also what the map and the browser's "For you" use."""
     from .recipe import centered, paper_vectors, texts_to_embed
 
-    started = time.perf_counter()
     model = canonical_model_name(settings.model)
     # Distinct, in id order: duplicate abstracts (and titles) are embedded once.
     texts = list(dict.fromkeys(texts_to_embed(paper_texts, settings.recipe)))
@@ -219,16 +231,20 @@ def recipe_vectors(
         embedder = Embedder(model, settings.device, settings.batch_size, settings.fp16)
     loads_before = embedder.loads
     with EmbeddingCache(cache_folder) as cache:
-        vectors_of = cache.get_many(model, texts)
+        with report.step("cache"):
+            vectors_of = cache.get_many(model, texts)
         report.cached = len(vectors_of)
         missing = [text for text in texts if text not in vectors_of]
         if missing:
-            _embed_missing(embedder, missing, cache, model, settings, vectors_of, report,
-                           progress)
+            with report.step("load model"):
+                embedder.load()
+            with report.step("embed"):
+                _embed_missing(embedder, missing, cache, model, settings, vectors_of,
+                               report, progress)
     report.model_loads = embedder.loads - loads_before
-    report.timings["embed"] = time.perf_counter() - started
-    matrix = paper_vectors(paper_texts, vectors_of, settings.recipe)
-    return centered(matrix) if settings.recipe.center else matrix
+    with report.step("embed"):
+        matrix = paper_vectors(paper_texts, vectors_of, settings.recipe)
+        return centered(matrix) if settings.recipe.center else matrix
 
 
 #: The map is kept (changed papers placed among their neighbours) while at most this

@@ -96,7 +96,8 @@ Coordinate = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class MapFile(_OutputFile):
-    method: Literal["umap", "pca", "imported"]
+    # "umap": outputs made before the map used t-SNE (still published as they are).
+    method: Literal["tsne", "pca", "umap", "imported"]
     positions: dict[OutputId, tuple[Coordinate, Coordinate]]
 
 
