@@ -36,12 +36,14 @@ run: install
 
 test: install
 	$(BIN)/ruff check miniconf tests bench scripts
+	$(BIN)/ruff format --check miniconf tests bench scripts
 	$(BIN)/mypy miniconf
 	$(BIN)/python -m pytest -q -ra
 
 # The quick loop while editing: no browser, no homeserver, nothing marked slow.
 test-fast: install
 	$(BIN)/ruff check miniconf tests bench scripts
+	$(BIN)/ruff format --check miniconf tests bench scripts
 	$(BIN)/mypy miniconf
 	$(BIN)/python -m pytest -q -m "not browser and not homeserver and not slow"
 
@@ -50,6 +52,7 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check miniconf tests bench scripts
+	$(BIN)/ruff format --check miniconf tests bench scripts
 	$(BIN)/mypy miniconf
 
 clean:

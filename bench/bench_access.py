@@ -42,7 +42,9 @@ def freeze(sitedata: Path, out: Path, env: dict[str, str]) -> tuple[float, float
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "miniconf", "freeze", str(sitedata), "--out", str(out)],
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         env={**os.environ, **env},
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -54,8 +56,11 @@ def prepare(sitedata: Path, access: str) -> None:
     write_sitedata(sitedata, PAPERS)
     config_file = sitedata / "config.yml"
     config = yaml.safe_load(config_file.read_text())
-    config["chat"] = {"provider": "matrix", "server": "https://matrix.example.org",
-                      "preview": False}
+    config["chat"] = {
+        "provider": "matrix",
+        "server": "https://matrix.example.org",
+        "preview": False,
+    }
     config["access"] = access
     config_file.write_text(yaml.safe_dump(config, sort_keys=False))
     for index, file in enumerate(sorted((sitedata / "papers").glob("*.yml"))):
@@ -77,7 +82,8 @@ def browser_unlock_ms(build: Path, code: str) -> tuple[float, float] | None:
             pass
 
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(build)))
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(build))
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     timing = """async ([typed, kind]) => {
         const keys = await (await fetch("access/keys.json")).json();
@@ -96,8 +102,13 @@ def browser_unlock_ms(build: Path, code: str) -> tuple[float, float] | None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path="/usr/bin/chromium",
-                args=["--headless", "--no-sandbox", "--disable-gpu",
-                      "--disable-background-networking"])
+                args=[
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                ],
+            )
             page = browser.new_page()
             page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
             normalized = "".join(char for char in code.upper() if char.isalnum())
@@ -122,19 +133,36 @@ def main() -> None:
         writer = csv.writer(out)
         writer.writerow(["email"])
         writer.writerows([f"attendee{number}@example.org"] for number in range(ATTENDEES))
-    keys = {"MINICONF_ACCESS_SECRET": SECRET, "MINICONF_ACCESS_PASSPHRASE": PASSPHRASE,
-            "MINICONF_ACCESS_CODES": str(attendee_list)}
-    subprocess.run([sys.executable, "-m", "miniconf", "access", "codes", str(attendee_list),
-                    "--sitedata", str(attendees)], check=True, env={**os.environ, **keys},
-                   stdout=subprocess.DEVNULL)
+    keys = {
+        "MINICONF_ACCESS_SECRET": SECRET,
+        "MINICONF_ACCESS_PASSPHRASE": PASSPHRASE,
+        "MINICONF_ACCESS_CODES": str(attendee_list),
+    }
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "miniconf",
+            "access",
+            "codes",
+            str(attendee_list),
+            "--sitedata",
+            str(attendees),
+        ],
+        check=True,
+        env={**os.environ, **keys},
+        stdout=subprocess.DEVNULL,
+    )
     freeze(public, WORK / "build-public", {})  # fill both paper caches first
     freeze(attendees, WORK / "build-attendees", keys)
     rows: dict[str, list[tuple[float, float]]] = {"public": [], "attendees": []}
     for _ in range(REPEATS):  # A and B interleaved: the machine's load hits both alike
         rows["public"].append(freeze(public, WORK / "build-public", {}))
         rows["attendees"].append(freeze(attendees, WORK / "build-attendees", keys))
-    print(f"first freeze of {PAPERS:,} papers (2 sealed parts per paper page, "
-          f"{ATTENDEES:,} codes), median of {REPEATS}:")
+    print(
+        f"first freeze of {PAPERS:,} papers (2 sealed parts per paper page, "
+        f"{ATTENDEES:,} codes), median of {REPEATS}:"
+    )
     for name, runs in rows.items():
         wall = statistics.median(run[0] for run in runs)
         cpu = statistics.median(run[1] for run in runs)
@@ -147,8 +175,10 @@ def main() -> None:
         code = next(csv.DictReader(listing))["code"]
     unlock = browser_unlock_ms(build, code)
     if unlock:
-        print(f"Chromium, key from what was typed (median of {REPEATS}): "
-              f"code {unlock[0]:.1f} ms, passphrase {unlock[1]:.0f} ms")
+        print(
+            f"Chromium, key from what was typed (median of {REPEATS}): "
+            f"code {unlock[0]:.1f} ms, passphrase {unlock[1]:.0f} ms"
+        )
     shutil.rmtree(private)
 
 

@@ -102,8 +102,7 @@ class BudgetSpent(Exception):
 def _only_rooms_made(conference, rooms_file):
     """The conference cut to the papers whose rooms exist (a run stopped by its budget)."""
     papers = tuple(p for p in conference.papers if f"paper/{p.id}" in rooms_file.rooms)
-    return dataclasses.replace(conference, papers=papers, sessions=(), speakers=(),
-                               workshops=())
+    return dataclasses.replace(conference, papers=papers, sessions=(), speakers=(), workshops=())
 
 
 def measure(papers: int, work: Path) -> dict[str, float]:
@@ -120,8 +119,9 @@ def measure(papers: int, work: Path) -> dict[str, float]:
         rooms = len(plan_rooms(conference))
         client = MatrixClient(synapse.url, admin)
         marks = {"rooms": 0, "at": time.perf_counter()}
-        deadline = time.perf_counter() + float(os.environ.get("MINICONF_BENCH_CHAT_BUDGET_S",
-                                                              "inf"))
+        deadline = time.perf_counter() + float(
+            os.environ.get("MINICONF_BENCH_CHAT_BUDGET_S", "inf")
+        )
 
         def every_500(step, outcome) -> None:
             # The rate as the database grows (and a figure even from a run cut short).
@@ -130,8 +130,11 @@ def measure(papers: int, work: Path) -> dict[str, float]:
                 raise BudgetSpent
             if marks["rooms"] % 500 == 0:
                 now = time.perf_counter()
-                print(f"  {marks['rooms']:,} rooms: last 500 at {500 / (now - marks['at']):.1f} "
-                      f"rooms/s (load average {os.getloadavg()[0]:.1f})", flush=True)
+                print(
+                    f"  {marks['rooms']:,} rooms: last 500 at {500 / (now - marks['at']):.1f} "
+                    f"rooms/s (load average {os.getloadavg()[0]:.1f})",
+                    flush=True,
+                )
                 marks["at"] = now
 
         try:
@@ -142,9 +145,12 @@ def measure(papers: int, work: Path) -> dict[str, float]:
         except BudgetSpent:
             made = len(read_rooms_file(rooms_path).rooms)
             print(f"  (budget spent: stopped after {made:,} of {rooms:,} rooms)", flush=True)
-        print(f"{papers:,} papers, {made:,} rooms: provisioned in {cold} = "
-              f"{made / cold.wall:.1f} rooms/s, {client.requests:,} requests; load average "
-              f"{os.getloadavg()[0]:.1f}", flush=True)
+        print(
+            f"{papers:,} papers, {made:,} rooms: provisioned in {cold} = "
+            f"{made / cold.wall:.1f} rooms/s, {client.requests:,} requests; load average "
+            f"{os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
         if made < rooms:  # the activity read and the re-run cover the rooms made
             conference = _only_rooms_made(conference, read_rooms_file(rooms_path))
         with Clock(process.process.pid) as warm:
@@ -152,11 +158,14 @@ def measure(papers: int, work: Path) -> dict[str, float]:
         assert again.created == 0 and again.planned == 0
         print(f"  warm re-run: {warm.wall * 1000:.0f} ms, {again.requests} requests", flush=True)
 
-        message_rooms = int(os.environ.get("MINICONF_BENCH_CHAT_MESSAGES",
-                                           MESSAGE_ROOMS * MESSAGES_PER_ROOM)) // MESSAGES_PER_ROOM
+        message_rooms = (
+            int(os.environ.get("MINICONF_BENCH_CHAT_MESSAGES", MESSAGE_ROOMS * MESSAGES_PER_ROOM))
+            // MESSAGES_PER_ROOM
+        )
         mapped = list(read_rooms_file(rooms_path).rooms.values())[:message_rooms]
-        posters = [MatrixClient(synapse.url, _register(synapse, admin, f"poster{n}")[1])
-                   for n in range(3)]
+        posters = [
+            MatrixClient(synapse.url, _register(synapse, admin, f"poster{n}")[1]) for n in range(3)
+        ]
         with Clock(process.process.pid) as posting:
             for number, (room, poster) in enumerate(
                 itertools.product(mapped, range(MESSAGES_PER_ROOM))
@@ -164,28 +173,41 @@ def measure(papers: int, work: Path) -> dict[str, float]:
                 sender = posters[poster % len(posters)]
                 if poster < len(posters):
                     sender.call("POST", f"/join/{room.room_id}", {})
-                sender.call("PUT", f"/rooms/{room.room_id}/send/m.room.message/b{number}",
-                            {"msgtype": "m.text", "body": f"question {number}"})
+                sender.call(
+                    "PUT",
+                    f"/rooms/{room.room_id}/send/m.room.message/b{number}",
+                    {"msgtype": "m.text", "body": f"question {number}"},
+                )
         sent = len(mapped) * MESSAGES_PER_ROOM
-        print(f"  {sent:,} messages posted in {posting.wall:.1f} s "
-              f"({sent / posting.wall:.0f} msg/s)", flush=True)
+        print(
+            f"  {sent:,} messages posted in {posting.wall:.1f} s ({sent / posting.wall:.0f} msg/s)",
+            flush=True,
+        )
 
         reader = MatrixClient(synapse.url, admin)
         with Clock(process.process.pid) as reading:
             activity, read = read_activity(conference, reader)
         assert sum(room.messages for room in activity.rooms.values()) == sent
-        print(f"  activity of {read.rooms:,} rooms read in {reading} = "
-              f"{read.rooms / reading.wall:.0f} rooms/s, {read.requests:,} requests; load "
-              f"average {os.getloadavg()[0]:.1f}", flush=True)
-        return {"rooms": made, "planned": rooms, "provision_s": cold.wall,
-                "activity_s": reading.wall}
+        print(
+            f"  activity of {read.rooms:,} rooms read in {reading} = "
+            f"{read.rooms / reading.wall:.0f} rooms/s, {read.requests:,} requests; load "
+            f"average {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+        return {
+            "rooms": made,
+            "planned": rooms,
+            "provision_s": cold.wall,
+            "activity_s": reading.wall,
+        }
     finally:
         process.stop()
 
 
 def main() -> None:
-    sizes = [int(size) for size in os.environ.get("MINICONF_BENCH_CHAT_SIZES",
-                                                   "1000,5000").split(",")]
+    sizes = [
+        int(size) for size in os.environ.get("MINICONF_BENCH_CHAT_SIZES", "1000,5000").split(",")
+    ]
     results = {}
     for papers in sizes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -193,11 +215,14 @@ def main() -> None:
     largest = max(results)
     figures = results[largest]
     rooms_10k = figures["planned"] * 10_000 / largest
-    print(f"Projection for 10,000 papers (~{rooms_10k:,.0f} rooms), linear from the "
-          f"{figures['rooms']:,} rooms measured: provisioning "
-          f"~{figures['provision_s'] * rooms_10k / figures['rooms'] / 60:.0f} min once; an "
-          f"activity read ~{figures['activity_s'] * rooms_10k / figures['rooms']:.0f} s per "
-          "scheduled deploy", flush=True)
+    print(
+        f"Projection for 10,000 papers (~{rooms_10k:,.0f} rooms), linear from the "
+        f"{figures['rooms']:,} rooms measured: provisioning "
+        f"~{figures['provision_s'] * rooms_10k / figures['rooms'] / 60:.0f} min once; an "
+        f"activity read ~{figures['activity_s'] * rooms_10k / figures['rooms']:.0f} s per "
+        "scheduled deploy",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

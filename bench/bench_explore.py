@@ -30,8 +30,21 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "out" / "explore"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # Typing as attendees do: a word letter by letter, a second word, a phrase, a name.
-QUERIES = ["l", "la", "lan", "lang", "langu", "language", "language m", "language mod",
-           "diffusion", "diffusion models", '"diffusion models"', "okafor", "x"]
+QUERIES = [
+    "l",
+    "la",
+    "lan",
+    "lang",
+    "langu",
+    "language",
+    "language m",
+    "language mod",
+    "diffusion",
+    "diffusion models",
+    '"diffusion models"',
+    "okafor",
+    "x",
+]
 REPEATS = 3
 
 
@@ -49,8 +62,14 @@ def build(papers: int) -> Path:
     started = time.perf_counter()
     freeze_site(conference, site)
     print(f"freeze ({papers} papers, explore data included): {time.perf_counter() - started:.1f} s")
-    for name in ("papers.html", "papers.json", "search.json", "explore.json", "vectors.bin",
-                 "vectors.json"):
+    for name in (
+        "papers.html",
+        "papers.json",
+        "search.json",
+        "explore.json",
+        "vectors.bin",
+        "vectors.json",
+    ):
         raw = (site / name).read_bytes()
         print(f"  {name}: {len(raw) / 1e3:.0f} kB ({len(gzip.compress(raw)) / 1e3:.0f} kB gzipped)")
     return site
@@ -74,21 +93,30 @@ def papers_page(page, base: str) -> None:
         return entries.reduce((sum, e) => sum + (e.encodedBodySize || 0), 0);
     }""")
     print(f"papers page: navigation -> interactive {interactive:.0f} ms (goal <= 1000 ms)")
-    print(f"papers page: {transferred / 1e6:.2f} MB transferred (uncompressed; "
-          "abstract words arrive after the page is interactive)")
+    print(
+        f"papers page: {transferred / 1e6:.2f} MB transferred (uncompressed; "
+        "abstract words arrive after the page is interactive)"
+    )
     timings = []
     for query in QUERIES * REPEATS:
-        timings.append(page.evaluate("""async (query) => {
+        timings.append(
+            page.evaluate(
+                """async (query) => {
             const input = document.getElementById('paper-query');
             const started = performance.now();
             input.value = query;
             input.dispatchEvent(new Event('input', {bubbles: true}));
             await new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)));
             return performance.now() - started;
-        }""", query))
-    print(f"papers page: keystroke -> ranked results painted: median "
-          f"{statistics.median(timings):.1f} ms, max {max(timings):.1f} ms over "
-          f"{len(QUERIES)} queries x {REPEATS} (goal <= 50 ms)")
+        }""",
+                query,
+            )
+        )
+    print(
+        f"papers page: keystroke -> ranked results painted: median "
+        f"{statistics.median(timings):.1f} ms, max {max(timings):.1f} ms over "
+        f"{len(QUERIES)} queries x {REPEATS} (goal <= 50 ms)"
+    )
     builds = page.evaluate("""async () => {
         const rank = await import('./static/js/rank.js');
         const load = (name) => fetch(name).then((response) => response.json());
@@ -101,8 +129,10 @@ def papers_page(page, base: str) -> None:
         }
         return times;
     }""")
-    print(f"papers page: building the search index (abstracts included, after the page is "
-          f"interactive): median {statistics.median(builds):.0f} ms of 3")
+    print(
+        f"papers page: building the search index (abstracts included, after the page is "
+        f"interactive): median {statistics.median(builds):.0f} ms of 3"
+    )
 
 
 def for_you(page, base: str, site: Path) -> None:
@@ -126,9 +156,11 @@ def for_you(page, base: str, site: Path) -> None:
         return times;
     }""")
     size = (site / "vectors.bin").stat().st_size
-    print(f"for you: ranking 10,000 papers: median {statistics.median(runs):.1f} ms, "
-          f"max {max(runs):.1f} ms (goal <= 100 ms); vectors.bin {size / 1e6:.2f} MB "
-          "(goal <= 1 MB)")
+    print(
+        f"for you: ranking 10,000 papers: median {statistics.median(runs):.1f} ms, "
+        f"max {max(runs):.1f} ms (goal <= 100 ms); vectors.bin {size / 1e6:.2f} MB "
+        "(goal <= 1 MB)"
+    )
 
 
 def paper_map(page, base: str) -> None:
@@ -140,8 +172,9 @@ def paper_map(page, base: str) -> None:
         const draw = performance.getEntriesByName('map-draw')[0];
         return [draw.startTime + draw.duration, draw.duration];
     }""")
-    print(f"map: first render {first[0]:.0f} ms after navigation "
-          f"(the draw itself {first[1]:.1f} ms)")
+    print(
+        f"map: first render {first[0]:.0f} ms after navigation (the draw itself {first[1]:.1f} ms)"
+    )
     box = page.locator("#map-canvas").bounding_box()
     page.evaluate("""() => {
         performance.clearMeasures('map-draw');
@@ -161,9 +194,11 @@ def paper_map(page, base: str) -> None:
     draws = page.evaluate("performance.getEntriesByName('map-draw').map((e) => e.duration)")
     frames = page.evaluate("window.frameTimes.slice(1)")
     draws.sort()
-    print(f"map: panning, {len(draws)} redraws: draw median {statistics.median(draws):.1f} ms, "
-          f"p95 {draws[int(len(draws) * 0.95)]:.1f} ms; frame interval median "
-          f"{statistics.median(frames):.1f} ms")
+    print(
+        f"map: panning, {len(draws)} redraws: draw median {statistics.median(draws):.1f} ms, "
+        f"p95 {draws[int(len(draws) * 0.95)]:.1f} ms; frame interval median "
+        f"{statistics.median(frames):.1f} ms"
+    )
 
 
 def main(papers: int = 10_000) -> None:
@@ -173,8 +208,9 @@ def main(papers: int = 10_000) -> None:
     server, base = serve(site)
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                                 args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+            )
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             papers_page(page, base)
             for_you(page, base, site)

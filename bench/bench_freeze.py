@@ -60,9 +60,12 @@ def measured(*arguments: str) -> tuple[float, float, float]:
     ``python -m miniconf ...``: its own resource use (wait4), with its workers'."""
     os.sync()
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "miniconf", *arguments],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "miniconf", *arguments],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
     _pid, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -105,8 +108,10 @@ def paper_inodes(out: Path) -> dict[str, int]:
 def listing_similar(out: Path) -> int:
     import json
 
-    return sum(bool(record.get("similar"))
-               for record in json.loads((out / "papers.json").read_text(encoding="utf-8")))
+    return sum(
+        bool(record.get("similar"))
+        for record in json.loads((out / "papers.json").read_text(encoding="utf-8"))
+    )
 
 
 def author_edits(sitedata: Path, out: Path, papers: int, with_pipeline: bool) -> None:
@@ -124,9 +129,11 @@ def author_edits(sitedata: Path, out: Path, papers: int, with_pipeline: bool) ->
             after = paper_inodes(out)
             rendered.append(sum(after[name] != before.get(name) for name in after))
         pipeline = f"{median(pipeline_runs):>13}" if with_pipeline else f"{'-':>13}"
-        print(f"{papers:>7} {field:>9} {pipeline} {median(freezes):>13} "
-              f"{statistics.median(rendered):>8.0f} {listing_similar(out):>8} "
-              f"{size_mb(out):>6.1f}")
+        print(
+            f"{papers:>7} {field:>9} {pipeline} {median(freezes):>13} "
+            f"{statistics.median(rendered):>8.0f} {listing_similar(out):>8} "
+            f"{size_mb(out):>6.1f}"
+        )
 
 
 #: From this size the first pipeline run finds its embeddings in a cache filled with
@@ -146,8 +153,9 @@ def fill_cache_with_stand_ins(sitedata: Path) -> None:
     from miniconf.structure.pipeline_outputs import conference_inputs
 
     conference, _problems = load_conference(sitedata)
-    texts = list(dict.fromkeys(texts_to_embed([text for _, text in conference_inputs(
-        conference)], Recipe())))
+    texts = list(
+        dict.fromkeys(texts_to_embed([text for _, text in conference_inputs(conference)], Recipe()))
+    )
     vectors = np.random.default_rng(0).normal(size=(len(texts), 384)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     with EmbeddingCache(sitedata.parent / ".miniconf-cache") as cache:
@@ -155,11 +163,16 @@ def fill_cache_with_stand_ins(sitedata: Path) -> None:
 
 
 def edits_table(with_pipeline: bool) -> None:
-    title = "with `miniconf pipeline --if-stale` between edit and freeze" if with_pipeline \
+    title = (
+        "with `miniconf pipeline --if-stale` between edit and freeze"
+        if with_pipeline
         else "without the pipeline (stand-in outputs)"
+    )
     print(f"\nauthor edits, {title}; medians of {RUNS} edits")
-    print(f"{'papers':>7} {'edit':>9} {'pipeline':>13} {'freeze':>13} {'rendered':>8} "
-          f"{'similar':>8} {'MB':>6}")
+    print(
+        f"{'papers':>7} {'edit':>9} {'pipeline':>13} {'freeze':>13} {'rendered':>8} "
+        f"{'similar':>8} {'MB':>6}"
+    )
     for papers in SIZES:
         root = WORK / f"edits-{'pipeline' if with_pipeline else 'fake'}-p{papers}"
         shutil.rmtree(root, ignore_errors=True)
@@ -169,10 +182,15 @@ def edits_table(with_pipeline: bool) -> None:
             if papers >= STAND_IN_CACHE_FROM:
                 fill_cache_with_stand_ins(sitedata)
             cold = timed("pipeline", str(sitedata), "--quiet")
-            what = ("neighbours and the map, embeddings from a stand-in cache"
-                    if papers >= STAND_IN_CACHE_FROM else "no cache")
-            print(f"{papers:>7} {'(first)':>9} {best([cold]):>13}   a first `miniconf pipeline`, "
-                  f"{what} (not a median)")
+            what = (
+                "neighbours and the map, embeddings from a stand-in cache"
+                if papers >= STAND_IN_CACHE_FROM
+                else "no cache"
+            )
+            print(
+                f"{papers:>7} {'(first)':>9} {best([cold]):>13}   a first `miniconf pipeline`, "
+                f"{what} (not a median)"
+            )
         else:
             write_outputs(sitedata)
         freeze(sitedata, out)
@@ -185,15 +203,20 @@ def main() -> None:
     edits_table(with_pipeline=False)
     if os.environ.get("MINICONF_BENCH_SKIP_PIPELINE") != "1":  # minutes: a cold embed of all
         edits_table(with_pipeline=True)
-    print("seconds: wall time (CPU seconds of the process and its workers); rendered: "
-          "paper pages written again; similar: papers whose similar papers are published")
+    print(
+        "seconds: wall time (CPU seconds of the process and its workers); rendered: "
+        "paper pages written again; similar: papers whose similar papers are published"
+    )
 
 
 def first_freezes() -> None:
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(HERE.parent / "miniconf")],
-                   check=True)
-    print(f"{'papers':>7} {'first freeze':>13} {'peak MB':>8} {'unchanged':>13} {'1 edit':>13} "
-          f"{'CI restored':>13} {'MB':>6} {'files':>6}")
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(HERE.parent / "miniconf")], check=True
+    )
+    print(
+        f"{'papers':>7} {'first freeze':>13} {'peak MB':>8} {'unchanged':>13} {'1 edit':>13} "
+        f"{'CI restored':>13} {'MB':>6} {'files':>6}"
+    )
     old_runs = []
     for papers in (1_000, 10_000):
         root = WORK / f"p{papers}"
@@ -218,15 +241,19 @@ def first_freezes() -> None:
             edited.append(freeze(sitedata, out))
         restored = [freeze_on_a_fresh_checkout(root, run) for run in range(RUNS)]
         files = sum(1 for f in out.rglob("*") if f.is_file())
-        print(f"{papers:>7} {best(first):>13} {max(peaks):>8.0f} {best(unchanged):>13} "
-              f"{best(edited):>13} {median(restored):>13} {size_mb(out):>6.1f} {files:>6}")
+        print(
+            f"{papers:>7} {best(first):>13} {max(peaks):>8.0f} {best(unchanged):>13} "
+            f"{best(edited):>13} {median(restored):>13} {size_mb(out):>6.1f} {files:>6}"
+        )
         for run in range(RUNS - 1):
             shutil.rmtree(root / f"first-{run}")
     for old in old_runs:
         shutil.rmtree(old)
-    print("seconds: best wall time of 3 runs (CPU seconds of that run), CI restored: median "
-          "of 3; times include starting Python and validating; peak MB: the largest "
-          "resident size of the freeze process (its workers are forks of it)")
+    print(
+        "seconds: best wall time of 3 runs (CPU seconds of that run), CI restored: median "
+        "of 3; times include starting Python and validating; peak MB: the largest "
+        "resident size of the freeze process (its workers are forks of it)"
+    )
 
 
 def edit_tldr(sitedata: Path, paper_id: str) -> None:

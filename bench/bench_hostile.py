@@ -45,9 +45,13 @@ def _render_in_a_child(pdf: Path, cache: Path) -> tuple[float, float, int, str]:
         "print(time.perf_counter() - started, usage.ru_utime + usage.ru_stime,"
         " usage.ru_maxrss, t.width, t.height)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code, str(pdf), str(cache)], check=True,
-                            capture_output=True, text=True,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(pdf), str(cache)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     wall, cpu, peak_kb, width, height = result.stdout.split()
     return float(wall), float(cpu), int(peak_kb) // 1024, f"{width}x{height}"
 
@@ -66,15 +70,20 @@ def main() -> None:
             wall = statistics.median(run[0] for run in runs)
             cpu = statistics.median(run[1] for run in runs)
             peak = statistics.median(run[2] for run in runs)
-            print(f"{name} ({len(data):,} bytes): {runs[0][3]} px in {wall:.2f} s "
-                  f"({cpu:.2f} s CPU), renderer peak {peak} MB "
-                  f"(limit {thumbnails.RENDER_MEMORY_BYTES >> 20} MB)")
+            print(
+                f"{name} ({len(data):,} bytes): {runs[0][3]} px in {wall:.2f} s "
+                f"({cpu:.2f} s CPU), renderer peak {peak} MB "
+                f"(limit {thumbnails.RENDER_MEMORY_BYTES >> 20} MB)"
+            )
 
         source = work / "calendar"
         source.mkdir()
         (source / "config.yml").write_text("name: Crowded\n")
-        event = {"title": "Poster session", "start": "2020-04-27T10:00:00",
-                 "end": "2020-04-27T11:00:00"}
+        event = {
+            "title": "Poster session",
+            "start": "2020-04-27T10:00:00",
+            "end": "2020-04-27T11:00:00",
+        }
         (source / "main_calendar.json").write_text(json.dumps([event] * 5_000))
         walls, cpus = [], []
         for run in range(REPEATS):
@@ -83,8 +92,10 @@ def main() -> None:
             after = resource.getrusage(resource.RUSAGE_SELF)
             walls.append(time.perf_counter() - started)
             cpus.append(after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime)
-        print(f"import of 5,000 same-name events: {statistics.median(walls):.2f} s "
-              f"({statistics.median(cpus):.2f} s CPU)")
+        print(
+            f"import of 5,000 same-name events: {statistics.median(walls):.2f} s "
+            f"({statistics.median(cpus):.2f} s CPU)"
+        )
 
 
 if __name__ == "__main__":

@@ -58,11 +58,15 @@ def main() -> None:
             build = Path(scratch) / f"{site}-build"
             freeze_site(conference, build)
             checked, broken = check_links(build)
-            cells = "".join(f"{summary.tallies[k].source:>7} → {summary.tallies[k].imported:<6}"
-                            for k in KINDS)
+            cells = "".join(
+                f"{summary.tallies[k].source:>7} → {summary.tallies[k].imported:<6}" for k in KINDS
+            )
             link = f"{checked} links, {len(broken)} broken"
-            print(f"{site:<11}{cells}   {link:<24} {statistics.median(walls):.2f} s / "
-                  f"{statistics.median(cpus):.2f} s", flush=True)
+            print(
+                f"{site:<11}{cells}   {link:<24} {statistics.median(walls):.2f} s / "
+                f"{statistics.median(cpus):.2f} s",
+                flush=True,
+            )
             for attempt in range(REPEATS):
                 shutil.rmtree(Path(scratch) / f"{site}-{attempt}", ignore_errors=True)
             shutil.rmtree(build, ignore_errors=True)

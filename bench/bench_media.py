@@ -33,7 +33,8 @@ def freeze(sitedata: Path, out: Path) -> tuple[float, float]:
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "miniconf", "freeze", str(sitedata), "--out", str(out)],
-        check=True, stdout=subprocess.DEVNULL,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -79,7 +80,9 @@ def main() -> None:
     posters = add_media(sitedata)
     subprocess.run(  # re-validate the edited papers now, so the rows below differ by media
         [sys.executable, "-m", "miniconf", "validate", str(sitedata)],
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     freeze_cache = WORK / ".miniconf-cache" / "thumbnails"
     shutil.rmtree(freeze_cache, ignore_errors=True)
@@ -91,8 +94,10 @@ def main() -> None:
     print(f"{PAPERS} papers, {posters} local posters ({rendered} thumbnails in the cache)")
     print(f"{'':<28} {'wall s':>7} {'cpu s':>7}")
     for label, (wall, cpu) in [
-        ("no media", plain), ("media, empty cache", cold),
-        ("media, cached thumbnails", warm), ("one poster replaced", one_changed),
+        ("no media", plain),
+        ("media, empty cache", cold),
+        ("media, cached thumbnails", warm),
+        ("one poster replaced", one_changed),
     ]:
         print(f"{label:<28} {wall:>7.2f} {cpu:>7.2f}")
     print(f"one poster's first page: {render_ms():.1f} ms CPU to render (480 px PNG)")

@@ -52,8 +52,13 @@ def run_child(args: list[str]) -> tuple[float, float, str]:
     """(CPU seconds, wall seconds, stdout) of a fresh Python process running ``args``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, *args], capture_output=True, text=True,
-                          env={**os.environ, "HF_HUB_OFFLINE": "1"}, check=False)
+    done = subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        check=False,
+    )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode:
@@ -82,16 +87,17 @@ def plain_encode(model_folder: str, texts_file: Path) -> dict[str, tuple[float, 
     imports and reading the model) and "encode"."""
     cpu, wall, out = run_child(["-c", PLAIN_ENCODE, model_folder, str(texts_file)])
     phases = json.loads(out.strip().splitlines()[-1])
-    return {"total": (cpu, wall), "load": tuple(phases["load"]),
-            "encode": tuple(phases["encode"])}
+    return {"total": (cpu, wall), "load": tuple(phases["load"]), "encode": tuple(phases["encode"])}
 
 
 def pipeline_command(sitedata: Path) -> tuple[float, float, dict[str, float]]:
     """(CPU, wall) seconds of ``miniconf pipeline SITEDATA`` in a fresh process, and the
     CPU seconds of its steps as its summary prints them."""
     cpu, wall, out = run_child(["-m", "miniconf", "pipeline", str(sitedata), "--quiet"])
-    steps = {name: float(seconds) for name, seconds in
-             re.findall(r"([a-z][a-z ]*?) [\d.]+ s \(([\d.]+) CPU-s\)", out)}
+    steps = {
+        name: float(seconds)
+        for name, seconds in re.findall(r"([a-z][a-z ]*?) [\d.]+ s \(([\d.]+) CPU-s\)", out)
+    }
     return cpu, wall, steps
 
 
@@ -146,7 +152,7 @@ def bench_cold_pipeline(rounds: int = 3) -> None:
         kinds = ["plain", "cold", "warm", "current"]
         results: dict[str, list] = {kind: [] for kind in kinds}
         for number in range(rounds):
-            for kind in kinds[number % 4:] + kinds[:number % 4]:
+            for kind in kinds[number % 4 :] + kinds[: number % 4]:
                 if kind == "plain":
                     results[kind].append(plain_encode(model_location(DEFAULT_MODEL), texts_file))
                 elif kind == "cold":
@@ -156,32 +162,53 @@ def bench_cold_pipeline(rounds: int = 3) -> None:
                 else:
                     results[kind].append(pipeline_command(current))
 
-    plain = {phase: (median(run[phase][0] for run in results["plain"]),
-                     median(run[phase][1] for run in results["plain"]))
-             for phase in ("total", "load", "encode")}
-    totals = {kind: (median(run[0] for run in results[kind]),
-                     median(run[1] for run in results[kind])) for kind in kinds[1:]}
-    steps = {name: median(run[2].get(name, 0.0) for run in results["cold"])
-             for name in results["cold"][0][2]}
-    print(f"cold and warm `miniconf pipeline` on the imported ICLR 2020 ({len(paper_texts)} "
-          f"papers, {len(texts)} distinct texts: titles and abstracts apart), fresh processes, "
-          f"interleaved, medians of {rounds}; CPU seconds of the process (wall):")
-    print(f"  plain SentenceTransformer.encode: {plain['total'][0]:.1f} CPU-s "
-          f"({plain['total'][1]:.1f} s): start-up, imports and model "
-          f"{plain['load'][0]:.1f}, encode {plain['encode'][0]:.1f} "
-          f"({len(texts) / plain['encode'][1]:.1f} texts/s)")
-    labels = {"cold": "cold pipeline (no cache)", "warm": "warm (cache full, outputs deleted)",
-              "current": "up to date (nothing changed)"}
+    plain = {
+        phase: (
+            median(run[phase][0] for run in results["plain"]),
+            median(run[phase][1] for run in results["plain"]),
+        )
+        for phase in ("total", "load", "encode")
+    }
+    totals = {
+        kind: (median(run[0] for run in results[kind]), median(run[1] for run in results[kind]))
+        for kind in kinds[1:]
+    }
+    steps = {
+        name: median(run[2].get(name, 0.0) for run in results["cold"])
+        for name in results["cold"][0][2]
+    }
+    print(
+        f"cold and warm `miniconf pipeline` on the imported ICLR 2020 ({len(paper_texts)} "
+        f"papers, {len(texts)} distinct texts: titles and abstracts apart), fresh processes, "
+        f"interleaved, medians of {rounds}; CPU seconds of the process (wall):"
+    )
+    print(
+        f"  plain SentenceTransformer.encode: {plain['total'][0]:.1f} CPU-s "
+        f"({plain['total'][1]:.1f} s): start-up, imports and model "
+        f"{plain['load'][0]:.1f}, encode {plain['encode'][0]:.1f} "
+        f"({len(texts) / plain['encode'][1]:.1f} texts/s)"
+    )
+    labels = {
+        "cold": "cold pipeline (no cache)",
+        "warm": "warm (cache full, outputs deleted)",
+        "current": "up to date (nothing changed)",
+    }
     for kind, (cpu, wall) in totals.items():
-        print(f"  {labels[kind]}: {cpu:.1f} CPU-s ({wall:.1f} s), "
-              f"{cpu / plain['total'][0]:.2f} x the plain encode")
+        print(
+            f"  {labels[kind]}: {cpu:.1f} CPU-s ({wall:.1f} s), "
+            f"{cpu / plain['total'][0]:.2f} x the plain encode"
+        )
     start_up = totals["cold"][0] - sum(steps.values())
-    print("  cold run by step (CPU-s): start-up (Python, miniconf, reading the sitedata) "
-          f"{start_up:.1f}, " + ", ".join(f"{name} {cpu:.1f}" for name, cpu in steps.items()))
+    print(
+        "  cold run by step (CPU-s): start-up (Python, miniconf, reading the sitedata) "
+        f"{start_up:.1f}, " + ", ".join(f"{name} {cpu:.1f}" for name, cpu in steps.items())
+    )
     own = sum(steps.get(name, 0.0) for name in ("neighbours", "map", "write", "labels"))
     gap = totals["cold"][0] - plain["total"][0]
-    print(f"  cold - plain = {gap:+.1f} CPU-s; the neighbour, map, write and label steps' "
-          f"own time {own:.1f} CPU-s (goal: the gap no larger)")
+    print(
+        f"  cold - plain = {gap:+.1f} CPU-s; the neighbour, map, write and label steps' "
+        f"own time {own:.1f} CPU-s (goal: the gap no larger)"
+    )
 
 
 def bench_models(encode_papers: int = 200, rounds: int = 3) -> None:
@@ -198,8 +225,10 @@ def bench_models(encode_papers: int = 200, rounds: int = 3) -> None:
         return
     extra = [path for path in os.environ.get("MINICONF_BENCH_MODELS", "").split(":") if path]
     models = [DEFAULT_MODEL, *extra]
-    print("models: agreement@5, default recipe / plain cosine (extra models: "
-          "MINICONF_BENCH_MODELS=path:path)")
+    print(
+        "models: agreement@5, default recipe / plain cosine (extra models: "
+        "MINICONF_BENCH_MODELS=path:path)"
+    )
     for model in models:
         embedder = Embedder(model, device="auto", batch_size=32)
         cells = []
@@ -209,8 +238,9 @@ def bench_models(encode_papers: int = 200, rounds: int = 3) -> None:
             for recipe in (Recipe(), Recipe.plain()):
                 settings = PipelineSettings(model=model, recipe=recipe)
                 vectors = recipe_vectors(texts, CACHE, settings, PipelineReport(), embedder)
-                scores.append(agreement(similar_papers(vectors, texts, 5, recipe),
-                                        conference.labels).mean)
+                scores.append(
+                    agreement(similar_papers(vectors, texts, 5, recipe), conference.labels).mean
+                )
             cells.append(f"{conference.name} {scores[0]:.3f} / {scores[1]:.3f}")
         print(f"  {Path(model).name}: " + ", ".join(cells))
 
@@ -224,17 +254,21 @@ def bench_models(encode_papers: int = 200, rounds: int = 3) -> None:
         texts_file = Path(scratch) / "texts.json"
         texts_file.write_text(json.dumps(texts), encoding="utf-8")
         for number in range(rounds):
-            for model in models[number % len(models):] + models[:number % len(models)]:
+            for model in models[number % len(models) :] + models[: number % len(models)]:
                 runs[model].append(plain_encode(model_location(model), texts_file))
-    print(f"  CPU cost: a plain encode of {len(texts)} ICLR texts ({encode_papers} papers' "
-          f"titles and abstracts), fresh processes, interleaved, medians of {rounds}:")
+    print(
+        f"  CPU cost: a plain encode of {len(texts)} ICLR texts ({encode_papers} papers' "
+        f"titles and abstracts), fresh processes, interleaved, medians of {rounds}:"
+    )
     for model in models:
         encode_cpu = median(run["encode"][0] for run in runs[model])
         encode_wall = median(run["encode"][1] for run in runs[model])
         load_cpu = median(run["load"][0] for run in runs[model])
-        print(f"    {Path(model).name}: {len(texts) / encode_wall:.1f} texts/s, "
-              f"{1000 * encode_cpu / len(texts):.0f} CPU-s per 1,000 texts; start-up and "
-              f"model load {load_cpu:.1f} CPU-s")
+        print(
+            f"    {Path(model).name}: {len(texts) / encode_wall:.1f} texts/s, "
+            f"{1000 * encode_cpu / len(texts):.0f} CPU-s per 1,000 texts; start-up and "
+            f"model load {load_cpu:.1f} CPU-s"
+        )
 
 
 def bench_faiss(count: int = 100_000, dims: int = 384) -> None:
@@ -251,9 +285,11 @@ def bench_faiss(count: int = 100_000, dims: int = 384) -> None:
     scores[np.arange(len(sample)), sample] = -np.inf
     exact = np.argsort(-scores, axis=1)[:, :5]
     recall = np.mean([len(set(found[i]) & set(exact[j])) / 5 for j, i in enumerate(sample)])
-    print(f"faiss top-5 of {count:,} synthetic {dims}-d vectors ({choose_index('auto', count)}): "
-          f"{wall:.1f} s wall, {cpu:.1f} s CPU (goal <= 10 s); recall vs exact {recall:.1%} "
-          "(500 sampled papers)")
+    print(
+        f"faiss top-5 of {count:,} synthetic {dims}-d vectors ({choose_index('auto', count)}): "
+        f"{wall:.1f} s wall, {cpu:.1f} s CPU (goal <= 10 s); recall vs exact {recall:.1%} "
+        "(500 sampled papers)"
+    )
 
 
 #: Recipes compared: the plain one, each step alone, and the default (all steps).
@@ -279,8 +315,10 @@ def bench_recipe() -> None:
         return
     embedder = Embedder(DEFAULT_MODEL, device="auto", batch_size=32)
     cache = CACHE  # kept between runs: the figures need the model only the first time
-    print(f"agreement@5 ({DEFAULT_MODEL}; mean share of a paper's 5 similar papers in its "
-          "track, or sharing a keyword; 95 % bootstrap interval over papers)")
+    print(
+        f"agreement@5 ({DEFAULT_MODEL}; mean share of a paper's 5 similar papers in its "
+        "track, or sharing a keyword; 95 % bootstrap interval over papers)"
+    )
     for conference in conferences:
         texts = [text for _, text in conference.items]
         print(f"  {conference.name} ({len(texts)} papers, label {conference.label}):")
@@ -291,8 +329,9 @@ def bench_recipe() -> None:
             started = time.perf_counter()
             similar = similar_papers(vectors, texts, 5, recipe)
             seconds = time.perf_counter() - started
-            print(f"    {name:<20} {agreement(similar, conference.labels)}  "
-                  f"ranking {seconds:.2f} s")
+            print(
+                f"    {name:<20} {agreement(similar, conference.labels)}  ranking {seconds:.2f} s"
+            )
         floor = agreement(random_lists(len(texts), 5), conference.labels)
         print(f"    {'random pairs':<20} {floor}")
 
@@ -321,13 +360,16 @@ def bench_recipe_cost() -> None:
                 runs.append((time.perf_counter() - wall, time.process_time() - cpu))
             timings[name] = sorted(runs)[1]  # the median of three
         extra = [timings["recipe"][i] - timings["plain"][i] for i in (0, 1)]
-        print(f"ranking {count:,} papers: plain {timings['plain'][0]:.2f} s, recipe "
-              f"{timings['recipe'][0]:.2f} s wall ({timings['recipe'][1]:.2f} s CPU): "
-              f"+{extra[0]:.2f} s wall, +{extra[1]:.2f} s CPU (medians of 3)")
+        print(
+            f"ranking {count:,} papers: plain {timings['plain'][0]:.2f} s, recipe "
+            f"{timings['recipe'][0]:.2f} s wall ({timings['recipe'][1]:.2f} s CPU): "
+            f"+{extra[0]:.2f} s wall, +{extra[1]:.2f} s CPU (medians of 3)"
+        )
 
 
-def share_of_map_neighbours_sharing_a_label(points: np.ndarray,
-                                            labels: list[frozenset[str]]) -> float:
+def share_of_map_neighbours_sharing_a_label(
+    points: np.ndarray, labels: list[frozenset[str]]
+) -> float:
     """Over the labelled papers: the mean share of their 5 nearest on the map that share
     a label with them (what a reader looking around a paper on the map finds)."""
     distances = ((points[:, None, :] - points[None, :, :]) ** 2).sum(axis=-1)
@@ -348,8 +390,9 @@ def map_layouts() -> list[tuple[str, object]]:
         return layouts
 
     def umap_layout(vectors: np.ndarray) -> np.ndarray:
-        return umap.UMAP(n_neighbors=min(15, len(vectors) - 1), metric="cosine",
-                         random_state=42).fit_transform(vectors)
+        return umap.UMAP(
+            n_neighbors=min(15, len(vectors) - 1), metric="cosine", random_state=42
+        ).fit_transform(vectors)
 
     umap_layout(np.random.default_rng(0).normal(size=(50, 8)))  # numba compiles it first
     return [*layouts, ("umap", umap_layout)]
@@ -370,8 +413,10 @@ def bench_map_quality(subsets: int = 3) -> None:
         return
     layouts = map_layouts()
     embedder = Embedder(DEFAULT_MODEL, device="auto", batch_size=32)
-    print("map quality: trustworthiness@10 / share of the 5 nearest on the map sharing the "
-          "label (higher is better), CPU seconds of the layout")
+    print(
+        "map quality: trustworthiness@10 / share of the 5 nearest on the map sharing the "
+        "label (higher is better), CPU seconds of the layout"
+    )
     for conference in conferences:
         texts = [text for _, text in conference.items]
         vectors = recipe_vectors(texts, CACHE, PipelineSettings(), PipelineReport(), embedder)
@@ -381,21 +426,29 @@ def bench_map_quality(subsets: int = 3) -> None:
             draws = subsets if size < 400 else 1
             scores = {name: [] for name, _ in layouts}
             for draw in range(draws):
-                rows = np.sort(np.random.default_rng(draw).choice(len(texts), size=size,
-                                                                  replace=False))
+                rows = np.sort(
+                    np.random.default_rng(draw).choice(len(texts), size=size, replace=False)
+                )
                 subset, labels = vectors[rows], [conference.labels[row] for row in rows]
                 for name, layout in layouts:
                     cpu = time.process_time()
                     points = layout(subset)
                     cpu = time.process_time() - cpu
-                    scores[name].append((
-                        trustworthiness(subset, points, n_neighbors=min(10, size // 3),
-                                        metric="cosine"),
-                        share_of_map_neighbours_sharing_a_label(points, labels), cpu))
-            cells = [f"{name} " + "/".join(f"{np.mean([s[i] for s in runs]):.3f}"
-                                           for i in (0, 1))
-                     + f" ({np.mean([s[2] for s in runs]):.1f} s)"
-                     for name, runs in scores.items()]
+                    scores[name].append(
+                        (
+                            trustworthiness(
+                                subset, points, n_neighbors=min(10, size // 3), metric="cosine"
+                            ),
+                            share_of_map_neighbours_sharing_a_label(points, labels),
+                            cpu,
+                        )
+                    )
+            cells = [
+                f"{name} "
+                + "/".join(f"{np.mean([s[i] for s in runs]):.3f}" for i in (0, 1))
+                + f" ({np.mean([s[2] for s in runs]):.1f} s)"
+                for name, runs in scores.items()
+            ]
             print(f"    {size:>5} papers ({draws} draw(s)): " + ", ".join(cells))
 
 

@@ -73,7 +73,10 @@ def _run_exports(checkout: Path, sitedata: Path) -> dict[str, list[float]]:
     """export_times in a fresh process that imports miniconf from ``checkout``."""
     result = subprocess.run(
         [sys.executable, __file__, "--child", str(sitedata), "--checkout", str(checkout)],
-        check=True, capture_output=True, text=True)
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(result.stdout)
 
 
@@ -85,8 +88,10 @@ def measure(label: str, sitedata: Path, compare: Path | None = None) -> None:
         order = list(checkouts) if repeat % 2 == 0 else list(reversed(checkouts))
         for name in order:
             runs[name].append(_run_exports(checkouts[name], sitedata))
-    print(f"{label}: medians of {EXPORT_REPEATS} fresh processes"
-          + (f", {' and '.join(checkouts)} interleaved" if compare else ""))
+    print(
+        f"{label}: medians of {EXPORT_REPEATS} fresh processes"
+        + (f", {' and '.join(checkouts)} interleaved" if compare else "")
+    )
     median = statistics.median
     kinds = [kind for kind in runs[next(iter(checkouts))][0] if kind != "all"] + ["all"]
     for kind in kinds:
@@ -169,10 +174,12 @@ def measure_timetable(sitedata: Path) -> None:
     results: dict[str, dict[str, list[float]]] = {"grid": {}, "list": {}}
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                                 args=CHROMIUM_ARGS)
-            context = browser.new_context(timezone_id="America/Los_Angeles", locale="en-GB",
-                                          viewport={"width": 1280, "height": 900})
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            context = browser.new_context(
+                timezone_id="America/Los_Angeles",
+                locale="en-GB",
+                viewport={"width": 1280, "height": 900},
+            )
             tab = context.new_page()
             cdp = context.new_cdp_session(tab)
             cdp.send("Performance.enable")
@@ -182,9 +189,11 @@ def measure_timetable(sitedata: Path) -> None:
                     figures = results[view]
                     tab.goto(f"{base}schedule.html?view={view}")
                     tab.wait_for_function(
-                        "performance.getEntriesByName('timetable-drawn').length > 0")
+                        "performance.getEntriesByName('timetable-drawn').length > 0"
+                    )
                     drawn = tab.evaluate(
-                        "performance.getEntriesByName('timetable-drawn')[0].startTime")
+                        "performance.getEntriesByName('timetable-drawn')[0].startTime"
+                    )
                     figures.setdefault("load", []).append(drawn)
                     # The counter starts afresh with each document: its busy time so far.
                     figures.setdefault("load busy", []).append(_busy_seconds(cdp) * 1000)
@@ -193,7 +202,8 @@ def measure_timetable(sitedata: Path) -> None:
                         times = tab.evaluate(script, 1)
                         figures.setdefault(name, []).extend(times)
                         figures.setdefault(f"{name} busy", []).append(
-                            (_busy_seconds(cdp) - busy) * 1000 / len(times))
+                            (_busy_seconds(cdp) - busy) * 1000 / len(times)
+                        )
             cells = tab.evaluate("""() => { document.querySelector('[data-view=grid]').click();
                 return document.querySelectorAll('.timetable td').length; }""")
             browser.close()
@@ -201,16 +211,20 @@ def measure_timetable(sitedata: Path) -> None:
         server.shutdown()
         server.server_close()
     median = statistics.median
-    print(f"timetable ({len(conference.sessions)} sessions, {len(conference.papers)} papers; "
-          f"schedule.html {page_size / 1e3:.0f} kB; a day's grid has {cells} cells), "
-          f"medians of {REPEATS} loads, Chromium, America/Los_Angeles:")
+    print(
+        f"timetable ({len(conference.sessions)} sessions, {len(conference.papers)} papers; "
+        f"schedule.html {page_size / 1e3:.0f} kB; a day's grid has {cells} cells), "
+        f"medians of {REPEATS} loads, Chromium, America/Los_Angeles:"
+    )
     for view, figures in results.items():
-        print(f"  {view:4s}: navigation → drawn {median(figures['load']):6.0f} ms "
-              f"(main thread busy {median(figures['load busy']):5.0f} ms); "
-              f"switch day {median(figures['day']):5.1f} ms "
-              f"(busy {median(figures['day busy']):5.1f}); "
-              f"switch zone {median(figures['zone']):5.1f} ms "
-              f"(busy {median(figures['zone busy']):5.1f})")
+        print(
+            f"  {view:4s}: navigation → drawn {median(figures['load']):6.0f} ms "
+            f"(main thread busy {median(figures['load busy']):5.0f} ms); "
+            f"switch day {median(figures['day']):5.1f} ms "
+            f"(busy {median(figures['day busy']):5.1f}); "
+            f"switch zone {median(figures['zone']):5.1f} ms "
+            f"(busy {median(figures['zone busy']):5.1f})"
+        )
 
 
 def main(compare: Path | None = None, exports_only: bool = False) -> None:
@@ -222,8 +236,11 @@ def main(compare: Path | None = None, exports_only: bool = False) -> None:
         else:
             measure("ICLR 2020 import", iclr, compare)
         out = Path(folder) / "synth"
-        subprocess.run([sys.executable, str(HERE / "synth.py"), "--papers", "10000",
-                        "--out", str(out)], check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, str(HERE / "synth.py"), "--papers", "10000", "--out", str(out)],
+            check=True,
+            capture_output=True,
+        )
         measure("synthetic", out, compare)
         if not exports_only:
             measure_timetable(out)
@@ -231,8 +248,12 @@ def main(compare: Path | None = None, exports_only: bool = False) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--compare", type=Path, metavar="CHECKOUT",
-                        help="another checkout whose exports run interleaved with these")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="CHECKOUT",
+        help="another checkout whose exports run interleaved with these",
+    )
     parser.add_argument("--exports-only", action="store_true", help="skip the timetable")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)  # sitedata to time
     parser.add_argument("--checkout", type=Path, default=CHECKOUT, help=argparse.SUPPRESS)

@@ -38,11 +38,20 @@ def baseline_copy(site: Path, revision: str) -> Path:
     copy = OUT / f"build-{revision.replace('/', '_')}"
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(site, copy)
-    listing = subprocess.run(["git", "ls-tree", "--name-only", f"{revision}:static/js"],
-                             cwd=REPO, check=True, capture_output=True, text=True).stdout
+    listing = subprocess.run(
+        ["git", "ls-tree", "--name-only", f"{revision}:static/js"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     for name in listing.split():
-        source = subprocess.run(["git", "show", f"{revision}:static/js/{name}"], cwd=REPO,
-                                check=True, capture_output=True).stdout
+        source = subprocess.run(
+            ["git", "show", f"{revision}:static/js/{name}"],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+        ).stdout
         (copy / "static" / "js" / name).write_bytes(source)
     return copy
 
@@ -54,8 +63,9 @@ def main(baseline: str, papers: int, repeats: int) -> None:
     servers = [serve(site), serve(baseline_copy(site, baseline))]
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                                 args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+            )
             pages = []
             for _, base in servers:
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -74,9 +84,11 @@ def main(baseline: str, papers: int, repeats: int) -> None:
             server.shutdown()
             server.server_close()
     for label, runs in (("this checkout (ranked)", timings[0]), (f"{baseline}", timings[1])):
-        print(f"keystroke -> painted, {label}: median {statistics.median(runs):.1f} ms, "
-              f"p90 {sorted(runs)[int(len(runs) * 0.9)]:.1f} ms, max {max(runs):.1f} ms "
-              f"({len(runs)} keystrokes, {len(QUERIES)} queries x {repeats}, interleaved)")
+        print(
+            f"keystroke -> painted, {label}: median {statistics.median(runs):.1f} ms, "
+            f"p90 {sorted(runs)[int(len(runs) * 0.9)]:.1f} ms, max {max(runs):.1f} ms "
+            f"({len(runs)} keystrokes, {len(QUERIES)} queries x {repeats}, interleaved)"
+        )
 
 
 if __name__ == "__main__":

@@ -40,8 +40,10 @@ def main() -> None:
             started = time.perf_counter()
             summary = import_miniconf(iclr, work / "iclr")
             seconds = time.perf_counter() - started
-            print(f"iclr import: {summary.counts['papers']} papers, "
-                  f"{summary.counts['sessions']} sessions in {seconds:.2f} s")
+            print(
+                f"iclr import: {summary.counts['papers']} papers, "
+                f"{summary.counts['sessions']} sessions in {seconds:.2f} s"
+            )
 
         import synth  # bench/synth.py, on the path that bench/run.py sets
 
@@ -51,13 +53,16 @@ def main() -> None:
         freeze_site(conference, work / "build")
         started = time.perf_counter()
         checked, broken = check_links(work / "build", conference.config.base_url)
-        print(f"linkcheck 2000 papers: {checked} links, {len(broken)} broken, "
-              f"{time.perf_counter() - started:.2f} s")
+        print(
+            f"linkcheck 2000 papers: {checked} links, {len(broken)} broken, "
+            f"{time.perf_counter() - started:.2f} s"
+        )
 
         site = work / "bad"
         shutil.copytree(REPO / "sitedata", site, ignore=shutil.ignore_patterns(".miniconf-cache"))
         (site / "papers" / "huge.yml").write_text(
-            "id: huge\ntitle: T\nauthors: [{name: A}]\nabstract: " + "A" * 10_000_000 + "\n")
+            "id: huge\ntitle: T\nauthors: [{name: A}]\nabstract: " + "A" * 10_000_000 + "\n"
+        )
         started = time.perf_counter()
         conference, problems = load_conference(site)
         assert conference is None

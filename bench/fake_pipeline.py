@@ -102,8 +102,9 @@ def write_outputs(sitedata: Path, dims: int = 64, k: int = 5, seed: int = 0) -> 
     common = {"model": FAKE_MODEL, "inputs": inputs}
     _write(folder / "similar.json", {**common, "k": k, "similar": similar})
     _write(folder / "map.json", {**common, "method": "pca", "positions": positions})
-    _write(folder / "vectors.json", {**common, "dims": dims, "dtype": "int8", "scale": 1.0,
-                                     "ids": ids})
+    _write(
+        folder / "vectors.json", {**common, "dims": dims, "dtype": "int8", "scale": 1.0, "ids": ids}
+    )
     (folder / "vectors.bin").write_bytes(quantized.tobytes())
     _write(folder / "inputs.json", {**common, "k": k, "recipe": recipe, "texts": texts})
     try:  # the map's region names, from these vectors (pipeline/labels.py)
@@ -111,8 +112,14 @@ def write_outputs(sitedata: Path, dims: int = 64, k: int = 5, seed: int = 0) -> 
     except ImportError:  # before the labels feature
         return folder
     paper_texts = _texts(sitedata)
-    write_labels(folder, model=FAKE_MODEL, inputs=inputs, ids=ids,
-                 texts=[paper_texts[paper_id] for paper_id in ids], vectors=vectors)
+    write_labels(
+        folder,
+        model=FAKE_MODEL,
+        inputs=inputs,
+        ids=ids,
+        texts=[paper_texts[paper_id] for paper_id in ids],
+        vectors=vectors,
+    )
     return folder
 
 

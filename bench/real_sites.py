@@ -46,15 +46,24 @@ def _text(title: str, abstract: str) -> str:
 
 def _sorted(name: str, label: str, rows: list[tuple[str, str, frozenset[str]]]) -> LabelledPapers:
     rows = sorted(rows)
-    return LabelledPapers(name, label, [(paper_id, text) for paper_id, text, _ in rows],
-                          [labels for _, _, labels in rows])
+    return LabelledPapers(
+        name,
+        label,
+        [(paper_id, text) for paper_id, text, _ in rows],
+        [labels for _, _, labels in rows],
+    )
 
 
 def acl2020(data: Path) -> LabelledPapers:
     with (data / "real-sites" / "acl2020" / "main_papers.csv").open(encoding="utf-8") as file:
-        rows = [(row["UID"], _text(row["title"], row["abstract"]),
-                 frozenset({row["track"].strip()}) if row["track"].strip() else frozenset())
-                for row in csv.DictReader(file)]
+        rows = [
+            (
+                row["UID"],
+                _text(row["title"], row["abstract"]),
+                frozenset({row["track"].strip()}) if row["track"].strip() else frozenset(),
+            )
+            for row in csv.DictReader(file)
+        ]
     return _sorted("ACL 2020", "track", rows)
 
 
@@ -71,10 +80,16 @@ def acl2023(data: Path) -> LabelledPapers:
 
 def iclr2020(data: Path) -> LabelledPapers:
     with (data / "miniconf-iclr2020" / "papers.csv").open(encoding="utf-8") as file:
-        rows = [(row["UID"], _text(row["title"], row["abstract"]),
-                 frozenset(word.strip().lower() for word in row["keywords"].split("|")
-                           if word.strip()))
-                for row in csv.DictReader(file)]
+        rows = [
+            (
+                row["UID"],
+                _text(row["title"], row["abstract"]),
+                frozenset(
+                    word.strip().lower() for word in row["keywords"].split("|") if word.strip()
+                ),
+            )
+            for row in csv.DictReader(file)
+        ]
     return _sorted("ICLR 2020", "keywords", rows)
 
 

@@ -29,8 +29,9 @@ def _pdf_text(value: str) -> str:
     return value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def one_page_pdf(width: int, height: int, accent: tuple[float, float, float],
-                 lines: list[tuple[int, str]]) -> bytes:
+def one_page_pdf(
+    width: int, height: int, accent: tuple[float, float, float], lines: list[tuple[int, str]]
+) -> bytes:
     """A page with a coloured header band, panels, and lines of (font size, text)."""
     r, g, b = accent
     ops = [
@@ -42,8 +43,10 @@ def one_page_pdf(width: int, height: int, accent: tuple[float, float, float],
     for column in range(2):
         x = margin + column * (panel_w + margin)
         ops.append(f"{x} {margin} {panel_w} {height // 2} re f")
-    ops.append(f"{r} {g} {b} RG 4 w {margin} {height // 2 + 2 * margin} m "
-               f"{width - margin} {height // 2 + 2 * margin} l S")
+    ops.append(
+        f"{r} {g} {b} RG 4 w {margin} {height // 2 + 2 * margin} m "
+        f"{width - margin} {height // 2 + 2 * margin} l S"
+    )
     y = height - height // 12
     ops.append("BT")
     for index, (size, text) in enumerate(lines):
@@ -57,8 +60,7 @@ def one_page_pdf(width: int, height: int, accent: tuple[float, float, float],
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] "
         "/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>".encode(),
-        b"<< /Length " + str(len(content)).encode() + b" >>\nstream\n" + content
-        + b"\nendstream",
+        b"<< /Length " + str(len(content)).encode() + b" >>\nstream\n" + content + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
     out = bytearray(b"%PDF-1.4\n")
@@ -69,8 +71,9 @@ def one_page_pdf(width: int, height: int, accent: tuple[float, float, float],
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n"
-            f"startxref\n{xref}\n%%EOF\n").encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    ).encode()
     return bytes(out)
 
 
@@ -130,17 +133,28 @@ def main() -> None:
     for paper_id, (accent, title, subtitle) in posters.items():
         folder = OUT / paper_id
         folder.mkdir(parents=True, exist_ok=True)
-        lines = [(40, title), (22, subtitle), (16, "Helios 2027 · demo poster"),
-                 (14, "Method · Results · Ablations")]
+        lines = [
+            (40, title),
+            (22, subtitle),
+            (16, "Helios 2027 · demo poster"),
+            (14, "Method · Results · Ablations"),
+        ]
         (folder / "poster.pdf").write_bytes(one_page_pdf(842, 1191, accent, lines))
 
     folder = OUT / "h27-003"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "slides.pdf").write_bytes(one_page_pdf(
-        960, 540, (0.70, 0.26, 0.18),
-        [(36, "Cross-Lingual Contrastive Alignment"), (20, "Helios 2027 · demo slides"),
-         (16, "1. Motivation   2. Method   3. Results")],
-    ))
+    (folder / "slides.pdf").write_bytes(
+        one_page_pdf(
+            960,
+            540,
+            (0.70, 0.26, 0.18),
+            [
+                (36, "Cross-Lingual Contrastive Alignment"),
+                (20, "Helios 2027 · demo slides"),
+                (16, "1. Motivation   2. Method   3. Results"),
+            ],
+        )
+    )
     (folder / "talk.en.vtt").write_text(CAPTIONS)
     test_video(folder / "talk.webm")
 

@@ -45,7 +45,8 @@ class AttendeeSite:
     def issue_codes(self, **env: str) -> dict[str, str]:
         """``miniconf access codes``: each attendee's code, read back from the list."""
         result = CliRunner().invoke(
-            cli, ["access", "codes", str(self.attendees_csv), "--sitedata", str(self.sitedata)],
+            cli,
+            ["access", "codes", str(self.attendees_csv), "--sitedata", str(self.sitedata)],
             env={**self.env, **env},
         )
         assert result.exit_code == 0, result.output

@@ -162,13 +162,16 @@ def open_page(browser):
     contexts = []
 
     def open_in(url: str, timezone_id: str, now: str | None = None, bookmarks: str | None = None):
-        context = browser.new_context(timezone_id=timezone_id, locale="en-GB",
-                                      accept_downloads=True)
+        context = browser.new_context(
+            timezone_id=timezone_id, locale="en-GB", accept_downloads=True
+        )
         contexts.append(context)
         tab = context.new_page()
         tab.console_errors = []
-        tab.on("console",
-               lambda msg: tab.console_errors.append(msg.text) if msg.type == "error" else None)
+        tab.on(
+            "console",
+            lambda msg: tab.console_errors.append(msg.text) if msg.type == "error" else None,
+        )
         tab.on("pageerror", lambda exc: tab.console_errors.append(str(exc)))
         if now:
             tab.clock.install(time=now)
@@ -178,8 +181,9 @@ def open_page(browser):
         return tab
 
     yield open_in
-    errors = [error for context in contexts for tab in context.pages
-              for error in tab.console_errors]
+    errors = [
+        error for context in contexts for tab in context.pages for error in tab.console_errors
+    ]
     for context in contexts:
         context.close()
     assert errors == [], "console errors (a CSP violation shows here too)"

@@ -59,8 +59,13 @@ class Synapse:
         role = b"admin" if admin else b"notadmin"
         message = b"\x00".join([nonce.encode(), username.encode(), password.encode(), role])
         mac = hmac.new(self.secret.encode(), message, hashlib.sha1).hexdigest()
-        body = {"nonce": nonce, "username": username, "password": password, "admin": admin,
-                "mac": mac}
+        body = {
+            "nonce": nonce,
+            "username": username,
+            "password": password,
+            "admin": admin,
+            "mac": mac,
+        }
         token = self.post("/_synapse/admin/v1/register", body)["access_token"]
         if unlimited:
             self.unlimit(f"@{username}:{SERVER_NAME}", token)
@@ -98,9 +103,16 @@ def _write_config(folder: Path, port: int, secret: str, **extra) -> Path:
         "server_name": SERVER_NAME,
         "pid_file": str(folder / "homeserver.pid"),
         # The client API only: no federation listener, nothing but 127.0.0.1.
-        "listeners": [{"port": port, "bind_addresses": ["127.0.0.1"], "type": "http",
-                       "tls": False, "x_forwarded": False,
-                       "resources": [{"names": ["client"], "compress": False}]}],
+        "listeners": [
+            {
+                "port": port,
+                "bind_addresses": ["127.0.0.1"],
+                "type": "http",
+                "tls": False,
+                "x_forwarded": False,
+                "resources": [{"names": ["client"], "compress": False}],
+            }
+        ],
         "database": {"name": "sqlite3", "args": {"database": str(folder / "homeserver.db")}},
         "log_config": str(folder / "log.yaml"),
         "media_store_path": str(folder / "media"),
@@ -162,7 +174,9 @@ class SynapseProcess:
         with open(output, "a") as sink:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "synapse.app.homeserver", "-c", str(self.config)],
-                stdout=sink, stderr=subprocess.STDOUT, cwd=self.folder,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                cwd=self.folder,
             )
         _wait_until_up(self.url, self.process, output)
         return Synapse(self.url, self.secret, self.folder)

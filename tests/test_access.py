@@ -28,18 +28,31 @@ from miniconf.site.access import Keys, normalize_code
 #: Protected values of the demo conference (and of the additions in access_site.py):
 #: talks by id or file, slides and posters by URL or file, and its chat rooms.
 DEMO_PROTECTED = [
-    "Hx7Kq2LmP0a", "Rk4vT9wQz2M", "76979871", "347119375", "38922923", "38931207",
-    "talk.webm", "talk.en.vtt", "slides.pdf", "poster.pdf",
+    "Hx7Kq2LmP0a",
+    "Rk4vT9wQz2M",
+    "76979871",
+    "347119375",
+    "38922923",
+    "38931207",
+    "talk.webm",
+    "talk.en.vtt",
+    "slides.pdf",
+    "poster.pdf",
     "https://helios-conf.example.org/slides/h27-001.pdf",
     "https://helios-conf.example.org/posters/h27-003.pdf",
-    "#paper-h27-001:helios-conf.example.org", "#session-d1-keynote:helios-conf.example.org",
-    "paper-h27-001", "chat.helios-conf.example.org/#/room",
+    "#paper-h27-001:helios-conf.example.org",
+    "#session-d1-keynote:helios-conf.example.org",
+    "paper-h27-001",
+    "chat.helios-conf.example.org/#/room",
 ]
 PROTECTED = [STREAM_URL, *PAPER_LINKS.values(), *DEMO_PROTECTED]
 #: Local files that only attendees may see: their bytes must not be in the build either.
 PROTECTED_FILES = [
-    "media/h27-001/poster.pdf", "media/h27-003/slides.pdf", "media/h27-003/talk.webm",
-    "media/h27-003/talk.en.vtt", "media/h27-005/poster.pdf",
+    "media/h27-001/poster.pdf",
+    "media/h27-003/slides.pdf",
+    "media/h27-003/talk.webm",
+    "media/h27-003/talk.en.vtt",
+    "media/h27-005/poster.pdf",
 ]
 
 
@@ -61,7 +74,8 @@ def build(site: AttendeeSite, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def every_file(folder: Path) -> dict[str, bytes]:
     return {
         file.relative_to(folder).as_posix(): file.read_bytes()
-        for file in sorted(folder.rglob("*")) if file.is_file()
+        for file in sorted(folder.rglob("*"))
+        if file.is_file()
     }
 
 
@@ -85,7 +99,7 @@ def test_no_protected_value_appears_anywhere_in_the_build(build: Path, site: Att
     # The protected local files are in the build only encrypted, under other names.
     for relative in PROTECTED_FILES:
         original = (site.sitedata / relative).read_bytes()
-        middle = original[len(original) // 2:][:48]
+        middle = original[len(original) // 2 :][:48]
         assert len(middle) >= 32
         for name, data in files.items():
             assert middle not in data, f"part of {relative} is readable in {name}"
@@ -141,8 +155,10 @@ def test_two_builds_are_byte_identical_and_another_secret_changes_them(
     again = tmp_path / "again"
     result = site.freeze(again)
     assert result.exit_code == 0
-    assert ("Registered attendees only: streams, videos, slides, posters, chat, 5 local files "
-            "encrypted; 3 ways to unlock") in result.output  # Ada, Bob and the passphrase
+    assert (
+        "Registered attendees only: streams, videos, slides, posters, chat, 5 local files "
+        "encrypted; 3 ways to unlock"
+    ) in result.output  # Ada, Bob and the passphrase
     first, second = every_file(build), every_file(again)
     assert first.keys() == second.keys()
     different = [name for name in first if first[name] != second[name]]
@@ -150,8 +166,9 @@ def test_two_builds_are_byte_identical_and_another_secret_changes_them(
     # The check can fail: a new secret re-keys every sealed part (and the codes).
     rotated = tmp_path / "rotated"
     other = "another-secret-0f1e2d3c4b5a69788796a5b4c3d2e1f0"
-    assert site.freeze(rotated, MINICONF_ACCESS_SECRET=other,
-                       MINICONF_ACCESS_CODES="").exit_code == 0
+    assert (
+        site.freeze(rotated, MINICONF_ACCESS_SECRET=other, MINICONF_ACCESS_CODES="").exit_code == 0
+    )
     assert (rotated / "papers" / "h27-006.html").read_bytes() != first["papers/h27-006.html"]
 
 
@@ -159,8 +176,10 @@ def test_two_builds_are_byte_identical_and_another_secret_changes_them(
 def test_a_refreeze_with_a_new_secret_reseals_every_page(site: AttendeeSite, tmp_path: Path):
     """Unchanged paper pages are reused by the next freeze: not when the key changed."""
     out, fresh = tmp_path / "out", tmp_path / "fresh"
-    other = {"MINICONF_ACCESS_SECRET": "rotated-secret-aa11bb22cc33dd44ee55ff66aa77bb88",
-             "MINICONF_ACCESS_CODES": ""}
+    other = {
+        "MINICONF_ACCESS_SECRET": "rotated-secret-aa11bb22cc33dd44ee55ff66aa77bb88",
+        "MINICONF_ACCESS_CODES": "",
+    }
     assert site.freeze(out).exit_code == 0
     assert site.freeze(out, **other).exit_code == 0
     assert site.freeze(fresh, **other).exit_code == 0
@@ -185,8 +204,10 @@ def test_public_build_has_no_placeholder_or_script_and_shows_everything(frozen_d
     assert "Hx7Kq2LmP0a" in paper and "assets/media/h27-001/poster.pdf" in paper
     assert "https://helios-conf.example.org/slides/h27-001.pdf" in paper
     assert "#paper-h27-001:helios-conf.example.org" in paper
-    assert files["assets/media/h27-003/talk.webm"] == (
-        Path(__file__).parent.parent / "sitedata/media/h27-003/talk.webm").read_bytes()
+    assert (
+        files["assets/media/h27-003/talk.webm"]
+        == (Path(__file__).parent.parent / "sitedata/media/h27-003/talk.webm").read_bytes()
+    )
 
 
 def test_after_the_conference_access_public_republishes_in_the_clear(
@@ -297,10 +318,14 @@ def test_codes_command_reports_a_list_without_an_email_column(site: AttendeeSite
     ("access", "expected"),
     [
         ("secret", "config.yml:{line}: access: unknown access 'secret'; choose public"),
-        ({"mode": "attendees", "protect": ["stream"]},
-         "access.protect[0]: unknown part 'stream'; choose from streams: the live stream link"),
-        ({"mode": "attendees", "pages": ["keynote"]},
-         "access.pages[0]: unknown kind of page 'keynote'; choose from paper, session"),
+        (
+            {"mode": "attendees", "protect": ["stream"]},
+            "access.protect[0]: unknown part 'stream'; choose from streams: the live stream link",
+        ),
+        (
+            {"mode": "attendees", "pages": ["keynote"]},
+            "access.pages[0]: unknown kind of page 'keynote'; choose from paper, session",
+        ),
         ({"mode": "attendees", "protect": []}, "access: attendees protects nothing"),
     ],
 )
@@ -328,6 +353,8 @@ def test_whole_pages_keep_their_title_and_hide_their_prose_everywhere(tmp_path: 
     for name, data in every_file(out).items():
         assert phrase not in data and words not in data, name
     # Only paper pages are sealed whole; streams and the rest stay protected by default.
-    assert "Registered attendees: unlock to read this page." not in (
-        out / "speakers" / "ada-okafor.html").read_text()
+    assert (
+        "Registered attendees: unlock to read this page."
+        not in (out / "speakers" / "ada-okafor.html").read_text()
+    )
     assert STREAM_URL not in (out / "sessions" / "d1-keynote.html").read_text()

@@ -64,7 +64,8 @@ def test_a_personal_code_reveals_the_stream_the_talk_and_the_chat(
     assert download.get_attribute("href").startswith("blob:")
     assert download.get_attribute("download") == "poster.pdf"
     assert page.get_by_role("link", name="Open the slides (PDF)").get_attribute("href") == (
-        "https://helios-conf.example.org/slides/h27-001.pdf")
+        "https://helios-conf.example.org/slides/h27-001.pdf"
+    )
 
     # A self-hosted talk plays from its decrypted bytes.
     page.goto(attendee_url + "papers/h27-003.html")
@@ -137,8 +138,9 @@ def test_a_page_sealed_whole_opens_with_everything_it_holds(
     """access.pages: [paper]: the page is its title until unlocked, then all of it,
     including the parts sealed inside it (the talk, the chat)."""
     _site, codes = attendee_site
-    whole = make_attendee_site(tmp_path_factory.mktemp("whole"),
-                               access={"mode": "attendees", "pages": ["paper"]})
+    whole = make_attendee_site(
+        tmp_path_factory.mktemp("whole"), access={"mode": "attendees", "pages": ["paper"]}
+    )
     out = tmp_path_factory.mktemp("whole-build") / "build"
     assert whole.freeze(out).exit_code == 0
     url = serve_folder(out)
@@ -167,12 +169,24 @@ def stub_homeserver(route) -> None:
         body = {"room_id": "!keynote:helios-conf.example.org"}
     else:
         message = {"msgtype": "m.text", "body": "Welcome to the keynote room"}
-        body = {"chunk": [{"type": "m.room.message", "sender": "@ada:helios-conf.example.org",
-                           "origin_server_ts": 1_800_000_000_000, "content": message}]}
-    route.fulfill(status=200, json=body, headers={
-        "Access-Control-Allow-Origin": "*",
-        "Access-Control-Allow-Headers": "Authorization, Content-Type",
-    })
+        body = {
+            "chunk": [
+                {
+                    "type": "m.room.message",
+                    "sender": "@ada:helios-conf.example.org",
+                    "origin_server_ts": 1_800_000_000_000,
+                    "content": message,
+                }
+            ]
+        }
+    route.fulfill(
+        status=200,
+        json=body,
+        headers={
+            "Access-Control-Allow-Origin": "*",
+            "Access-Control-Allow-Headers": "Authorization, Content-Type",
+        },
+    )
 
 
 def test_the_chat_preview_of_an_unlocked_room_reads_its_messages(
@@ -186,8 +200,10 @@ def test_the_chat_preview_of_an_unlocked_room_reads_its_messages(
     keynote = (out / "sessions" / "d1-keynote.html").read_text()
     assert "data-room-alias" not in keynote and "chat-preview.js" not in keynote
     requests: list[str] = []
-    page.route(HOMESERVER + "/**", lambda route: (requests.append(route.request.url),
-                                                   stub_homeserver(route)))
+    page.route(
+        HOMESERVER + "/**",
+        lambda route: (requests.append(route.request.url), stub_homeserver(route)),
+    )
     page.goto(serve_folder(out) + "sessions/d1-keynote.html")
     page.get_by_role("button", name="Unlock").wait_for()
     assert requests == [], "a sealed room must not be read before unlocking"

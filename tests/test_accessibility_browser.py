@@ -10,8 +10,10 @@ pytestmark = pytest.mark.browser
 
 
 def test_star_buttons_are_24px_and_say_which_paper(page, demo_url, frozen_demo):
-    titles = {paper["id"]: paper["title"]
-              for paper in json.loads((frozen_demo / "papers.json").read_text())}
+    titles = {
+        paper["id"]: paper["title"]
+        for paper in json.loads((frozen_demo / "papers.json").read_text())
+    }
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     for url in ("papers.html", "papers/h27-010.html"):
         page.goto(f"{demo_url}{url}")
@@ -24,7 +26,7 @@ def test_star_buttons_are_24px_and_say_which_paper(page, demo_url, frozen_demo):
             paper_id = star.get_attribute("data-star")
             title = titles[paper_id]
             # The accessible name, as Chromium computes it for screen readers.
-            assert star.aria_snapshot() == f"- button \"Star “{title}”\"", paper_id
+            assert star.aria_snapshot() == f'- button "Star “{title}”"', paper_id
     page.get_by_role("button", name="Star “View-Consistent 3D Scene Editing", exact=False).click()
     assert page.locator(".paper [data-star]").get_attribute("aria-pressed") == "true"
     assert page.console_errors == []

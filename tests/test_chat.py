@@ -53,21 +53,37 @@ def provision(sitedata: Path, token: str, *args: str):
 
 def test_each_provider_links_to_the_papers_room(sitedata_copy: Path) -> None:
     cases = {
-        "matrix": ({"server": "https://matrix.example.org"},
-                   "https://matrix.to/#/%23paper-h27-001%3Amatrix.example.org", None),
-        "matrix-element": ({"provider": "matrix", "server": "https://matrix.example.org",
-                            "server_name": "example.org", "embed": True,
-                            "element_url": "https://chat.example.org/"},
-                           "https://chat.example.org/#/room/%23paper-h27-001%3Aexample.org",
-                           "https://chat.example.org/#/room/%23paper-h27-001%3Aexample.org"),
-        "rocketchat": ({"server": "https://rc.example.org/", "embed": True},
-                       "https://rc.example.org/channel/paper-h27-001",
-                       "https://rc.example.org/channel/paper-h27-001?layout=embedded"),
-        "zulip": ({"server": "https://z.example.org", "zulip_stream": "Helios papers (2027)"},
-                  "https://z.example.org/#narrow/stream/Helios.20papers.20.282027.29"
-                  "/topic/paper-h27-001", None),
-        "slack": ({"server": "https://helios.slack.com"},
-                  "https://helios.slack.com/app_redirect?channel=paper-h27-001", None),
+        "matrix": (
+            {"server": "https://matrix.example.org"},
+            "https://matrix.to/#/%23paper-h27-001%3Amatrix.example.org",
+            None,
+        ),
+        "matrix-element": (
+            {
+                "provider": "matrix",
+                "server": "https://matrix.example.org",
+                "server_name": "example.org",
+                "embed": True,
+                "element_url": "https://chat.example.org/",
+            },
+            "https://chat.example.org/#/room/%23paper-h27-001%3Aexample.org",
+            "https://chat.example.org/#/room/%23paper-h27-001%3Aexample.org",
+        ),
+        "rocketchat": (
+            {"server": "https://rc.example.org/", "embed": True},
+            "https://rc.example.org/channel/paper-h27-001",
+            "https://rc.example.org/channel/paper-h27-001?layout=embedded",
+        ),
+        "zulip": (
+            {"server": "https://z.example.org", "zulip_stream": "Helios papers (2027)"},
+            "https://z.example.org/#narrow/stream/Helios.20papers.20.282027.29/topic/paper-h27-001",
+            None,
+        ),
+        "slack": (
+            {"server": "https://helios.slack.com"},
+            "https://helios.slack.com/app_redirect?channel=paper-h27-001",
+            None,
+        ),
         "discord": ({"server": "https://discord.gg/helios"}, "https://discord.gg/helios", None),
     }
     for case, (chat, url, embed) in cases.items():
@@ -95,13 +111,19 @@ def test_csp_allows_the_homeserver_and_embed_host_only_when_used(sitedata_copy: 
     assert policy["frame-src"] == without_chat["frame-src"]  # no embed, no frame
     set_chat(sitedata_copy, provider="rocketchat", server="https://rc.example.org", embed=True)
     policy = csp_of(sitedata_copy)
-    assert policy["frame-src"] == without_chat["frame-src"] - {"'none'"} | {"https://rc.example.org"}
+    assert policy["frame-src"] == without_chat["frame-src"] - {"'none'"} | {
+        "https://rc.example.org"
+    }
     assert policy["connect-src"] == {"'self'"}  # the preview reads Matrix only
 
 
 def test_a_room_template_without_id_or_with_spaces_is_a_config_error(sitedata_copy) -> None:
-    set_chat(sitedata_copy, provider="matrix", server="https://m.example.org",
-             rooms={"paper": "Paper {id}", "session": "session"})
+    set_chat(
+        sitedata_copy,
+        provider="matrix",
+        server="https://m.example.org",
+        rooms={"paper": "Paper {id}", "session": "session"},
+    )
     conference, problems = load_conference(sitedata_copy)
     assert conference is None
     messages = {(p.path.endswith("config.yml"), p.field): p.message for p in problems}
@@ -183,8 +205,9 @@ def test_provision_creates_every_room_and_a_rerun_creates_none(
 def test_dry_run_prints_the_plan_and_sends_nothing(synapse, matrix_admin, sitedata_copy):
     set_chat(sitedata_copy, **matrix_chat(synapse.url, rooms={"paper": "dry-{id}"}))
     before = room_count(synapse, matrix_admin)
-    result = CliRunner().invoke(cli, ["chat", "provision", str(sitedata_copy), "--dry-run"],
-                                env={TOKEN_VARIABLE: ""})
+    result = CliRunner().invoke(
+        cli, ["chat", "provision", str(sitedata_copy), "--dry-run"], env={TOKEN_VARIABLE: ""}
+    )
     assert result.exit_code == 0, result.output
     assert "would create: #dry-h27-001:localhost" in result.output
     assert room_count(synapse, matrix_admin) == before
@@ -265,8 +288,10 @@ def test_pages_embed_the_room_where_the_provider_allows_it(sitedata_copy: Path) 
     set_chat(sitedata_copy, provider="rocketchat", server="https://rc.example.org", embed=True)
     client = create_app(load_ok(sitedata_copy)).test_client()
     paper = client.get("/papers/h27-001.html").get_data(as_text=True)
-    assert ('<iframe class="chat-embed" '
-            'src="https://rc.example.org/channel/paper-h27-001?layout=embedded"') in paper
+    assert (
+        '<iframe class="chat-embed" '
+        'src="https://rc.example.org/channel/paper-h27-001?layout=embedded"'
+    ) in paper
     assert "chat-preview" not in paper  # the live preview reads Matrix only
     session = client.get("/sessions/d1-keynote.html").get_data(as_text=True)
     assert 'href="https://rc.example.org/channel/session-d1-keynote"' in session

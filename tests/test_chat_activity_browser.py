@@ -17,11 +17,19 @@ pytestmark = pytest.mark.browser
 def test_sorting_by_discussion_puts_the_busiest_paper_first_with_its_badge(
     sitedata_copy: Path, tmp_path: Path, serve_folder, page
 ) -> None:
-    activity = {"version": 1, "read_at": "2027-05-12T10:00:00+00:00", "rooms": {
-        "paper/h27-004": {"messages": 3, "posters": 2, "last_message": "2027-05-12T09:00:00Z"},
-        "paper/h27-002": {"messages": 250, "posters": 31, "last_message": "2027-05-12T08:00:00Z"},
-        "paper/h27-009": {"messages": 3, "posters": 1, "last_message": "2027-05-12T09:30:00Z"},
-    }}
+    activity = {
+        "version": 1,
+        "read_at": "2027-05-12T10:00:00+00:00",
+        "rooms": {
+            "paper/h27-004": {"messages": 3, "posters": 2, "last_message": "2027-05-12T09:00:00Z"},
+            "paper/h27-002": {
+                "messages": 250,
+                "posters": 31,
+                "last_message": "2027-05-12T08:00:00Z",
+            },
+            "paper/h27-009": {"messages": 3, "posters": 1, "last_message": "2027-05-12T09:30:00Z"},
+        },
+    }
     (sitedata_copy / "chat").mkdir(exist_ok=True)
     (sitedata_copy / "chat" / "activity.json").write_text(json.dumps(activity))
     out = tmp_path / "build"

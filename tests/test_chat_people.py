@@ -87,8 +87,9 @@ def test_authors_are_invited_as_moderators_and_nobody_is_ever_demoted(
     admin.set_state(room_id, "m.room.power_levels", levels)
 
     again = provision(sitedata_copy, matrix_admin)
-    assert again.output.startswith("0 created, 0 resumed, 0 topic(s) updated, "
-                                   "0 author(s) invited"), again.output
+    assert again.output.startswith(
+        "0 created, 0 resumed, 0 topic(s) updated, 0 author(s) invited"
+    ), again.output
     power = power_of(admin, room_id)
     assert (power[alice], power[bob], power[helper]) == (50, 100, 50)
 
@@ -109,8 +110,11 @@ def test_authors_are_invited_as_moderators_and_nobody_is_ever_demoted(
 def post(client: MatrixClient, room_id: str, *bodies: str) -> None:
     for body in bodies:
         txn = f"t{next(_names)}"
-        client.call("PUT", f"/rooms/{room_id}/send/m.room.message/{txn}",
-                    {"msgtype": "m.text", "body": body})
+        client.call(
+            "PUT",
+            f"/rooms/{room_id}/send/m.room.message/{txn}",
+            {"msgtype": "m.text", "body": body},
+        )
 
 
 def test_activity_counts_the_messages_and_the_home_page_lists_the_busiest_room_first(
@@ -132,8 +136,9 @@ def test_activity_counts_the_messages_and_the_home_page_lists_the_busiest_room_f
     post(MatrixClient(synapse.url, matrix_admin), busy, "(the bot's own notice)")
     post(bob_client, quiet, "Hello")  # the latest message: in the quieter room
 
-    result = CliRunner().invoke(cli, ["chat", "activity", str(sitedata_copy)],
-                                env={TOKEN_VARIABLE: matrix_admin})
+    result = CliRunner().invoke(
+        cli, ["chat", "activity", str(sitedata_copy)], env={TOKEN_VARIABLE: matrix_admin}
+    )
     assert result.exit_code == 0, result.output
     activity = read_activity_file(sitedata_copy / "chat" / "activity.json")
     found = activity.rooms["paper/h27-003"]
@@ -189,8 +194,9 @@ def register_with_token(synapse, username: str, token: str) -> str:
     stages = [{"type": "m.login.registration_token", "token": token}, {"type": "m.login.dummy"}]
     for stage in stages:
         try:
-            return synapse.post("/_matrix/client/v3/register",
-                                {**body, "auth": {**stage, "session": session}})["user_id"]
+            return synapse.post(
+                "/_matrix/client/v3/register", {**body, "auth": {**stage, "session": session}}
+            )["user_id"]
         except urllib.error.HTTPError as exc:
             answer = json.loads(exc.read())
             if exc.code != 401 or stage["type"] not in answer.get("completed", []):
@@ -208,8 +214,18 @@ def write_attendees(path: Path, rows: list[tuple[str, str, str]]) -> Path:
 
 def attendees(sitedata: Path, token: str, listing: Path, out: Path):
     return CliRunner().invoke(
-        cli, ["chat", "attendees", str(listing), "--sitedata", str(sitedata), "--out", str(out),
-              "--prefix", f"t{os.getpid()}"],
+        cli,
+        [
+            "chat",
+            "attendees",
+            str(listing),
+            "--sitedata",
+            str(sitedata),
+            "--out",
+            str(out),
+            "--prefix",
+            f"t{os.getpid()}",
+        ],
         env={TOKEN_VARIABLE: token},
     )
 
@@ -223,11 +239,14 @@ def test_each_attendee_token_registers_one_account_and_revoked_tokens_fail(
     synapse, matrix_admin, sitedata_copy, tmp_path
 ) -> None:
     set_chat(sitedata_copy, **matrix_chat(synapse.url))
-    listing = write_attendees(tmp_path / "registered.csv", [
-        ("Ada Lovelace", "ada@example.org", "r-1"),
-        ("Alan Turing", "alan@example.org", ""),
-        ("Grace Hopper", "grace@example.org", "r-3"),
-    ])
+    listing = write_attendees(
+        tmp_path / "registered.csv",
+        [
+            ("Ada Lovelace", "ada@example.org", "r-1"),
+            ("Alan Turing", "alan@example.org", ""),
+            ("Grace Hopper", "grace@example.org", "r-3"),
+        ],
+    )
     out = tmp_path / "private" / "tokens.csv"
     result = attendees(sitedata_copy, matrix_admin, listing, out)
     assert result.exit_code == 0, result.output
@@ -250,8 +269,10 @@ def test_each_attendee_token_registers_one_account_and_revoked_tokens_fail(
     assert tokens_in(out) == tokens
 
     # Alan is no longer registered: his token is revoked and fails.
-    write_attendees(listing, [("Ada Lovelace", "ada@example.org", "r-1"),
-                              ("Grace Hopper", "grace@example.org", "r-3")])
+    write_attendees(
+        listing,
+        [("Ada Lovelace", "ada@example.org", "r-1"), ("Grace Hopper", "grace@example.org", "r-3")],
+    )
     shorter = attendees(sitedata_copy, matrix_admin, listing, out)
     assert "0 token(s) created, 1 kept, 1 already used, 1 revoked" in shorter.output
     assert "alan@example.org" not in tokens_in(out)
@@ -278,9 +299,14 @@ def test_the_tokens_file_is_never_written_into_sitedata_or_the_repository(
 
 def test_a_bad_attendee_list_is_reported_by_line(sitedata_copy, tmp_path) -> None:
     set_chat(sitedata_copy, **matrix_chat("https://matrix.example.org"))
-    listing = write_attendees(tmp_path / "a.csv", [("Ada", "ada@example.org", ""),
-                                                   ("Bad", "not-an-address", ""),
-                                                   ("Ada 2", "ADA@example.org", "")])
+    listing = write_attendees(
+        tmp_path / "a.csv",
+        [
+            ("Ada", "ada@example.org", ""),
+            ("Bad", "not-an-address", ""),
+            ("Ada 2", "ADA@example.org", ""),
+        ],
+    )
     result = attendees(sitedata_copy, "unused", listing, tmp_path / "t.csv")
     assert result.exit_code == 1
     assert "a.csv:3: email: 'not-an-address' is not an email address" in result.output

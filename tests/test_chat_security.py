@@ -76,30 +76,58 @@ def freeze(sitedata: Path, out: Path):
     return CliRunner().invoke(cli, ["freeze", str(sitedata), "--out", str(out)])
 
 
-GOOD = {"room_id": "!good:helios-conf.example.org",
-        "alias": "#paper-h27-001:helios-conf.example.org"}
+GOOD = {
+    "room_id": "!good:helios-conf.example.org",
+    "alias": "#paper-h27-001:helios-conf.example.org",
+}
 
 
-@pytest.mark.parametrize(("rooms", "server", "message"), [
-    ({"paper/h27-001": {**GOOD, "alias": "#paper-h27-002:helios-conf.example.org"}},
-     "https://matrix.example.org",
-     "rooms.paper/h27-001: alias '#paper-h27-002:helios-conf.example.org' is not "
-     "'#paper-h27-001:helios-conf.example.org'"),
-    ({"paper/h27-001": {**GOOD, "alias": "#paper-h27-001:evil.example"}},
-     "https://matrix.example.org", "is not '#paper-h27-001:helios-conf.example.org'"),
-    ({"paper/h27-001": {**GOOD, "room_id": "!x:evil.example"}},
-     "https://matrix.example.org", "room '!x:evil.example' is not on helios-conf.example.org"),
-    ({"paper/h27-001": GOOD,
-      "paper/h27-002": {**GOOD, "alias": "#paper-h27-002:helios-conf.example.org"}},
-     "https://matrix.example.org", "is also the room of paper/h27-001"),
-    ({"paper/h27-001": GOOD}, "https://evil.example",
-     "server: 'https://evil.example' is not the configured homeserver"),
-    ({"paper/h27-001": {**GOOD, "room_id": "!a b"}}, "https://matrix.example.org",
-     "not a valid rooms file"),
-])
+@pytest.mark.parametrize(
+    ("rooms", "server", "message"),
+    [
+        (
+            {"paper/h27-001": {**GOOD, "alias": "#paper-h27-002:helios-conf.example.org"}},
+            "https://matrix.example.org",
+            "rooms.paper/h27-001: alias '#paper-h27-002:helios-conf.example.org' is not "
+            "'#paper-h27-001:helios-conf.example.org'",
+        ),
+        (
+            {"paper/h27-001": {**GOOD, "alias": "#paper-h27-001:evil.example"}},
+            "https://matrix.example.org",
+            "is not '#paper-h27-001:helios-conf.example.org'",
+        ),
+        (
+            {"paper/h27-001": {**GOOD, "room_id": "!x:evil.example"}},
+            "https://matrix.example.org",
+            "room '!x:evil.example' is not on helios-conf.example.org",
+        ),
+        (
+            {
+                "paper/h27-001": GOOD,
+                "paper/h27-002": {**GOOD, "alias": "#paper-h27-002:helios-conf.example.org"},
+            },
+            "https://matrix.example.org",
+            "is also the room of paper/h27-001",
+        ),
+        (
+            {"paper/h27-001": GOOD},
+            "https://evil.example",
+            "server: 'https://evil.example' is not the configured homeserver",
+        ),
+        (
+            {"paper/h27-001": {**GOOD, "room_id": "!a b"}},
+            "https://matrix.example.org",
+            "not a valid rooms file",
+        ),
+    ],
+)
 def test_a_hijacked_rooms_file_stops_the_freeze(sitedata_copy, tmp_path, rooms, server, message):
-    set_chat(sitedata_copy, provider="matrix", server="https://matrix.example.org",
-             server_name="helios-conf.example.org")
+    set_chat(
+        sitedata_copy,
+        provider="matrix",
+        server="https://matrix.example.org",
+        server_name="helios-conf.example.org",
+    )
     write_rooms(sitedata_copy, rooms, server)
     out = tmp_path / "build"
     result = freeze(sitedata_copy, out)
@@ -110,8 +138,12 @@ def test_a_hijacked_rooms_file_stops_the_freeze(sitedata_copy, tmp_path, rooms, 
 
 
 def test_a_valid_rooms_file_freezes_and_links_its_alias(sitedata_copy, tmp_path) -> None:
-    set_chat(sitedata_copy, provider="matrix", server="https://matrix.example.org",
-             server_name="helios-conf.example.org")
+    set_chat(
+        sitedata_copy,
+        provider="matrix",
+        server="https://matrix.example.org",
+        server_name="helios-conf.example.org",
+    )
     write_rooms(sitedata_copy, {"paper/h27-001": GOOD})
     result = freeze(sitedata_copy, tmp_path / "build")
     assert result.exit_code == 0, result.output
@@ -120,8 +152,12 @@ def test_a_valid_rooms_file_freezes_and_links_its_alias(sitedata_copy, tmp_path)
 
 
 def test_the_pr_check_refuses_any_edit_of_the_rooms_file(sitedata_copy, tmp_path) -> None:
-    set_chat(sitedata_copy, provider="matrix", server="https://matrix.example.org",
-             server_name="helios-conf.example.org")
+    set_chat(
+        sitedata_copy,
+        provider="matrix",
+        server="https://matrix.example.org",
+        server_name="helios-conf.example.org",
+    )
     write_rooms(sitedata_copy, {"paper/h27-001": GOOD})
     base = tmp_path / "base-rooms.json"
     base.write_text((sitedata_copy / "chat" / "rooms.json").read_text())
@@ -136,8 +172,12 @@ def test_the_pr_check_refuses_any_edit_of_the_rooms_file(sitedata_copy, tmp_path
 
 
 def test_the_pr_check_compares_with_the_base_branch_in_git(sitedata_copy) -> None:
-    set_chat(sitedata_copy, provider="matrix", server="https://matrix.example.org",
-             server_name="helios-conf.example.org")
+    set_chat(
+        sitedata_copy,
+        provider="matrix",
+        server="https://matrix.example.org",
+        server_name="helios-conf.example.org",
+    )
     write_rooms(sitedata_copy, {"paper/h27-001": GOOD})
     git = ["git", "-C", str(sitedata_copy), "-c", "user.email=t@example.org", "-c", "user.name=t"]
     subprocess.run([*git, "init", "-q"], check=True)
@@ -146,9 +186,13 @@ def test_the_pr_check_compares_with_the_base_branch_in_git(sitedata_copy) -> Non
     command = ["chat", "check-rooms-file", str(sitedata_copy), "--base", "HEAD"]
     assert CliRunner().invoke(cli, command).exit_code == 0
     # A pull request adding a room (to anywhere) is refused, naming the room's key.
-    added = {"paper/h27-001": GOOD,
-             "paper/h27-002": {"room_id": "!new:helios-conf.example.org",
-                               "alias": "#paper-h27-002:helios-conf.example.org"}}
+    added = {
+        "paper/h27-001": GOOD,
+        "paper/h27-002": {
+            "room_id": "!new:helios-conf.example.org",
+            "alias": "#paper-h27-002:helios-conf.example.org",
+        },
+    }
     write_rooms(sitedata_copy, added)
     result = CliRunner().invoke(cli, command)
     assert result.exit_code == 1
@@ -156,7 +200,8 @@ def test_the_pr_check_compares_with_the_base_branch_in_git(sitedata_copy) -> Non
     # So is a made-up activity file (it marks authors "in the chat room").
     write_rooms(sitedata_copy, {"paper/h27-001": GOOD})
     (sitedata_copy / "chat" / "activity.json").write_text(
-        '{"version": 1, "read_at": "2027-05-01T00:00:00Z", "rooms": {}}')
+        '{"version": 1, "read_at": "2027-05-01T00:00:00Z", "rooms": {}}'
+    )
     result = CliRunner().invoke(cli, command)
     assert result.exit_code == 1
     assert "activity.json:1: chat: changed in this pull request" in result.output
@@ -259,8 +304,14 @@ def test_provisioning_recovers_from_the_homeserver_killed_at_random_points(
             # After whoami twice and joined_rooms, a room takes four requests (alias
             # lookup, create, alias, canonical alias): each kill lands within the next
             # four rooms, so every run dies.
-            client = KillingClient(homeserver.url, token, timeout=10, server=server,
-                                   at=chance.randint(2, 19), delay=chance.uniform(0, 0.03))
+            client = KillingClient(
+                homeserver.url,
+                token,
+                timeout=10,
+                server=server,
+                at=chance.randint(2, 19),
+                delay=chance.uniform(0, 0.03),
+            )
             try:
                 provision_rooms(conference, client, rooms_path)
             except MatrixError as exc:

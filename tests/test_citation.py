@@ -26,12 +26,14 @@ def test_bibtex_is_built_from_the_paper_and_the_conference(demo_conference):
     assert citation.text == (
         "Chloé Bérard, Jonas Feldmann and Aisha Rahman. View-Consistent 3D Scene Editing with "
         "Multi-View Diffusion Priors. In Helios 2027, 2027. "
-        "https://helios-conf.example.org/papers/h27-010.html")
+        "https://helios-conf.example.org/papers/h27-010.html"
+    )
 
 
 def test_bibtex_specials_are_escaped_and_braces_cannot_break_the_entry(demo_conference):
     paper = demo_conference.paper_by_id["h27-010"].model_copy(
-        update={"title": "100% R&D on C# }{ with_underscores"})
+        update={"title": "100% R&D on C# }{ with_underscores"}
+    )
     bibtex = cite(demo_conference, paper).bibtex
     title = next(line for line in bibtex.splitlines() if line.startswith("  title"))
     assert title == r"  title = {100\% R\&D on C\#  with\_underscores},"

@@ -28,8 +28,10 @@ def test_search_words_are_distinct_lowercase_words_in_order():
 
 
 def test_search_words_keep_hyphens_and_accents():
-    assert search_words("Deep-learning, DEEP-learning and naïve Café", "café 3.5 e.g.") == \
-        "deep-learning and naïve café 3 5 e g"
+    assert (
+        search_words("Deep-learning, DEEP-learning and naïve Café", "café 3.5 e.g.")
+        == "deep-learning and naïve café 3 5 e g"
+    )
     assert search_words("") == "" and search_words() == ""
 
 
@@ -59,8 +61,9 @@ def test_papers_json_carries_pipeline_outputs_when_they_are_fresh(sitedata_copy:
     assert {"/vectors.json", "/vectors.bin"} <= set(site_urls(site_of(create_app(conference))))
 
 
-def test_a_late_paper_leaves_the_other_papers_outputs_published(sitedata_copy: Path,
-                                                               tmp_path: Path):
+def test_a_late_paper_leaves_the_other_papers_outputs_published(
+    sitedata_copy: Path, tmp_path: Path
+):
     write_outputs(sitedata_copy, dims=16)
     # A paper accepted after the pipeline ran: it has no outputs yet; the others keep theirs.
     (sitedata_copy / "papers" / "h27-900.yml").write_text(
@@ -69,8 +72,11 @@ def test_a_late_paper_leaves_the_other_papers_outputs_published(sitedata_copy: P
     conference = load_ok(sitedata_copy)
     records = {record["id"]: record for record in get_json(conference, "/papers.json")}
     assert records["h27-900"]["similar"] == [] and "pos" not in records["h27-900"]
-    assert all(record["similar"] and "pos" in record
-               for paper_id, record in records.items() if paper_id != "h27-900")
+    assert all(
+        record["similar"] and "pos" in record
+        for paper_id, record in records.items()
+        if paper_id != "h27-900"
+    )
     assert get_json(conference, "/explore.json")["vectors"] is True
     assert "/vectors.bin" in set(site_urls(site_of(create_app(conference))))
 

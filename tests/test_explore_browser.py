@@ -59,8 +59,9 @@ def test_search_narrows_results_and_the_url_keeps_it(page, site, papers):
     open_papers(page, site)
     assert len(card_titles(page)) == len(papers)
     page.fill("#paper-query", "ribbon")
-    assert card_titles(page) == ["Ribbon Attention: Linear-Time Long-Context Transformers with "
-                                 "Banded Low-Rank Memory"]
+    assert card_titles(page) == [
+        "Ribbon Attention: Linear-Time Long-Context Transformers with Banded Low-Rank Memory"
+    ]
     page.wait_for_url(re.compile(r"\?q=ribbon$"))  # written once typing pauses
     assert parse_qs(urlsplit(page.url).query) == {"q": ["ribbon"]}
     page.reload()
@@ -116,7 +117,8 @@ def test_a_star_survives_a_reload_and_shows_in_my_papers(page, site):
     page.goto(f"{site}my-papers.html")
     page.wait_for_selector("#my-papers[data-ready]")
     assert page.locator("#my-papers-list .paper-card").evaluate_all(
-        "cards => cards.map(card => card.dataset.paperId)") == ["h27-007"]
+        "cards => cards.map(card => card.dataset.paperId)"
+    ) == ["h27-007"]
     # Unstarring on the papers page removes it.
     open_papers(page, site)
     page.locator("#paper-cards [data-star=h27-007]").click()
@@ -138,7 +140,8 @@ def test_for_you_ranks_the_nearest_neighbour_near_the_top(page, site, explore_bu
     page.goto(f"{site}my-papers.html")
     page.wait_for_selector("#my-papers[data-for-you=ready]")
     ranked = page.locator("#for-you-list .paper-card").evaluate_all(
-        "cards => cards.map(card => card.dataset.paperId)")
+        "cards => cards.map(card => card.dataset.paperId)"
+    )
     assert "h27-012" not in ranked
     assert nearest in ranked[:3]
     assert page.console_errors == []
@@ -166,6 +169,7 @@ def test_bookmarks_export_and_import(page, site, tmp_path):
 def isolated_paper(papers: list[dict]) -> dict:
     def gap(paper):
         return min(math.dist(paper["pos"], other["pos"]) for other in papers if other is not paper)
+
     return max(papers, key=gap)
 
 
@@ -196,7 +200,8 @@ def test_map_search_selection_and_list(page, site, papers):
     # (a locator, not wait_for_function: the site's CSP forbids the eval that polling uses)
     page.locator("#map-list-heading", has_text="Matching").wait_for()
     assert page.locator("#map-list a").all_inner_texts() == [
-        next(p["title"] for p in papers if p["id"] == "h27-001")]
+        next(p["title"] for p in papers if p["id"] == "h27-001")
+    ]
     page.fill("#map-query", "")
     # Box-select the whole canvas: every paper is listed as selected.
     box = page.locator("#map-canvas").bounding_box()

@@ -16,16 +16,21 @@ def test_papers_json_carries_affiliations_author_ids_and_title_math(sitedata_cop
         "id: zz-ids\ntitle: 'Bounds in $O(n^2)$ & <b>more</b>'\nauthors:\n"
         "  - {name: Wei Zhang, orcid: 0000-0002-1825-0097, affiliation: Uni A}\n"
         "  - {name: Ada Okafor, openreview: ~Ada_Okafor1, affiliation: Uni A}\n"
-        "  - {name: No Id}\n", encoding="utf-8")
+        "  - {name: No Id}\n",
+        encoding="utf-8",
+    )
     conference = load_ok(sitedata_copy)
     records = [paper_record(conference, paper) for paper in conference.papers]
     assert papers_json_text(conference) == json.dumps(
-        records, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        records, ensure_ascii=False, separators=(",", ":"), sort_keys=True
+    )
     record = next(r for r in records if r["id"] == "zz-ids")
     assert record["authorIds"] == ["orcid:0000-0002-1825-0097", "openreview:~Ada_Okafor1", None]
     assert record["affiliations"] == ["Uni A"]
-    assert record["titleHtml"].startswith("Bounds in <math") and "&amp; &lt;b&gt;" in record[
-        "titleHtml"]
+    assert (
+        record["titleHtml"].startswith("Bounds in <math")
+        and "&amp; &lt;b&gt;" in record["titleHtml"]
+    )
     plain = next(r for r in records if r["id"] == "h27-001")
     assert "authorIds" not in plain and "titleHtml" not in plain
 
@@ -34,7 +39,8 @@ def test_a_malformed_orcid_is_a_clear_error(sitedata_copy: Path):
     from miniconf.structure.loader import load_conference
 
     (sitedata_copy / "papers" / "zz-bad.yml").write_text(
-        "id: zz-bad\ntitle: T\nauthors:\n  - name: A\n    orcid: 1234\n", encoding="utf-8")
+        "id: zz-bad\ntitle: T\nauthors:\n  - name: A\n    orcid: 1234\n", encoding="utf-8"
+    )
     conference, problems = load_conference(sitedata_copy)
     assert conference is None
     assert any("zz-bad.yml:5: authors[0].orcid:" in str(p) for p in problems), problems

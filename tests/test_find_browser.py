@@ -19,18 +19,34 @@ pytestmark = pytest.mark.browser
 
 RANKING_PAPERS = {
     # The query "quokka lattice" is this paper's title: it must come first.
-    "r-title": ("Quokka Lattice Networks", "Wes Tarrant", "Harbour University",
-                "We study a model of something else entirely."),
+    "r-title": (
+        "Quokka Lattice Networks",
+        "Wes Tarrant",
+        "Harbour University",
+        "We study a model of something else entirely.",
+    ),
     # Both words, many times, but only in the abstract (and next to each other).
-    "r-abstract": ("A Survey of Marsupial Computing", "Ines Okonkwo", "Harbour University",
-                   "Quokka lattice methods, quokka lattice variants and a quokka lattice "
-                   "benchmark are reviewed."),
+    "r-abstract": (
+        "A Survey of Marsupial Computing",
+        "Ines Okonkwo",
+        "Harbour University",
+        "Quokka lattice methods, quokka lattice variants and a quokka lattice "
+        "benchmark are reviewed.",
+    ),
     # Both words, apart: matches the words but not the phrase "quokka lattice".
-    "r-apart": ("Sparse Coding for Animal Tracking", "Pavel Ruiz", "Wombat Polytechnic",
-                "A lattice of sensors follows every quokka on the island."),
+    "r-apart": (
+        "Sparse Coding for Animal Tracking",
+        "Pavel Ruiz",
+        "Wombat Polytechnic",
+        "A lattice of sensors follows every quokka on the island.",
+    ),
     # Only the plural: found by "quokka" (stemming), not by "lattice".
-    "r-plural": ("Counting Island Fauna", "Mei Tan", "Harbour University",
-                 "We count quokkas from drone images."),
+    "r-plural": (
+        "Counting Island Fauna",
+        "Mei Tan",
+        "Harbour University",
+        "We count quokkas from drone images.",
+    ),
 }
 FILLERS = 120
 MATH_PAPER = r"""id: r-math
@@ -41,11 +57,14 @@ abstract: 'Speedups of $10{\times}{-}25{\times}$, and $<script>window.pwned = 1<
 """
 
 
-def write_paper(folder: Path, paper_id: str, title: str, author: str, affiliation: str,
-                abstract: str) -> None:
+def write_paper(
+    folder: Path, paper_id: str, title: str, author: str, affiliation: str, abstract: str
+) -> None:
     (folder / f"{paper_id}.yml").write_text(
-        f"id: {paper_id}\ntitle: \"{title}\"\nauthors:\n  - name: {author}\n"
-        f"    affiliation: {affiliation}\nabstract: \"{abstract}\"\n", encoding="utf-8")
+        f'id: {paper_id}\ntitle: "{title}"\nauthors:\n  - name: {author}\n'
+        f'    affiliation: {affiliation}\nabstract: "{abstract}"\n',
+        encoding="utf-8",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -55,16 +74,26 @@ def find_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for paper_id, fields in RANKING_PAPERS.items():
         write_paper(sitedata / "papers", paper_id, *fields)
     for n in range(FILLERS):
-        write_paper(sitedata / "papers", f"f-{n:03d}", f"Filler Paper {n:03d}", "Sam Filler",
-                    "Nowhere", "Plain text.")
+        write_paper(
+            sitedata / "papers",
+            f"f-{n:03d}",
+            f"Filler Paper {n:03d}",
+            "Sam Filler",
+            "Nowhere",
+            "Plain text.",
+        )
     (sitedata / "papers" / "r-math.yml").write_text(MATH_PAPER, encoding="utf-8")
     # Two different people named Wei Zhang, told apart by ORCID, and one without an id.
-    for paper_id, orcid in (("r-wei-a", "0000-0001-0000-000X"), ("r-wei-b", "0000-0002-0000-0002"),
-                            ("r-wei-c", None)):
+    for paper_id, orcid in (
+        ("r-wei-a", "0000-0001-0000-000X"),
+        ("r-wei-b", "0000-0002-0000-0002"),
+        ("r-wei-c", None),
+    ):
         identity = f"\n    orcid: {orcid}" if orcid else ""
         (sitedata / "papers" / f"{paper_id}.yml").write_text(
             f"id: {paper_id}\ntitle: Paper {paper_id}\nauthors:\n  - name: Wei Zhang{identity}\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
     out = sitedata.parent / "build"
     freeze_site(load_ok(sitedata), out)
     return out
@@ -82,7 +111,8 @@ def open_papers(page, site: str, query: str = "") -> None:
 
 def card_ids(page) -> list[str]:
     return page.locator("#paper-cards .paper-card").evaluate_all(
-        "cards => cards.map(card => card.dataset.paperId)")
+        "cards => cards.map(card => card.dataset.paperId)"
+    )
 
 
 def test_the_best_match_comes_first_and_is_marked(page, site, find_build):
@@ -157,7 +187,8 @@ def test_author_keyword_and_track_links_filter_the_list(page, site, find_build):
     page.wait_for_selector("#paper-browser[data-abstracts]")
     ids = card_ids(page)
     assert "h27-010" in ids and all(
-        "Chloé Bérard" in page.inner_text(f"[data-paper-id='{i}'] .byline") for i in ids)
+        "Chloé Bérard" in page.inner_text(f"[data-paper-id='{i}'] .byline") for i in ids
+    )
     page.goto(f"{site}papers/h27-010.html")
     page.locator(".paper .tags a", has_text="neural rendering").click()
     page.wait_for_selector("#paper-browser[data-abstracts]")

@@ -35,16 +35,52 @@ SCALE = int(os.environ.get("MINICONF_FUZZ_SCALE", "1"))
 
 
 def fuzz(examples: int):
-    return settings(max_examples=examples * SCALE, deadline=2_000, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    return settings(
+        max_examples=examples * SCALE,
+        deadline=2_000,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
 
 
 #: Characters that mean something to YAML, line breaks of every kind, a BOM, tabs.
 YAML_ALPHABET = list("-?:,[]{}#&*!|>'\"%@`~ \n\t\r.0123456789abcxyz=\\") + [
-    "\ufeff", "\x85", "\u2028", "\x00", "é", "\U0001f600", "\ufffe"]
-YAML_PIECES = ["- ", ": ", "key: ", "&a ", "*a", "!!set ", "!!python/object:os.system ",
-               "? ", "---\n", "...\n", "|\n  ", ">-\n  ", "!!binary ", "<<: *a\n", "  ",
-               "\n", "[", "]", "{", "}", "'", '"', "\\u0000", "2027-02-30", "0o17", ".inf"]
+    "\ufeff",
+    "\x85",
+    "\u2028",
+    "\x00",
+    "é",
+    "\U0001f600",
+    "\ufffe",
+]
+YAML_PIECES = [
+    "- ",
+    ": ",
+    "key: ",
+    "&a ",
+    "*a",
+    "!!set ",
+    "!!python/object:os.system ",
+    "? ",
+    "---\n",
+    "...\n",
+    "|\n  ",
+    ">-\n  ",
+    "!!binary ",
+    "<<: *a\n",
+    "  ",
+    "\n",
+    "[",
+    "]",
+    "{",
+    "}",
+    "'",
+    '"',
+    "\\u0000",
+    "2027-02-30",
+    "0o17",
+    ".inf",
+]
 yaml_text = st.one_of(
     st.text(),
     st.text(alphabet=st.sampled_from(YAML_ALPHABET), max_size=400),
@@ -71,10 +107,10 @@ def test_yaml_loader_never_crashes(text: str):
 
 
 documents = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=30)
-    | st.floats(allow_nan=False),
-    lambda children: st.lists(children, max_size=5)
-    | st.dictionaries(st.text(max_size=10), children, max_size=5),
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30) | st.floats(allow_nan=False),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=10), children, max_size=5)
+    ),
     max_leaves=30,
 )
 
@@ -90,7 +126,8 @@ def test_yaml_loader_reads_what_pyyaml_writes_as_pyyaml_reads_it(document, flow:
         assert _plain(parse_yaml(text)) == expected
     except YamlProblem as problem:  # only for what the loader refuses on purpose
         assert re.search(r"nested more than|control character|not valid", problem.message), (
-            problem.message)
+            problem.message
+        )
 
 
 @pytest.fixture(scope="module")
@@ -111,11 +148,54 @@ def test_loading_any_paper_file_gives_problems_never_a_crash(tiny_sitedata: Path
 
 
 MARKDOWN_PIECES = [
-    "[", "]", "(", ")", "<", ">", "![", "*", "_", "`", "```", "~~~", "#", "> ", "- ", "1. ",
-    "|", "---", "\n", "\n\n", "    ", "&", "&#x61;", "&amp;", "\\", "javascript:", "data:",
-    "//evil.example", "/\\evil", "vbscript:", "<script>", "</script>", "<img src=x onerror=1>",
-    "<a href='javascript:x'>", "onload=", '"', "'", "http://a.example", "mailto:a@b",
-    "<svg>", "<style>", "<!--", "-->", "<![CDATA[", "]]>", "\u202e", "\x00", "\ufffd",
+    "[",
+    "]",
+    "(",
+    ")",
+    "<",
+    ">",
+    "![",
+    "*",
+    "_",
+    "`",
+    "```",
+    "~~~",
+    "#",
+    "> ",
+    "- ",
+    "1. ",
+    "|",
+    "---",
+    "\n",
+    "\n\n",
+    "    ",
+    "&",
+    "&#x61;",
+    "&amp;",
+    "\\",
+    "javascript:",
+    "data:",
+    "//evil.example",
+    "/\\evil",
+    "vbscript:",
+    "<script>",
+    "</script>",
+    "<img src=x onerror=1>",
+    "<a href='javascript:x'>",
+    "onload=",
+    '"',
+    "'",
+    "http://a.example",
+    "mailto:a@b",
+    "<svg>",
+    "<style>",
+    "<!--",
+    "-->",
+    "<![CDATA[",
+    "]]>",
+    "\u202e",
+    "\x00",
+    "\ufffd",
 ]
 markdown_text = st.one_of(
     st.text(max_size=300),

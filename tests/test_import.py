@@ -51,7 +51,8 @@ def test_every_iclr_record_arrives(iclr_dir: Path, iclr_import, iclr_conference)
 
     speakers = _rows(iclr_dir / "speakers.csv")
     assert sorted(s.name for s in conference.speakers) == sorted(
-        row["speaker"].strip() for row in speakers)
+        row["speaker"].strip() for row in speakers
+    )
     assert len(conference.workshops) == len(_rows(iclr_dir / "workshops.csv")) == 2
     calendar = json.loads((iclr_dir / "main_calendar.json").read_text())
     assert len(conference.sessions) == len(calendar) == 56
@@ -127,13 +128,25 @@ FORK_SPEAKERS = (
     ",https://example.org/b.png,,,Bea Example,,,\n"
 )
 FORK_CALENDAR = [
-    {"title": "Posters <b>one</b>", "start": "2027-06-01T10:00:00+02:00",
-     "end": "2027-06-01T12:00:00+02:00", "link": "papers.html?session=Day+1+Posters",
-     "calendarId": "---"},
-    {"title": "Posters one, repeated", "start": "2027-06-02T10:00:00+02:00",
-     "end": "2027-06-02T12:00:00+02:00", "link": "papers.html?session=Day+1+Posters"},
-    {"title": "Zoom social", "start": "2027-06-02T18:00:00+02:00",
-     "end": "2027-06-02T19:00:00+02:00", "link": "https://zoom.example/j/1"},
+    {
+        "title": "Posters <b>one</b>",
+        "start": "2027-06-01T10:00:00+02:00",
+        "end": "2027-06-01T12:00:00+02:00",
+        "link": "papers.html?session=Day+1+Posters",
+        "calendarId": "---",
+    },
+    {
+        "title": "Posters one, repeated",
+        "start": "2027-06-02T10:00:00+02:00",
+        "end": "2027-06-02T12:00:00+02:00",
+        "link": "papers.html?session=Day+1+Posters",
+    },
+    {
+        "title": "Zoom social",
+        "start": "2027-06-02T18:00:00+02:00",
+        "end": "2027-06-02T19:00:00+02:00",
+        "link": "https://zoom.example/j/1",
+    },
 ]
 
 
@@ -174,10 +187,13 @@ def test_fork_columns_are_kept_or_reported(fork_dir: Path, tmp_path: Path):
     assert p1.type == "long" and conference.paper_by_id["p2"].type == "short"
     assert p1.media.video.source == ("slideslive", "38922815")
     assert "paper_type" not in text and "presentation_id" not in text
-    assert "papers.csv:5: paper id 'bad/id' cannot be a file name or URL; it is now 'bad-id'" \
-        in text
-    assert ("papers.csv:6: links.pdf: URL scheme 'javascript:' is not allowed "
-            "(use http, https or mailto); that field was dropped") in text
+    assert (
+        "papers.csv:5: paper id 'bad/id' cannot be a file name or URL; it is now 'bad-id'" in text
+    )
+    assert (
+        "papers.csv:6: links.pdf: URL scheme 'javascript:' is not allowed "
+        "(use http, https or mailto); that field was dropped"
+    ) in text
     assert conference.paper_by_id["p4"].links.pdf is None  # the paper arrives, the link not
     assert "papers.csv session 'Lost Session': no event in main_calendar.json" in text
     assert "config.yml: no place in our config.yml for 'fancy'" in text
@@ -258,14 +274,17 @@ def test_invalid_utf8_csv_is_a_clear_error(fork_dir: Path, tmp_path: Path):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize(("name", "slug"), [
-    ("Mon Session 1", "mon-session-1"),
-    ("Live Q&A: Yoshua Benjio", "live-q-a-yoshua-benjio"),
-    ("Research with 🤗 Transformers", "research-with-transformers"),
-    ("Café à Lisboa", "cafe-a-lisboa"),
-    ("../../etc", "etc"),
-    ("🤗", "item"),
-])
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Mon Session 1", "mon-session-1"),
+        ("Live Q&A: Yoshua Benjio", "live-q-a-yoshua-benjio"),
+        ("Research with 🤗 Transformers", "research-with-transformers"),
+        ("Café à Lisboa", "cafe-a-lisboa"),
+        ("../../etc", "etc"),
+        ("🤗", "item"),
+    ],
+)
 def test_slugify_gives_valid_stable_ids(name: str, slug: str):
     assert slugify(name) == slug
 

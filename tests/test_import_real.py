@@ -22,8 +22,9 @@ from miniconf.structure.problems import Severity
 
 def _rows(file: Path) -> list[dict]:
     with file.open(encoding="utf-8-sig", newline="") as stream:
-        return [{key.lower(): value for key, value in row.items()}
-                for row in csv.DictReader(stream)]
+        return [
+            {key.lower(): value for key, value in row.items()} for row in csv.DictReader(stream)
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +76,8 @@ def test_colt2020(imported, tmp_path: Path):
     assert tally.source == tally.imported == len(pairs) == 240
     first = conference.paper_by_id[papers[0]["uid"]]
     assert {s.title for s in conference.sessions_of_paper(first.id)} == set(
-        papers[0]["session"].split("|"))
+        papers[0]["session"].split("|")
+    )
     assert first.media.video.source == ("slideslive", papers[0]["slideslive_1"])
     calendar = json.loads((source / "main_calendar.json").read_text())
     assert len(conference.sessions) == len(calendar)
@@ -86,7 +88,8 @@ def test_colt2020(imported, tmp_path: Path):
     assert conference.config.timezone == "America/New_York"
     assert conference.config.start_date.isoformat() == "2020-07-08"
     assert [s.name for s in conference.speakers] == [
-        row["speaker"] for row in _rows(source / "speakers.csv")]
+        row["speaker"] for row in _rows(source / "speakers.csv")
+    ]
     _assert_freezes_clean(conference, tmp_path / "build")
 
 
@@ -104,8 +107,9 @@ def test_eeml2020_comma_authors_and_youtube(imported, tmp_path: Path):
     with_video = [p for p in conference.papers if p.media and p.media.video]
     assert len(with_video) == len(youtube) == summary.tallies["videos"].imported
     # Lectures link calendar tabs, not speaker pages: their titles name the talks.
-    lecture = next(s for s in conference.sessions
-                   if s.title == "Overview of Unsupervised Learning (Mihaela)")
+    lecture = next(
+        s for s in conference.sessions if s.title == "Overview of Unsupervised Learning (Mihaela)"
+    )
     assert [conference.speaker_by_id[i].name for i in lecture.speakers] == ["Mihaela Rosca"]
     assert lecture.type == "keynote"
     # The map comes across and is what the site shows.
@@ -124,8 +128,7 @@ def test_ismir2024_capitalized_headers_affiliations_and_slack(imported, tmp_path
     paper = conference.paper_by_id[row["uid"]]
     assert paper.abstract.split()[:5] == row["abstract"].split()[:5]  # `Abstract` column
     # "Jiwoo Ryu (Sogang University); ...": names with their affiliations.
-    assert [(a.name, a.affiliation) for a in paper.authors][0] == ("Jiwoo Ryu",
-                                                                   "Sogang University")
+    assert [(a.name, a.affiliation) for a in paper.authors][0] == ("Jiwoo Ryu", "Sogang University")
     assert len(paper.authors) == len(row["authors"].split(";"))
     assert _memberships(conference) >= len(papers)
     assert summary.tallies["session memberships"].imported == len(papers)
@@ -165,17 +168,24 @@ def test_acl2020_fork_layout(imported, tmp_path: Path):
     assert len(conference.papers) == sum(len(_rows(file)) for file in files)
     paper = conference.paper_by_id["main.8"]  # dotted ids are kept
     assert paper.type == "Long" and paper.links.pdf.endswith("2020.acl-main.8.pdf")
-    memberships = sum(len(entry["papers"]) for file in source.glob("*paper_sessions.yml")
-                      for entry in yaml.safe_load(file.read_text()).values())
+    memberships = sum(
+        len(entry["papers"])
+        for file in source.glob("*paper_sessions.yml")
+        for entry in yaml.safe_load(file.read_text()).values()
+    )
     assert summary.tallies["session memberships"].imported == memberships
-    named = {f"session-{name.lower()}" for file in source.glob("main_paper_sessions.yml")
-             for name, entry in yaml.safe_load(file.read_text()).items()
-             if "main.1" in entry["papers"]}
+    named = {
+        f"session-{name.lower()}"
+        for file in source.glob("main_paper_sessions.yml")
+        for name, entry in yaml.safe_load(file.read_text()).items()
+        if "main.1" in entry["papers"]
+    }
     assert {s.id for s in conference.sessions_of_paper("main.1")} == named and len(named) == 2
-    slides = {row["uid"]: row["presentation_id"] for row in
-              _rows(source / "main_paper_slideslive_ids.csv")}
-    assert conference.paper_by_id["main.1"].media.video.source == ("slideslive",
-                                                                  slides["main.1"])
+    slides = {
+        row["uid"]: row["presentation_id"]
+        for row in _rows(source / "main_paper_slideslive_ids.csv")
+    }
+    assert conference.paper_by_id["main.1"].media.video.source == ("slideslive", slides["main.1"])
     workshops = yaml.safe_load((source / "workshops.yml").read_text())
     assert len(conference.workshops) == len(workshops)
     assert conference.paper_by_id["W1.1"].workshop == "W1"

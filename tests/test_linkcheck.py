@@ -55,7 +55,9 @@ def test_links_that_leave_the_site_are_broken(tmp_path: Path):
     )
     checked, broken = check_links(tmp_path)
     assert [(link.line, link.url) for link in broken] == [
-        (1, "../outside.html"), (2, "/elsewhere/x.html")]
+        (1, "../outside.html"),
+        (2, "/elsewhere/x.html"),
+    ]
     assert checked == 2
 
 

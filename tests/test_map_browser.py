@@ -44,7 +44,8 @@ def site(trackless_build: Path, serve_folder) -> str:
 
 def pixel_at(page, paper: dict) -> list[int]:
     """The canvas pixel at a paper's point in the initial (fitted) view."""
-    return page.evaluate("""(pos) => {
+    return page.evaluate(
+        """(pos) => {
         const canvas = document.getElementById('map-canvas');
         const rect = canvas.getBoundingClientRect();
         const scale = Math.min(rect.width, rect.height) * 0.92;
@@ -52,7 +53,9 @@ def pixel_at(page, paper: dict) -> list[int]:
         const x = (rect.width / 2 + (pos[0] - 0.5) * scale) * ratio;
         const y = (rect.height / 2 + (pos[1] - 0.5) * scale) * ratio;
         return [...canvas.getContext('2d').getImageData(Math.round(x), Math.round(y), 1, 1).data];
-    }""", paper["pos"])
+    }""",
+        paper["pos"],
+    )
 
 
 def test_a_trackless_map_is_coloured_named_and_shows_highlights(page, site, trackless_build):
@@ -100,6 +103,7 @@ def test_show_on_the_map_selects_the_paper(page, site):
     page.wait_for_selector("#paper-map[data-ready]")
     assert page.inner_text("#map-list-heading") == "Selected papers"
     assert page.locator("#map-list a").all_inner_texts() == [
-        page.locator("#map-list a").first.inner_text()]
+        page.locator("#map-list a").first.inner_text()
+    ]
     assert "View-Consistent 3D Scene Editing" in page.locator("#map-list a").first.inner_text()
     assert page.console_errors == []

@@ -62,7 +62,8 @@ def test_labels_reach_explore_json_and_survive_an_authors_edit(sitedata_copy: Pa
     explore = create_app(conference).test_client().get("/explore.json").get_json()
     assert [cluster["label"] for cluster in explore["clusters"]] == list(labels.names)
     assert sorted(i for c in explore["clusters"] for i in c["papers"]) == sorted(
-        paper.id for paper in conference.papers)
+        paper.id for paper in conference.papers
+    )
     # An author edits a title: like the map's positions, the region names stay (issue
     # 21: an edit never empties the site) until the pipeline runs again.
     paper = sitedata_copy / "papers" / "h27-003.yml"
@@ -74,5 +75,7 @@ def test_labels_reach_explore_json_and_survive_an_authors_edit(sitedata_copy: Pa
     # And a site whose outputs have no labels.json still builds its map without names.
     write_outputs(sitedata_copy, dims=16)
     (sitedata_copy / "pipeline" / LABELS_FILE).unlink()
-    assert "clusters" not in create_app(load_ok(sitedata_copy)).test_client().get(
-        "/explore.json").get_json()
+    assert (
+        "clusters"
+        not in create_app(load_ok(sitedata_copy)).test_client().get("/explore.json").get_json()
+    )

@@ -24,12 +24,15 @@ def test_markdown_does_not_touch_the_math_and_still_works_around_it():
     assert "<msub><mi>a</mi><mn>1</mn></msub><mo>*</mo>" in html
 
 
-@pytest.mark.parametrize("latex", [
-    r"<script>alert(1)</script>",
-    r"<img src=x onerror=alert(1)>",
-    r"\href{javascript:alert(1)}{x}",
-    r"\style{background:url(//evil)}{x}",
-])
+@pytest.mark.parametrize(
+    "latex",
+    [
+        r"<script>alert(1)</script>",
+        r"<img src=x onerror=alert(1)>",
+        r"\href{javascript:alert(1)}{x}",
+        r"\style{background:url(//evil)}{x}",
+    ],
+)
 def test_nothing_inside_math_can_run_or_link(latex):
     html = render_markdown(f"Before ${latex}$ after")
     assert "<math" in html

@@ -43,17 +43,31 @@ def embed_src(html: str) -> str:
 
 PLAYERS = [
     # (how the author wrote it, the same video as provider + id, the embed URL)
-    ("https://www.youtube.com/watch?v=Hx7Kq2LmP0a&t=30s",
-     {"provider": "youtube", "id": "Hx7Kq2LmP0a"},
-     "https://www.youtube-nocookie.com/embed/Hx7Kq2LmP0a?autoplay=1&rel=0"),
-    ("https://youtu.be/Hx7Kq2LmP0a", {"provider": "youtube", "id": "Hx7Kq2LmP0a"},
-     "https://www.youtube-nocookie.com/embed/Hx7Kq2LmP0a?autoplay=1&rel=0"),
-    ("https://vimeo.com/76979871", {"provider": "vimeo", "id": "76979871"},
-     "https://player.vimeo.com/video/76979871?dnt=1&autoplay=1"),
-    ("https://player.vimeo.com/video/76979871", {"provider": "vimeo", "id": "76979871"},
-     "https://player.vimeo.com/video/76979871?dnt=1&autoplay=1"),
-    ("https://slideslive.com/38922923/some-talk", {"provider": "slideslive", "id": "38922923"},
-     "https://slideslive.com/embed/presentation/38922923"),
+    (
+        "https://www.youtube.com/watch?v=Hx7Kq2LmP0a&t=30s",
+        {"provider": "youtube", "id": "Hx7Kq2LmP0a"},
+        "https://www.youtube-nocookie.com/embed/Hx7Kq2LmP0a?autoplay=1&rel=0",
+    ),
+    (
+        "https://youtu.be/Hx7Kq2LmP0a",
+        {"provider": "youtube", "id": "Hx7Kq2LmP0a"},
+        "https://www.youtube-nocookie.com/embed/Hx7Kq2LmP0a?autoplay=1&rel=0",
+    ),
+    (
+        "https://vimeo.com/76979871",
+        {"provider": "vimeo", "id": "76979871"},
+        "https://player.vimeo.com/video/76979871?dnt=1&autoplay=1",
+    ),
+    (
+        "https://player.vimeo.com/video/76979871",
+        {"provider": "vimeo", "id": "76979871"},
+        "https://player.vimeo.com/video/76979871?dnt=1&autoplay=1",
+    ),
+    (
+        "https://slideslive.com/38922923/some-talk",
+        {"provider": "slideslive", "id": "38922923"},
+        "https://slideslive.com/embed/presentation/38922923",
+    ),
 ]
 
 
@@ -75,10 +89,14 @@ def test_frame_src_lists_exactly_the_player_hosts_used(demo_conference):
     demo_policy = content_security_policy(demo_conference)
     frame_src = re.search(r"frame-src ([^;]+)", demo_policy).group(1).split()
     # The demo uses every provider and frames local PDFs.
-    assert sorted(frame_src) == sorted([
-        "'self'", "https://player.vimeo.com", "https://slideslive.com",
-        "https://www.youtube-nocookie.com",
-    ])
+    assert sorted(frame_src) == sorted(
+        [
+            "'self'",
+            "https://player.vimeo.com",
+            "https://slideslive.com",
+            "https://www.youtube-nocookie.com",
+        ]
+    )
     without_media = dataclasses.replace(
         demo_conference,
         papers=tuple(p.model_copy(update={"media": None}) for p in demo_conference.papers),
@@ -91,20 +109,25 @@ def test_frame_src_lists_exactly_the_player_hosts_used(demo_conference):
 
 
 def test_self_hosted_video_with_captions(demo_conference):
-    html = paper_page(dataclasses.replace(
-        demo_conference,
-        papers=(demo_conference.paper_by_id["h27-003"],),
-    ))
+    html = paper_page(
+        dataclasses.replace(
+            demo_conference,
+            papers=(demo_conference.paper_by_id["h27-003"],),
+        )
+    )
     assert '<video class="media-video" controls preload="none"' in html
     assert re.search(r'<source src="\.\./assets/media/h27-003/talk\.webm" type="video/webm">', html)
-    assert re.search(r'<track kind="captions" src="\.\./assets/media/h27-003/talk\.en\.vtt" '
-                     r'srclang="en"', html)
+    assert re.search(
+        r'<track kind="captions" src="\.\./assets/media/h27-003/talk\.en\.vtt" '
+        r'srclang="en"',
+        html,
+    )
 
 
 def test_pdf_viewer_for_local_files_links_for_external_ones(demo_conference):
-    html = paper_page(dataclasses.replace(
-        demo_conference, papers=(demo_conference.paper_by_id["h27-003"],)
-    ))
+    html = paper_page(
+        dataclasses.replace(demo_conference, papers=(demo_conference.paper_by_id["h27-003"],))
+    )
     slides = html.split('id="slides-heading"', 1)[1].split("</section>", 1)[0]
     assert '<div class="pdf-viewer" data-pdf-src="../assets/media/h27-003/slides.pdf"' in slides
     assert '<a href="../assets/media/h27-003/slides.pdf" rel="noopener">Open the slides' in slides
@@ -153,10 +176,16 @@ def _first_pixel(png: Path) -> tuple[int, int, int]:
 def test_cards_and_lists_show_thumbnails_lazily(demo_conference):
     client = create_app(demo_conference).test_client()
     papers = client.get("/papers.html").get_data(as_text=True)
-    rendered = re.search(r'<img class="list-thumb" src="thumbnails/papers/h27-001\.png\?v=\w+" '
-                         r'alt="" width="480" height="679" loading="lazy"', papers)
-    given = re.search(r'<img class="list-thumb" src="assets/media/h27-002/thumbnail\.png" '
-                      r'alt="" width="480" height="270" loading="lazy"', papers)
+    rendered = re.search(
+        r'<img class="list-thumb" src="thumbnails/papers/h27-001\.png\?v=\w+" '
+        r'alt="" width="480" height="679" loading="lazy"',
+        papers,
+    )
+    given = re.search(
+        r'<img class="list-thumb" src="assets/media/h27-002/thumbnail\.png" '
+        r'alt="" width="480" height="270" loading="lazy"',
+        papers,
+    )
     assert rendered and given
     session_id = demo_conference.sessions_of_paper("h27-002")[0].id
     session = client.get(f"/sessions/{session_id}.html").get_data(as_text=True)
@@ -171,8 +200,11 @@ def test_session_pages_show_their_media(demo_conference):
     media = Media.model_validate({"video": "https://vimeo.com/42"})
     session = first.model_copy(update={"media": media})
     conference = dataclasses.replace(demo_conference, sessions=(session,))
-    html = create_app(conference).test_client().get(f"/sessions/{first.id}.html").get_data(
-        as_text=True
+    html = (
+        create_app(conference)
+        .test_client()
+        .get(f"/sessions/{first.id}.html")
+        .get_data(as_text=True)
     )
     assert 'data-embed-src="https://player.vimeo.com/video/42?dnt=1&amp;autoplay=1"' in html
 
@@ -223,18 +255,31 @@ def test_unknown_video_host_is_refused_with_file_and_line(sitedata_copy):
     assert all("no paper with id 'h27-010'" in other for other in others)
 
 
-@pytest.mark.parametrize(("block", "line", "message"), [
-    ("media:\n  video: {provider: youtube, id: 'not an id'}\n", 2, "is not a YouTube video id"),
-    ("media:\n  video: {provider: dailymotion, id: x7}\n", 2, "media.video.provider"),
-    ("media:\n  video: {url: 'https://vimeo.com/1', file: media/x.mp4}\n", 2, "exactly one of"),
-    ("media:\n  video: https://youtu.be/Hx7Kq2LmP0a\n  thumbnail: ../../etc/passwd.png\n", 3,
-     "is not a safe path"),
-    ("media:\n  thumbnail: media/drawing.svg\n", 2, "must be a .png or .jpg"),
-    ("media:\n  slides: javascript:alert(1)\n", 2, "is not an http(s) URL"),
-    ("media:\n  poster:\n    file: media/missing.pdf\n", 3, "file not found: media/missing.pdf"),
-    ("media:\n  video:\n    url: https://youtu.be/Hx7Kq2LmP0a\n    captions: media/c.vtt\n", 2,
-     "captions apply to a self-hosted file"),
-])
+@pytest.mark.parametrize(
+    ("block", "line", "message"),
+    [
+        ("media:\n  video: {provider: youtube, id: 'not an id'}\n", 2, "is not a YouTube video id"),
+        ("media:\n  video: {provider: dailymotion, id: x7}\n", 2, "media.video.provider"),
+        ("media:\n  video: {url: 'https://vimeo.com/1', file: media/x.mp4}\n", 2, "exactly one of"),
+        (
+            "media:\n  video: https://youtu.be/Hx7Kq2LmP0a\n  thumbnail: ../../etc/passwd.png\n",
+            3,
+            "is not a safe path",
+        ),
+        ("media:\n  thumbnail: media/drawing.svg\n", 2, "must be a .png or .jpg"),
+        ("media:\n  slides: javascript:alert(1)\n", 2, "is not an http(s) URL"),
+        (
+            "media:\n  poster:\n    file: media/missing.pdf\n",
+            3,
+            "file not found: media/missing.pdf",
+        ),
+        (
+            "media:\n  video:\n    url: https://youtu.be/Hx7Kq2LmP0a\n    captions: media/c.vtt\n",
+            2,
+            "captions apply to a self-hosted file",
+        ),
+    ],
+)
 def test_bad_media_is_reported_where_it_was_written(sitedata_copy, block, line, message):
     path, media_line = add_media(sitedata_copy, "h27-010", block)
     errors = errors_of(sitedata_copy)

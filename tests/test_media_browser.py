@@ -30,7 +30,8 @@ def record_requests(page) -> list[str]:
 def external(urls: list[str]) -> list[str]:
     """Requests to other web hosts (not the browser's own chrome:// PDF viewer)."""
     return [
-        url for url in urls
+        url
+        for url in urls
         if urlsplit(url).scheme in ("http", "https") and urlsplit(url).hostname != "127.0.0.1"
     ]
 
@@ -64,11 +65,14 @@ def test_no_request_to_the_video_host_until_play_is_pressed(page, demo_url):
     assert page.console_errors == []
 
 
-@pytest.mark.parametrize(("path", "host"), [
-    ("papers/h27-004.html", "player.vimeo.com"),
-    ("papers/h27-005.html", "slideslive.com"),
-    ("workshops/ws-trustworthy.html", "slideslive.com"),
-])
+@pytest.mark.parametrize(
+    ("path", "host"),
+    [
+        ("papers/h27-004.html", "player.vimeo.com"),
+        ("papers/h27-005.html", "slideslive.com"),
+        ("workshops/ws-trustworthy.html", "slideslive.com"),
+    ],
+)
 def test_every_provider_loads_only_on_click(page, demo_url, path, host):
     requests = record_requests(page)
     page.goto(demo_url + path)

@@ -46,19 +46,30 @@ def rename_conference(sitedata: Path) -> None:  # in every page's header
 
 
 EDITS: list[Callable[[Path], None]] = [
-    edit_title, rename_author, move_session, rename_speaker, replace_poster, rename_conference,
+    edit_title,
+    rename_author,
+    move_session,
+    rename_speaker,
+    replace_poster,
+    rename_conference,
 ]
 
 
 def files_of(build: Path) -> dict[str, bytes]:
-    return {str(file.relative_to(build)): file.read_bytes()
-            for file in sorted(build.rglob("*")) if file.is_file()}
+    return {
+        str(file.relative_to(build)): file.read_bytes()
+        for file in sorted(build.rglob("*"))
+        if file.is_file()
+    }
 
 
 def inodes(build: Path) -> dict[str, int]:
     """The files that may be reused: paper and session pages, sessions' calendar files."""
-    return {str(page.relative_to(build)): page.stat().st_ino
-            for folder in ("papers", "sessions") for page in (build / folder).iterdir()}
+    return {
+        str(page.relative_to(build)): page.stat().st_ino
+        for folder in ("papers", "sessions")
+        for page in (build / folder).iterdir()
+    }
 
 
 @pytest.mark.parametrize("edit", EDITS, ids=lambda edit: edit.__name__)
@@ -89,12 +100,18 @@ def test_the_pages_an_edit_touches_are_rendered_again(sitedata_copy: Path, tmp_p
     before = inodes(out)
     move_session(sitedata_copy)
     edited = load_ok(sitedata_copy)
-    [moved] = [session for session in edited.sessions
-               if session.room != conference.session_by_id[session.id].room]
+    [moved] = [
+        session
+        for session in edited.sessions
+        if session.room != conference.session_by_id[session.id].room
+    ]
     freeze_site(edited, out)
     after = inodes(out)
-    expected = {f"sessions/{moved.id}.html", f"sessions/{moved.id}.ics",
-                *(f"papers/{paper}.html" for paper in moved.papers)}
+    expected = {
+        f"sessions/{moved.id}.html",
+        f"sessions/{moved.id}.ics",
+        *(f"papers/{paper}.html" for paper in moved.papers),
+    }
     assert {page for page in after if after[page] != before[page]} == expected
 
 

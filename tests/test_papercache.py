@@ -37,8 +37,9 @@ def outcome(root: Path, cache: Path | None = None) -> tuple:
     conference, problems = load_conference(root, cache)
     papers = None
     if conference is not None:
-        papers = [(paper.model_dump(), conference.paper_files[paper.id])
-                  for paper in conference.papers]
+        papers = [
+            (paper.model_dump(), conference.paper_files[paper.id]) for paper in conference.papers
+        ]
     return papers, [str(problem) for problem in problems]
 
 
@@ -109,8 +110,13 @@ def test_only_changed_files_are_read_again(tmp_path, monkeypatch):
 
     read = []
     load_files = papers._load_paper_files
-    monkeypatch.setattr(papers, "_load_paper_files", lambda folder, prefix, files, out: (
-        read.extend(name for name, _ in files) or load_files(folder, prefix, files, out)))
+    monkeypatch.setattr(
+        papers,
+        "_load_paper_files",
+        lambda folder, prefix, files, out: (
+            read.extend(name for name, _ in files) or load_files(folder, prefix, files, out)
+        ),
+    )
     paper = root / "papers" / "h27-002.yml"
     lines = paper.read_text(encoding="utf-8").splitlines()
     lines = ["title: Revised" if line.startswith("title:") else line for line in lines]
@@ -126,7 +132,8 @@ def test_only_changed_files_are_read_again(tmp_path, monkeypatch):
     assert read == [] and again.papers == conference.papers
     kept = PaperCache(cache)
     assert sorted(record.file_name for record in kept.records.values()) == sorted(
-        file.name for file in (root / "papers").iterdir())  # the deleted file is gone
+        file.name for file in (root / "papers").iterdir()
+    )  # the deleted file is gone
 
 
 def test_a_damaged_or_foreign_cache_is_ignored(tmp_path):
@@ -135,8 +142,11 @@ def test_a_damaged_or_foreign_cache_is_ignored(tmp_path):
     expected = outcome(root)
     cache = tmp_path / "cache"
     cache.mkdir()
-    for content in (b"not a pickle", pickle.dumps(("other version", [])),
-                    pickle.dumps((PaperCache(None).version, [b"truncated"]))):
+    for content in (
+        b"not a pickle",
+        pickle.dumps(("other version", [])),
+        pickle.dumps((PaperCache(None).version, [b"truncated"])),
+    ):
         write_every_shard(cache, content)
         assert outcome(root, cache) == expected
     assert outcome(root, cache) == expected  # the cache written by the last run
@@ -152,15 +162,22 @@ def test_a_cache_of_plain_tuples_is_not_read_as_papers(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     load_conference(root, cache)
     stale = PaperCache(cache)
-    old_records = [(record.file_name, record.content_key,
-                    record.paper.model_copy(update={"title": "Stale title"}), record.lines)
-                   for record in stale.records.values()]
+    old_records = [
+        (
+            record.file_name,
+            record.content_key,
+            record.paper.model_copy(update={"title": "Stale title"}),
+            record.lines,
+        )
+        for record in stale.records.values()
+    ]
     assert stale.key is not None and old_records
     body = pickle.dumps((stale.version, old_records))
     write_every_shard(cache, papercache.MAGIC + hmac.digest(stale.key, body, "sha256") + body)
     assert outcome(root, cache) == expected
-    assert all(isinstance(record, papercache.PaperRecord)
-               for record in PaperCache(cache).records.values())
+    assert all(
+        isinstance(record, papercache.PaperRecord) for record in PaperCache(cache).records.values()
+    )
 
 
 def test_the_cache_is_replaced_whole(tmp_path, monkeypatch):
@@ -200,8 +217,13 @@ def test_a_fresh_checkout_hits_the_cache(tmp_path, monkeypatch):
             target.write_bytes(file.read_bytes())
     read = []
     load_files = papers._load_paper_files
-    monkeypatch.setattr(papers, "_load_paper_files", lambda folder, prefix, files, out: (
-        read.extend(name for name, _ in files) or load_files(folder, prefix, files, out)))
+    monkeypatch.setattr(
+        papers,
+        "_load_paper_files",
+        lambda folder, prefix, files, out: (
+            read.extend(name for name, _ in files) or load_files(folder, prefix, files, out)
+        ),
+    )
     assert outcome(second, cache)[0] == expected[0]
     assert read == []
 

@@ -57,8 +57,9 @@ def retitle(sitedata: Path, paper_id: str, words: str) -> str:
     text = paper_file.read_text(encoding="utf-8")
     new_title = f"{words} {title}"
     # Written as a YAML double-quoted string, whatever quoting the file used before.
-    edited, count = re.subn(r"^title:.*$", "title: " + json.dumps(new_title), text, count=1,
-                            flags=re.MULTILINE)
+    edited, count = re.subn(
+        r"^title:.*$", "title: " + json.dumps(new_title), text, count=1, flags=re.MULTILINE
+    )
     assert count == 1, f"no title line in {paper_file}"
     paper_file.write_text(edited, encoding="utf-8")
     return new_title
@@ -87,8 +88,9 @@ def test_a_title_edit_keeps_every_papers_similar_papers_and_map(conference_folde
     # The edited paper is one that other papers list, so their pages show its new title.
     edited = next(other for others in outputs.similar.values() for other in others)
     listing = [paper_id for paper_id, others in outputs.similar.items() if edited in others]
-    unrelated = [paper.id for paper in conference.papers
-                 if paper.id != edited and paper.id not in listing]
+    unrelated = [
+        paper.id for paper in conference.papers if paper.id != edited and paper.id not in listing
+    ]
     before = records(out)
     links_before = {paper.id: similar_links(out, paper.id) for paper in conference.papers}
     inodes_before = {paper.id: inode(out, paper.id) for paper in conference.papers}
@@ -102,9 +104,11 @@ def test_a_title_edit_keeps_every_papers_similar_papers_and_map(conference_folde
     assert edited in result.output and "changed" in result.output
     after = records(out)
     assert {paper_id: record["similar"] for paper_id, record in after.items()} == {
-        paper_id: record["similar"] for paper_id, record in before.items()}
+        paper_id: record["similar"] for paper_id, record in before.items()
+    }
     assert {paper_id: record["pos"] for paper_id, record in after.items()} == {
-        paper_id: record["pos"] for paper_id, record in before.items()}
+        paper_id: record["pos"] for paper_id, record in before.items()
+    }
     assert {paper.id: similar_links(out, paper.id) for paper in conference.papers} == links_before
     committed_vectors = (sitedata / "pipeline" / "vectors.bin").read_bytes()
     assert (out / "vectors.bin").read_bytes() == committed_vectors
@@ -130,8 +134,13 @@ def test_a_removed_paper_is_referenced_nowhere(sitedata_copy, tmp_path):
     sessions = sitedata_copy / "sessions.yml"
     text = sessions.read_text().replace(f", {gone}", "").replace(f"{gone}, ", "")
     # and its talk's start in the session that had it (talk_starts name papers of it)
-    sessions.write_text("".join(line for line in text.splitlines(keepends=True)
-                                if not line.strip().startswith(f"{gone}:")))
+    sessions.write_text(
+        "".join(
+            line
+            for line in text.splitlines(keepends=True)
+            if not line.strip().startswith(f"{gone}:")
+        )
+    )
     out = tmp_path / "build"
     result = freeze(sitedata_copy, out)
     assert gone in result.output and "removed" in result.output
@@ -148,7 +157,8 @@ def test_a_removed_paper_is_referenced_nowhere(sitedata_copy, tmp_path):
 def test_a_new_paper_has_no_similar_papers_yet_and_the_page_says_so(sitedata_copy, tmp_path):
     source = sitedata_copy / "papers" / "h27-002.yml"
     (sitedata_copy / "papers" / "h27-901.yml").write_text(
-        source.read_text().replace("id: h27-002", "id: h27-901", 1))
+        source.read_text().replace("id: h27-002", "id: h27-901", 1)
+    )
     out = tmp_path / "build"
     result = freeze(sitedata_copy, out)
     assert "h27-901" in result.output and "new" in result.output
@@ -163,8 +173,10 @@ def test_the_pull_request_summary_names_the_papers_the_deploy_refreshes(sitedata
     """`miniconf pipeline --pending`, as the PR check runs it: no numpy, no torch."""
     retitle(sitedata_copy, "h27-003", "Corrected:")
     (sitedata_copy / "papers" / "h27-901.yml").write_text(
-        (sitedata_copy / "papers" / "h27-002.yml").read_text().replace("id: h27-002",
-                                                                      "id: h27-901", 1))
+        (sitedata_copy / "papers" / "h27-002.yml")
+        .read_text()
+        .replace("id: h27-002", "id: h27-901", 1)
+    )
     script = (
         "import sys\n"
         "for name in ('numpy', 'torch', 'faiss', 'umap', 'sentence_transformers'):\n"
@@ -172,8 +184,12 @@ def test_the_pull_request_summary_names_the_papers_the_deploy_refreshes(sitedata
         "from miniconf.cli import cli\n"
         "cli(sys.argv[1:])\n"
     )
-    done = subprocess.run([sys.executable, "-c", script, "pipeline", str(sitedata_copy),
-                           "--pending"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script, "pipeline", str(sitedata_copy), "--pending"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "- 1 changed" in done.stdout and "`h27-003`" in done.stdout
     assert "- 1 new" in done.stdout and "`h27-901`" in done.stdout
@@ -192,8 +208,9 @@ def test_moving_one_session_renders_only_its_papers_pages(sitedata_copy, tmp_pat
     text = sessions.read_text(encoding="utf-8")
     block = text.index("- id: d3-poster-3")
     at = text.index("  room: Poster hall", block)
-    sessions.write_text(text[:at] + "  room: Atrium" + text[at + len("  room: Poster hall"):],
-                        encoding="utf-8")
+    sessions.write_text(
+        text[:at] + "  room: Atrium" + text[at + len("  room: Poster hall") :], encoding="utf-8"
+    )
     freeze(sitedata_copy, out)
     for paper in conference.papers:
         page = (out / "papers" / f"{paper.id}.html").read_text(encoding="utf-8")

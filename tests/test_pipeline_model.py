@@ -44,8 +44,14 @@ def embedder() -> Embedder:
 
 
 def run(tmp_path: Path, papers, embedder=None, **settings):
-    return run_pipeline(papers, tmp_path / "out", tmp_path / "cache",
-                        PipelineSettings(**settings), embedder=embedder, progress=False)
+    return run_pipeline(
+        papers,
+        tmp_path / "out",
+        tmp_path / "cache",
+        PipelineSettings(**settings),
+        embedder=embedder,
+        progress=False,
+    )
 
 
 def read(tmp_path: Path, name: str) -> dict:
@@ -57,8 +63,14 @@ def test_similar_papers_make_sense(tmp_path, embedder):
     # The recipe embeds titles and abstracts apart.
     assert report.embedded == 12 and report.cached == 0 and report.device == "cpu"
     similar = read(tmp_path, "similar.json")["similar"]
-    assert similar == {"p1": ["p2"], "p2": ["p1"], "p3": ["p4"], "p4": ["p3"],
-                       "p5": ["p6"], "p6": ["p5"]}
+    assert similar == {
+        "p1": ["p2"],
+        "p2": ["p1"],
+        "p3": ["p4"],
+        "p4": ["p3"],
+        "p5": ["p6"],
+        "p6": ["p5"],
+    }
 
 
 def test_a_rerun_loads_no_model_and_an_edit_embeds_one_paper(tmp_path, embedder):
@@ -180,13 +192,17 @@ def test_the_demo_end_to_end_with_the_packaged_model(sitedata_copy, tmp_path):
     committed = committed / "pipeline"
     for name in ("similar.json", "vectors.json"):
         assert json.loads((made / name).read_text()) == json.loads((committed / name).read_text())
-    made_map, committed_map = (json.loads((folder / "map.json").read_text())["positions"]
-                               for folder in (made, committed))
+    made_map, committed_map = (
+        json.loads((folder / "map.json").read_text())["positions"] for folder in (made, committed)
+    )
     assert made_map.keys() == committed_map.keys()
-    assert np.allclose([made_map[i] for i in made_map], [committed_map[i] for i in made_map],
-                       atol=1e-3)
-    made_bin, committed_bin = (np.frombuffer((folder / "vectors.bin").read_bytes(), np.int8)
-                               for folder in (made, committed))
+    assert np.allclose(
+        [made_map[i] for i in made_map], [committed_map[i] for i in made_map], atol=1e-3
+    )
+    made_bin, committed_bin = (
+        np.frombuffer((folder / "vectors.bin").read_bytes(), np.int8)
+        for folder in (made, committed)
+    )
     assert np.abs(made_bin.astype(int) - committed_bin).max() <= 1
 
     again = runner.invoke(cli, ["pipeline", str(sitedata_copy), "--if-stale"])
@@ -210,23 +226,32 @@ def test_after_a_title_edit_the_pipeline_changes_only_what_the_edit_moved(tmp_pa
     before_similar = read(tmp_path, "similar.json")["similar"]
     before_map = read(tmp_path, "map.json")["positions"]
     edited = "h27-001"
-    retitled = [(paper_id, "Robot grasping from pixels: " + text if paper_id == edited
-                 else text) for paper_id, text in items]
+    retitled = [
+        (paper_id, "Robot grasping from pixels: " + text if paper_id == edited else text)
+        for paper_id, text in items
+    ]
     report = run(tmp_path, retitled, embedder)
     assert (report.embedded, report.cached) == (1, report.texts - 1)  # the new title
     assert report.changes.changed == (edited,) and report.map_placed == 1
     after_similar = read(tmp_path, "similar.json")["similar"]
     after_map = read(tmp_path, "map.json")["positions"]
-    changed_lists = [paper_id for paper_id in before_similar
-                     if after_similar[paper_id] != before_similar[paper_id]]
+    changed_lists = [
+        paper_id
+        for paper_id in before_similar
+        if after_similar[paper_id] != before_similar[paper_id]
+    ]
     for paper_id in changed_lists:
         if paper_id != edited:
             kept = set(before_similar[paper_id]) & set(after_similar[paper_id])
-            assert len(kept - {edited}) >= 4, (paper_id, before_similar[paper_id],
-                                               after_similar[paper_id])
+            assert len(kept - {edited}) >= 4, (
+                paper_id,
+                before_similar[paper_id],
+                after_similar[paper_id],
+            )
     assert len(changed_lists) < len(items) // 2
     assert {i: p for i, p in after_map.items() if i != edited} == {
-        i: p for i, p in before_map.items() if i != edited}
+        i: p for i, p in before_map.items() if i != edited
+    }
     assert after_map[edited] != before_map[edited]
     assert "1 changed, 0 new, 0 removed" in report.summary()
 
@@ -236,12 +261,14 @@ def test_evaluate_scores_the_recipe_plain_cosine_and_random_pairs(sitedata_copy)
         return {f.name: f.read_bytes() for f in outputs_folder(sitedata_copy).iterdir()}
 
     before = written()
-    result = CliRunner().invoke(cli, ["pipeline", "evaluate", str(sitedata_copy), "--label",
-                                      "track", "--device", "cpu"])
+    result = CliRunner().invoke(
+        cli, ["pipeline", "evaluate", str(sitedata_copy), "--label", "track", "--device", "cpu"]
+    )
     assert result.exit_code == 0, result.output
     # The model's loading bar (stderr) may share a line with the figures.
-    found = re.findall(r"(recipe|plain|random): (\d\.\d+) \[[^]]*\] \((\d+) papers\)",
-                       result.output)
+    found = re.findall(
+        r"(recipe|plain|random): (\d\.\d+) \[[^]]*\] \((\d+) papers\)", result.output
+    )
     share = {name: float(value) for name, value, _ in found}
     assert share.keys() == {"recipe", "plain", "random"} and {n for *_, n in found} == {"45"}
     assert share["recipe"] > share["random"] + 0.2  # the demo's tracks are topical

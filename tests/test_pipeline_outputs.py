@@ -37,9 +37,15 @@ def write_fake_outputs(sitedata: Path, model: str = "test-model") -> list[str]:
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(count, 16)).astype(np.float32)
     write_outputs(
-        outputs_folder(sitedata), model=model, items=items, k=2, recipe=Recipe().as_dict(),
+        outputs_folder(sitedata),
+        model=model,
+        items=items,
+        k=2,
+        recipe=Recipe().as_dict(),
         similar=[[(row + 1) % count, (row + 2) % count] for row in range(count)],
-        method="pca", positions=rng.uniform(size=(count, 2)).round(4), vectors=vectors,
+        method="pca",
+        positions=rng.uniform(size=(count, 2)).round(4),
+        vectors=vectors,
     )
     return ids
 
@@ -204,11 +210,19 @@ def test_freeze_and_if_stale_need_no_numpy_or_torch(tmp_path):
         "cli(sys.argv[1:])\n"
     )
     sitedata = Path(__file__).resolve().parent.parent / "sitedata"
-    stale_check = subprocess.run([sys.executable, "-c", script, "pipeline", str(sitedata),
-                                  "--if-stale"], capture_output=True, text=True, timeout=120)
+    stale_check = subprocess.run(
+        [sys.executable, "-c", script, "pipeline", str(sitedata), "--if-stale"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert stale_check.returncode == 0 and "up to date" in stale_check.stdout, stale_check.stderr
     out = tmp_path / "build"
-    frozen = subprocess.run([sys.executable, "-c", script, "freeze", str(sitedata), "--out",
-                             str(out), "-j", "1"], capture_output=True, text=True, timeout=120)
+    frozen = subprocess.run(
+        [sys.executable, "-c", script, "freeze", str(sitedata), "--out", str(out), "-j", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert frozen.returncode == 0, frozen.stderr
     assert (out / "vectors.bin").exists()

@@ -33,8 +33,9 @@ def clustered(count: int, dims: int = 32, seed: int = 0) -> np.ndarray:
 
 
 def texts(count: int) -> list[str]:
-    return [f"Paper {i}\n\nWe study {WORDS[i % 8]} and {WORDS[(i // 8) % 8]}."
-            for i in range(count)]
+    return [
+        f"Paper {i}\n\nWe study {WORDS[i % 8]} and {WORDS[(i // 8) % 8]}." for i in range(count)
+    ]
 
 
 @pytest.mark.parametrize("index", ["flat", "ivf"])
@@ -106,16 +107,20 @@ def test_a_change_of_recipe_makes_the_outputs_stale(sitedata_copy):
     """--if-stale compares the recipe inputs.json records with the one asked for."""
     inputs_file = outputs_folder(sitedata_copy) / "inputs.json"
     recorded = json.loads(inputs_file.read_text())
-    inputs_file.write_text(json.dumps({**recorded, "model": "a-model-that-is-nowhere",
-                                       "recipe": Recipe().as_dict()}))
+    inputs_file.write_text(
+        json.dumps({**recorded, "model": "a-model-that-is-nowhere", "recipe": Recipe().as_dict()})
+    )
     for name in ("similar.json", "map.json", "vectors.json"):  # the same run's files
         other = outputs_folder(sitedata_copy) / name
-        other.write_text(json.dumps({**json.loads(other.read_text()),
-                                     "model": "a-model-that-is-nowhere"}))
+        other.write_text(
+            json.dumps({**json.loads(other.read_text()), "model": "a-model-that-is-nowhere"})
+        )
     runner = CliRunner()
     same = runner.invoke(cli, ["pipeline", str(sitedata_copy), "--if-stale"])
     assert same.exit_code == 0 and "up to date" in same.output, same.output
-    other = runner.invoke(cli, ["pipeline", str(sitedata_copy), "--if-stale", "--tfidf-weight",
-                                "0", "--quiet"])
+    other = runner.invoke(
+        cli, ["pipeline", str(sitedata_copy), "--if-stale", "--tfidf-weight", "0", "--quiet"]
+    )
     assert other.exit_code == 1 and "cannot load the model 'a-model-that-is-nowhere'" in (
-        other.output)
+        other.output
+    )

@@ -79,7 +79,8 @@ def topics(count: int, per_topic: int = 20, dims: int = 32) -> tuple[np.ndarray,
     rng = np.random.default_rng(7)
     topic = np.arange(count) // per_topic
     vectors = rng.normal(size=(count // per_topic, dims))[topic] + 0.5 * rng.normal(
-        size=(count, dims))
+        size=(count, dims)
+    )
     return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32), topic
 
 
@@ -97,8 +98,7 @@ def test_tsne_map_keeps_topics_together_and_is_reproducible():
     assert points.min() >= 0 and points.max() <= 1
     together = share_of_map_neighbours_on_the_same_topic(points, topic)
     assert together > 0.9
-    assert together > share_of_map_neighbours_on_the_same_topic(project(vectors, "pca")[1],
-                                                                 topic)
+    assert together > share_of_map_neighbours_on_the_same_topic(project(vectors, "pca")[1], topic)
     assert np.array_equal(points, project(vectors.copy())[1])
 
 
@@ -150,9 +150,16 @@ def test_browser_vectors_stay_under_a_megabyte_for_ten_thousand_papers():
 
 def test_output_files_have_one_line_per_paper(tmp_path):
     items = [("a", "A"), ("b", "B"), ("c", "C")]
-    write_outputs(tmp_path, model="m", items=items, k=2,
-                  similar=[[1, 2], [0, 2], [0, 1]], method="pca",
-                  positions=np.array([[0, 0], [1, 0.5], [0.25, 1]]), vectors=unit_rows(3))
+    write_outputs(
+        tmp_path,
+        model="m",
+        items=items,
+        k=2,
+        similar=[[1, 2], [0, 2], [0, 1]],
+        method="pca",
+        positions=np.array([[0, 0], [1, 0.5], [0.25, 1]]),
+        vectors=unit_rows(3),
+    )
     similar_text = (tmp_path / "similar.json").read_text()
     assert '  "b": ["a", "c"],\n' in similar_text
     assert json.loads(similar_text)["similar"]["c"] == ["a", "b"]
@@ -176,8 +183,12 @@ def test_out_of_memory_halves_the_batch_and_goes_on():
         return np.ones((len(texts), 4), dtype=np.float32)
 
     kept = []
-    final = encode_in_batches(encode_with_little_memory, [f"t{i}" for i in range(23)], 32,
-                              lambda batch, vectors: kept.extend(batch))
+    final = encode_in_batches(
+        encode_with_little_memory,
+        [f"t{i}" for i in range(23)],
+        32,
+        lambda batch, vectors: kept.extend(batch),
+    )
     assert final == 4
     assert seen_sizes[:4] == [23, 16, 8, 4]  # 23 texts: the first batch holds them all
     assert kept == [f"t{i}" for i in range(23)]
@@ -200,8 +211,12 @@ def test_a_crash_mid_run_keeps_the_finished_batches(tmp_path):
         return unit_rows(len(batch), dims=8)
 
     with EmbeddingCache(tmp_path) as cache, pytest.raises(KeyboardInterrupt):
-        encode_in_batches(crash_on_third_batch, texts, 2,
-                          lambda batch, vectors: cache.put_many("m", batch, vectors))
+        encode_in_batches(
+            crash_on_third_batch,
+            texts,
+            2,
+            lambda batch, vectors: cache.put_many("m", batch, vectors),
+        )
     with EmbeddingCache(tmp_path) as cache:
         assert cache._db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert sorted(cache.get_many("m", texts)) == texts[:4]
@@ -214,11 +229,14 @@ def test_laying_out_the_map_compiles_nothing():
     import subprocess
     import sys
 
-    script = ("import sys, numpy as np\n"
-              "from miniconf.pipeline.projection import project\n"
-              "vectors = np.random.default_rng(0).normal(size=(60, 16)).astype(np.float32)\n"
-              "assert project(vectors)[0] == 'tsne'\n"
-              "print(sorted({'numba', 'umap', 'torch'} & set(sys.modules)))\n")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          check=True)
+    script = (
+        "import sys, numpy as np\n"
+        "from miniconf.pipeline.projection import project\n"
+        "vectors = np.random.default_rng(0).normal(size=(60, 16)).astype(np.float32)\n"
+        "assert project(vectors)[0] == 'tsne'\n"
+        "print(sorted({'numba', 'umap', 'torch'} & set(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
     assert done.stdout.strip() == "[]"

@@ -25,12 +25,16 @@ def test_a_track_keeps_its_colour_by_its_place_in_config(demo_conference):
     conference = dataclasses.replace(
         demo_conference,
         config=demo_conference.config.model_copy(update={"tracks": tracks}),
-        papers=(first.model_copy(update={"track": "track-8"}),
-                second.model_copy(update={"track": "unlisted"})),
+        papers=(
+            first.model_copy(update={"track": "track-8"}),
+            second.model_copy(update={"track": "unlisted"}),
+        ),
     )
     home = page(conference, "/index.html")
-    badges = dict((name, int(color)) for color, name in
-                  re.findall(r'<span class="track t(\d)">(Track \d)</span>', home))
+    badges = dict(
+        (name, int(color))
+        for color, name in re.findall(r'<span class="track t(\d)">(Track \d)</span>', home)
+    )
     assert badges == {f"Track {n}": (n - 1) % 6 + 1 for n in range(1, 9)}
     assert '<span class="track t2">Track 8</span>' in page(conference, f"/papers/{first.id}.html")
     assert '<span class="track t1">unlisted</span>' in page(conference, f"/papers/{second.id}.html")
@@ -41,10 +45,15 @@ def test_a_track_keeps_its_colour_by_its_place_in_config(demo_conference):
 
 def test_paper_links_are_buttons_in_a_fixed_order(demo_conference):
     paper = demo_conference.papers[0]
-    links = PaperLinks(project="https://example.org/p", code="https://example.org/c",
-                       pdf="https://example.org/paper.pdf", poster="https://example.org/poster")
+    links = PaperLinks(
+        project="https://example.org/p",
+        code="https://example.org/c",
+        pdf="https://example.org/paper.pdf",
+        poster="https://example.org/poster",
+    )
     conference = dataclasses.replace(
-        demo_conference, papers=(paper.model_copy(update={"links": links}),))
+        demo_conference, papers=(paper.model_copy(update={"links": links}),)
+    )
     html = page(conference, f"/papers/{paper.id}.html")
     buttons = html.split('<ul class="link-buttons">', 1)[1].split("</ul>", 1)[0]
     assert re.findall(r'<a class="button" href="([^"]+)" rel="noopener">([^<]+)</a>', buttons) == [

@@ -24,10 +24,12 @@ def test_times_convert_to_the_visitors_zone_and_the_switcher_remembers(open_page
     # date and the zone, so the grid's times carry neither.
     assert range_text(tab, "d1-opening") == "21:00–21:30"
     assert tab.locator("section.day:visible h2").inner_text() == (
-        "Tuesday 11 May · Japan Standard Time")
+        "Tuesday 11 May · Japan Standard Time"
+    )
     note = tab.locator(".zone-note")
     assert note.inner_text() == (
-        "Times are shown in Japan Standard Time (Asia/Tokyo), your time zone.")
+        "Times are shown in Japan Standard Time (Asia/Tokyo), your time zone."
+    )
     # Across midnight in Lisbon: the next morning in Tokyo, so under Tokyo's Friday.
     tab.get_by_role("tab", name="Fri 14 May").click()
     assert range_text(tab, "d3-oral-health") == "06:30–08:30"
@@ -47,7 +49,8 @@ def test_times_convert_to_the_visitors_zone_and_the_switcher_remembers(open_page
     # Back to "your time zone".
     tab.get_by_label("Show times in").select_option("")
     assert tab.locator(".meta .time-range").inner_text() == (
-        "Tue 11 May, 21:30–22:30 Japan Standard Time")
+        "Tue 11 May, 21:30–22:30 Japan Standard Time"
+    )
     assert tab.locator(".meta .time-range abbr").get_attribute("title") == "Asia/Tokyo"
     assert tab.console_errors == []
 
@@ -57,8 +60,10 @@ def test_paper_page_shows_its_sessions_in_the_visitors_zone(open_page, demo_url)
     ranges = tab.locator(".session-list .time-range").all_inner_texts()
     # Oral 14:45 and posters 16:15 in Lisbon are 06:45 and 08:15 in California.
     # Zones by the names people know (en-GB has no short name for California's).
-    assert ranges == ["Tue 11 May, 06:45–08:00 Pacific Daylight Time",
-                      "Tue 11 May, 08:15–09:45 Pacific Daylight Time"]
+    assert ranges == [
+        "Tue 11 May, 06:45–08:00 Pacific Daylight Time",
+        "Tue 11 May, 08:15–09:45 Pacific Daylight Time",
+    ]
 
 
 def test_daylight_saving_is_applied_per_date(open_page, demo_url):
@@ -68,8 +73,11 @@ def test_daylight_saving_is_applied_per_date(open_page, demo_url):
     assert text.startswith("Tue 11 May, 08:30–09:30")
     # Lord Howe Island shifts by 30 minutes and is in its standard time (UTC+10:30) in May.
     tab.get_by_label("Show times in").select_option("Australia/Lord_Howe")
-    assert tab.locator(".meta .time-range").inner_text().startswith(
-        "Tue 11 May, 23:00–Wed 12 May, 00:00")
+    assert (
+        tab.locator(".meta .time-range")
+        .inner_text()
+        .startswith("Tue 11 May, 23:00–Wed 12 May, 00:00")
+    )
 
 
 def test_day_tabs_work_with_the_keyboard(open_page, demo_url):
@@ -87,8 +95,9 @@ def test_day_tabs_work_with_the_keyboard(open_page, demo_url):
 
 def test_now_line_and_live_session(open_page, demo_url):
     # 13:00 UTC is 14:00 in Lisbon on day 1: the keynote (13:30–14:30) is live.
-    tab = open_page(demo_url + "schedule.html?view=list", "Europe/Lisbon",
-                    now="2027-05-11T13:00:00Z")
+    tab = open_page(
+        demo_url + "schedule.html?view=list", "Europe/Lisbon", now="2027-05-11T13:00:00Z"
+    )
     day_one = tab.get_by_role("tab", name="Tue 11 May")
     assert day_one.get_attribute("aria-selected") == "true"
     live = tab.locator(".agenda-item.is-live")
@@ -108,7 +117,9 @@ def test_home_page_happening_now_and_up_next(open_page, demo_url):
     box.wait_for(state="visible")
     assert box.locator("[data-now-list] a").all_inner_texts() == ["Coffee break"]
     assert box.locator("[data-next-list] a").all_inner_texts() == [
-        "Oral session: Language & Dialogue", "Oral session: Vision & Perception"]
+        "Oral session: Language & Dialogue",
+        "Oral session: Vision & Perception",
+    ]
     # In the visitor's zone: 14:45 Lisbon is 22:45 in Tokyo.
     assert "22:45" in box.locator("[data-next-list] .time-range").first.inner_text()
     box.locator("[data-next-list] a").first.click()
@@ -122,8 +133,9 @@ def test_home_page_hides_now_next_after_the_conference(open_page, demo_url):
 
 
 def test_personal_agenda_from_bookmarked_papers(open_page, demo_url, tmp_path: Path):
-    tab = open_page(demo_url + "schedule.html?view=list", "Europe/Lisbon",
-                    bookmarks='["h27-001", "h27-039"]')
+    tab = open_page(
+        demo_url + "schedule.html?view=list", "Europe/Lisbon", bookmarks='["h27-001", "h27-039"]'
+    )
     status = tab.locator("[data-agenda-status]")
     assert status.inner_text() == "4 sessions (from 2 bookmarked papers)"
     with tab.expect_download() as download_info:
@@ -134,8 +146,10 @@ def test_personal_agenda_from_bookmarked_papers(open_page, demo_url, tmp_path: P
     calendar = icalendar.Calendar.from_ical(target.read_bytes())
     events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
     # The same UIDs as schedule.ics: importing both updates instead of duplicating.
-    assert set(events) == {f"{sid}@{HOST}" for sid in (
-        "d1-oral-language", "d1-poster-1", "d3-poster-3", "d3-oral-health")}
+    assert set(events) == {
+        f"{sid}@{HOST}"
+        for sid in ("d1-oral-language", "d1-poster-1", "d3-poster-3", "d3-oral-health")
+    }
     health = events[f"d3-oral-health@{HOST}"]
     assert health.decoded("DTSTART").isoformat() == "2027-05-13T21:30:00+00:00"
     assert health.decoded("DTEND").isoformat() == "2027-05-13T23:30:00+00:00"
@@ -143,8 +157,7 @@ def test_personal_agenda_from_bookmarked_papers(open_page, demo_url, tmp_path: P
 
 
 def test_sessions_picked_on_the_schedule_join_the_agenda(open_page, demo_url, tmp_path: Path):
-    tab = open_page(demo_url + "schedule.html?view=list", "Europe/Lisbon",
-                    bookmarks='["h27-001"]')
+    tab = open_page(demo_url + "schedule.html?view=list", "Europe/Lisbon", bookmarks='["h27-001"]')
     pick = tab.get_by_role("button", name="Add “Keynote: Small Data, Big Languages” to my agenda")
     pick.click()
     assert pick.get_attribute("aria-pressed") == "true"
@@ -200,8 +213,9 @@ DST_SESSION = """\
 """
 
 
-def test_daylight_saving_night_in_the_browser(open_page, sitedata_copy: Path, tmp_path: Path,
-                                              serve_folder):
+def test_daylight_saving_night_in_the_browser(
+    open_page, sitedata_copy: Path, tmp_path: Path, serve_folder
+):
     """00:30–02:30 Lisbon on the spring-forward night lasts one hour, wherever it is shown."""
     from miniconf.site.build import freeze_site
     from miniconf.structure.loader import load_conference
@@ -223,7 +237,8 @@ def test_daylight_saving_night_in_the_browser(open_page, sitedata_copy: Path, tm
     assert shown(open_page(url, "UTC")) == "Sun 28 Mar, 00:30–01:30 UTC"
     # New York moved to summer time two weeks earlier (14 March 2027).
     assert shown(open_page(url, "America/New_York")) == (
-        "Sat 27 Mar, 20:30–21:30 Eastern Daylight Time")
+        "Sat 27 Mar, 20:30–21:30 Eastern Daylight Time"
+    )
     # Without JavaScript: the conference's zone, both names.
     html = (tmp_path / "build" / "sessions" / "dst-spring.html").read_text()
     zone = '<abbr class="zone" title="Europe/Lisbon">'
@@ -235,10 +250,13 @@ def test_agenda_calendar_folds_long_lines_and_escapes_text(open_page, demo_url):
     """Titles come from authors: commas, semicolons, newlines and long non-ASCII text."""
     tab = open_page(demo_url + "schedule.html", "Europe/Lisbon")
     title = "Sessão de pôsteres; visão, linguagem \\ 視覚と言語 " * 4
-    ics = tab.evaluate("""title => window.miniconfSchedule.agendaCalendar([{
+    ics = tab.evaluate(
+        """title => window.miniconfSchedule.agendaCalendar([{
         uid: "x@example.org", start: "2027-05-11T13:00:00+01:00",
         end: "2027-05-11T14:00:00+01:00", title, url: "https://example.org/s.html",
-        room: "Sala 1, piso 2"}])""", title)
+        room: "Sala 1, piso 2"}])""",
+        title,
+    )
     lines = ics.encode().split(b"\r\n")
     assert max(len(line) for line in lines) <= 75
     [event] = icalendar.Calendar.from_ical(ics).walk("VEVENT")

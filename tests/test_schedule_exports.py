@@ -110,8 +110,7 @@ def test_first_session_details(demo_conference: Conference):
     assert "Papers (talk times in Europe/Lisbon):\n1. 14:45–" in description
 
 
-def test_a_poster_session_lists_its_first_papers_and_counts_the_rest(
-        demo_conference: Conference):
+def test_a_poster_session_lists_its_first_papers_and_counts_the_rest(demo_conference: Conference):
     session = max(demo_conference.sessions, key=lambda s: len(s.papers))
     assert len(session.papers) > 12
     event = events_by_uid(schedule_ics(demo_conference))[f"{session.id}@{HOST}"]
@@ -119,10 +118,12 @@ def test_a_poster_session_lists_its_first_papers_and_counts_the_rest(
     assert "\n12. " in description and "\n13. " not in description
     assert f"… and {len(session.papers) - 12} more on the session's page" in description
     # The Frab files have room for all of them.
-    [frab] = [e for e in json_events(frab_json(demo_conference))
-              if e["guid"] == session_guid(demo_conference, session)]
-    assert len([link for link in frab["links"] if link["type"] == "paper"]) == len(
-        session.papers)
+    [frab] = [
+        e
+        for e in json_events(frab_json(demo_conference))
+        if e["guid"] == session_guid(demo_conference, session)
+    ]
+    assert len([link for link in frab["links"] if link["type"] == "paper"]) == len(session.papers)
 
 
 def test_session_ics_has_the_same_uid_as_the_full_calendar(demo_conference: Conference):
@@ -133,8 +134,9 @@ def test_session_ics_has_the_same_uid_as_the_full_calendar(demo_conference: Conf
 
     assert list(single) == [f"d2-keynote@{HOST}"]
     for name in ("DTSTART", "DTEND", "SUMMARY", "DESCRIPTION"):
-        assert single[f"d2-keynote@{HOST}"].decoded(name) == full[
-            f"d2-keynote@{HOST}"].decoded(name)
+        assert single[f"d2-keynote@{HOST}"].decoded(name) == full[f"d2-keynote@{HOST}"].decoded(
+            name
+        )
     calendar = icalendar.Calendar.from_ical(ics)
     assert str(calendar["X-WR-CALNAME"]) == f"{session.title} · {demo_conference.config.name}"
     assert [str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")] == ["Europe/Lisbon"]
@@ -150,8 +152,10 @@ def test_a_calendar_without_sessions(sitedata_copy: Path):
 def test_uids_survive_moving_a_session(sitedata_copy: Path, demo_conference: Conference):
     """Re-importing an updated calendar must update events, so UIDs ignore times and order."""
     text = (sitedata_copy / "sessions.yml").read_text()
-    moved = text.replace("start: 2027-05-11T13:00\n  end: 2027-05-11T13:30",
-                         "start: 2027-05-11T12:00\n  end: 2027-05-11T12:30")
+    moved = text.replace(
+        "start: 2027-05-11T13:00\n  end: 2027-05-11T13:30",
+        "start: 2027-05-11T12:00\n  end: 2027-05-11T12:30",
+    )
     assert moved != text
     (sitedata_copy / "sessions.yml").write_text(moved)
     conference = load_ok(sitedata_copy)
@@ -190,8 +194,9 @@ def test_session_crossing_midnight(demo_conference: Conference):
     frab = frab_json(demo_conference)["schedule"]["conference"]
     day3 = frab["days"][2]
     assert day3["date"] == "2027-05-13"  # listed on the day it starts
-    [health] = [e for e in day3["rooms"]["Room B"] if e["guid"] ==
-                session_guid(demo_conference, session)]
+    [health] = [
+        e for e in day3["rooms"]["Room B"] if e["guid"] == session_guid(demo_conference, session)
+    ]
     assert (health["start"], health["duration"]) == ("22:30", "02:00")
     assert health["end"] == "2027-05-14T00:30:00+01:00"
     assert day3["day_end"] == "2027-05-14T00:30:00+01:00"
@@ -240,13 +245,16 @@ def test_daylight_saving_transitions(sitedata_copy: Path):
 
 
 def test_explicit_offset_is_kept(sitedata_copy: Path):
-    conference = add_sessions(sitedata_copy, """\
+    conference = add_sessions(
+        sitedata_copy,
+        """\
 - id: tokyo-meetup
   title: "Tokyo meet-up"
   type: social
   start: 2027-05-12T09:00+09:00
   end: 2027-05-12T10:00+09:00
-""")
+""",
+    )
     event = events_by_uid(schedule_ics(conference))[f"tokyo-meetup@{HOST}"]
     assert event.decoded("DTSTART").astimezone(UTC) == datetime(2027, 5, 12, 0, 0, tzinfo=UTC)
     # Shown in the conference's zone: 01:00 WEST.
@@ -314,14 +322,25 @@ def test_auckland_frab_days_are_auckland_days(auckland: Conference):
     assert conference["time_zone_name"] == "Pacific/Auckland"
     # Listed under the day they start in Auckland (in UTC the spring one is a day earlier).
     assert [day["date"] for day in conference["days"]] == [
-        "2027-04-04", "2027-05-11", "2027-05-12", "2027-05-13", "2027-09-26"]
+        "2027-04-04",
+        "2027-05-11",
+        "2027-05-12",
+        "2027-05-13",
+        "2027-09-26",
+    ]
     events = {event["slug"]: event for event in json_events(frab_json(auckland))}
     assert events["helios_2027-d1-opening"]["date"] == "2027-05-11T13:00:00+12:00"
     autumn, spring = events["helios_2027-nz-autumn"], events["helios_2027-nz-spring"]
     assert (autumn["date"], autumn["end"], autumn["duration"]) == (
-        "2027-04-04T01:30:00+13:00", "2027-04-04T03:30:00+12:00", "03:00")
+        "2027-04-04T01:30:00+13:00",
+        "2027-04-04T03:30:00+12:00",
+        "03:00",
+    )
     assert (spring["date"], spring["end"], spring["duration"]) == (
-        "2027-09-26T01:30:00+12:00", "2027-09-26T03:30:00+13:00", "01:00")
+        "2027-09-26T01:30:00+12:00",
+        "2027-09-26T03:30:00+13:00",
+        "01:00",
+    )
 
 
 # --------------------------------------------------------------------------- awkward text
@@ -348,9 +367,15 @@ AWKWARD_SESSIONS = """\
 )
 
 
-@pytest.fixture(params=[("Europe/Lisbon", True), ("UTC", True), ("Africa/Abidjan", False),
-                        ("Asia/Kathmandu", True)],
-                ids=lambda param: f"{param[0]}-{'base' if param[1] else 'nobase'}")
+@pytest.fixture(
+    params=[
+        ("Europe/Lisbon", True),
+        ("UTC", True),
+        ("Africa/Abidjan", False),
+        ("Asia/Kathmandu", True),
+    ],
+    ids=lambda param: f"{param[0]}-{'base' if param[1] else 'nobase'}",
+)
 def awkward(request, sitedata_copy: Path) -> Conference:
     """The demo with escapes, markup, non-ASCII and 4-byte characters in its text, a
     session with a stream instead of a room, in zones icalendar writes differently
@@ -359,8 +384,11 @@ def awkward(request, sitedata_copy: Path) -> Conference:
     paper = sitedata_copy / "papers" / "h27-002.yml"
     text = paper.read_text()
     title = 'Title with "quotes", \\back\\slash, <b>tags</b> & ampersands — ☕'
-    paper.write_text(text.replace(text.split("\n", 2)[1], f"title: {json.dumps(title)}", 1)
-                     .replace("name: ", "name: Ó'", 1))
+    paper.write_text(
+        text.replace(text.split("\n", 2)[1], f"title: {json.dumps(title)}", 1).replace(
+            "name: ", "name: Ó'", 1
+        )
+    )
     set_config(sitedata_copy, "timezone: Europe/Lisbon", f"timezone: {zone}")
     if not base_url:
         set_config(sitedata_copy, f"base_url: https://{HOST}/\n", "")
@@ -385,7 +413,8 @@ def test_awkward_text_comes_back_from_the_calendar(awkward: Conference):
     assert awkward.paper_by_id["h27-002"].title in description
     single = events_by_uid(session_ics(awkward, awkward.session_by_id["awkward-folds"]))
     assert [str(e["SUMMARY"]) for e in single.values()] == [
-        awkward.session_by_id["awkward-folds"].title]
+        awkward.session_by_id["awkward-folds"].title
+    ]
 
 
 def test_awkward_text_comes_back_from_the_frab_files(awkward: Conference, frab_schemas: Path):
@@ -428,7 +457,8 @@ def assert_same_events(document: dict, xml: bytes) -> None:
     assert root.findtext("version") == schedule["version"]
     days = schedule["conference"]["days"]
     assert [(d.get("date"), d.get("start"), d.get("end")) for d in root.findall("day")] == [
-        (day["date"], day["day_start"], day["day_end"]) for day in days]
+        (day["date"], day["day_start"], day["day_end"]) for day in days
+    ]
     xml_rooms = [[room.get("name") for room in day.findall("room")] for day in root.iter("day")]
     assert xml_rooms == [list(day["rooms"]) for day in days]
     xml_events = root.findall("day/room/event")
@@ -436,16 +466,17 @@ def assert_same_events(document: dict, xml: bytes) -> None:
     assert len(xml_events) == len(events) > 0
     for element, event in zip(xml_events, events, strict=True):
         assert (element.get("guid"), element.get("id")) == (event["guid"], str(event["id"]))
-        for key in ("room", "title", "type", "date", "start", "duration", "track",
-                    "language"):
+        for key in ("room", "title", "type", "date", "start", "duration", "track", "language"):
             assert element.findtext(key) == event[key], key
         assert (element.findtext("abstract") or "") == event["abstract"]
         assert (element.findtext("description") or "") == event["description"]
         assert [p.text or "" for p in element.findall("persons/person")] == [
-            person["name"] for person in event["persons"]]
-        assert [(link.get("href"), link.get("type"), link.text or "")
-                for link in element.findall("links/link")] == [
-            (link["url"], link["type"], link["title"]) for link in event["links"]]
+            person["name"] for person in event["persons"]
+        ]
+        assert [
+            (link.get("href"), link.get("type"), link.text or "")
+            for link in element.findall("links/link")
+        ] == [(link["url"], link["type"], link["title"]) for link in event["links"]]
 
 
 def test_schedule_json_matches_the_frab_schema(demo_conference: Conference, frab_schemas: Path):
@@ -460,14 +491,22 @@ def test_schedule_json_matches_the_frab_schema(demo_conference: Conference, frab
     assert [day["date"] for day in conference["days"]] == ["2027-05-11", "2027-05-12", "2027-05-13"]
     # Rooms in the schedule grid's order (config.yml's rooms), sessions without one last.
     assert [room["name"] for room in conference["rooms"]] == [
-        "Main stage", "Room A", "Room B", "Poster hall", "General"]
+        "Main stage",
+        "Room A",
+        "Room B",
+        "Poster hall",
+        "General",
+    ]
     events = json_events(document)
     assert len(events) == 21
     assert len({e["guid"] for e in events}) == len({e["id"] for e in events}) == 21
     keynote = next(e for e in events if e["url"].endswith("/sessions/d1-keynote.html"))
     assert keynote["persons"][0]["name"] == "Ada Okafor"
     assert (keynote["date"], keynote["start"], keynote["duration"]) == (
-        "2027-05-11T13:30:00+01:00", "13:30", "01:00")
+        "2027-05-11T13:30:00+01:00",
+        "13:30",
+        "01:00",
+    )
 
 
 def test_the_json_check_catches_a_broken_export(demo_conference: Conference, frab_schemas: Path):
@@ -497,7 +536,9 @@ def test_schedule_xml_matches_the_frab_xsd(demo_conference: Conference, frab_sch
     assert oral.findtext("start") == "14:45" and oral.findtext("duration") == "01:15"
     assert oral.findtext("room") == "Room A"
     assert [link.get("href") for link in oral.findall("links/link")][:2] == [
-        f"https://{HOST}/papers/h27-001.html", f"https://{HOST}/papers/h27-007.html"]
+        f"https://{HOST}/papers/h27-001.html",
+        f"https://{HOST}/papers/h27-007.html",
+    ]
 
     broken = xml.replace(b"<duration>01:15</duration>", b"<duration>75 minutes</duration>", 1)
     assert not schema.is_valid(broken.decode())
@@ -529,12 +570,17 @@ def test_frab_exports_without_base_url(sitedata_copy: Path, frab_schemas: Path):
 # --------------------------------------------------------------------------- real sites
 
 
-@pytest.fixture(scope="module", params=[
-    "miniconf-iclr2020", "real-sites/ozchi2022",
-    pytest.param("real-sites/acl2023", marks=pytest.mark.slow),  # imported and checked: 6 s
-])
-def real_conference(request, shared_dir: Path,
-                    tmp_path_factory: pytest.TempPathFactory) -> Conference:
+@pytest.fixture(
+    scope="module",
+    params=[
+        "miniconf-iclr2020",
+        "real-sites/ozchi2022",
+        pytest.param("real-sites/acl2023", marks=pytest.mark.slow),  # imported and checked: 6 s
+    ],
+)
+def real_conference(
+    request, shared_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Conference:
     """A real Mini-Conf site (ICLR 2020; OzCHI 2022 in Australia/Sydney; ACL 2023,
     408 sessions in America/New_York), imported."""
     source = shared_dir / "data" / request.param
@@ -552,8 +598,7 @@ def test_a_real_sites_calendar_holds_its_sessions(real_conference: Conference):
     events = {str(event["UID"]): event for event in calendar.walk("VEVENT")}
     assert len(events) == len(sessions)
     zone = real_conference.config.timezone
-    assert [str(z["TZID"]) for z in calendar.walk("VTIMEZONE")] == (
-        [] if zone == "UTC" else [zone])
+    assert [str(z["TZID"]) for z in calendar.walk("VTIMEZONE")] == ([] if zone == "UTC" else [zone])
     for session in sessions:
         event = events[session_uid(real_conference, session)]
         assert event.decoded("DTSTART") == session.start
@@ -562,7 +607,8 @@ def test_a_real_sites_calendar_holds_its_sessions(real_conference: Conference):
 
 
 def test_a_real_sites_frab_files_match_the_schemas_and_each_other(
-        real_conference: Conference, frab_schemas: Path):
+    real_conference: Conference, frab_schemas: Path
+):
     import xmlschema
 
     document = frab_document(real_conference)
@@ -588,7 +634,8 @@ def test_the_app_serves_the_exports(sitedata_copy: Path):
     assert calendar.mimetype == "text/calendar"
     assert len(events_by_uid(calendar.data)) == len(conference.sessions)
     assert list(events_by_uid(client.get("/sessions/d2-keynote.ics").data)) == [
-        f"d2-keynote@{HOST}"]
+        f"d2-keynote@{HOST}"
+    ]
     assert client.get("/sessions/no-such-session.ics").status_code == 404
 
 
@@ -603,8 +650,12 @@ def test_exports_are_in_the_frozen_site(frozen_demo: Path, demo_conference: Conf
     session_page = (frozen_demo / "sessions" / "d1-keynote.html").read_text()
     assert 'href="d1-keynote.ics"' in session_page  # "Add to calendar"
     schedule_page = (frozen_demo / "schedule.html").read_text()
-    for link in ('href="schedule.ics"', 'href="schedule.xml"', 'href="schedule.json"',
-                 f'href="webcal://{HOST}/schedule.ics"'):
+    for link in (
+        'href="schedule.ics"',
+        'href="schedule.xml"',
+        'href="schedule.json"',
+        f'href="webcal://{HOST}/schedule.ics"',
+    ):
         assert link in schedule_page
 
 
@@ -616,5 +667,4 @@ def test_schedule_page_without_javascript_names_the_conference_zone(frozen_demo:
     assert '"2027-05-11T13:00:00+01:00">13:00</time>–<time' in page and ">WEST</abbr>" in page
     assert "Day 1 · Tuesday 11 May" in page and "Tue 11 May, 13:00" not in page
     # The session across midnight shows its end date.
-    assert ('>22:30</time>–<time datetime="2027-05-14T00:30:00+01:00">'
-            "Fri 14 May, 00:30") in page
+    assert ('>22:30</time>–<time datetime="2027-05-14T00:30:00+01:00">Fri 14 May, 00:30') in page

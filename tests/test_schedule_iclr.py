@@ -44,7 +44,8 @@ def test_iclr_frab_exports_match_the_schemas(iclr_conference, shared_dir: Path):
     document = json.loads(schedule_json(frab_document(iclr_conference)))
     jsonschema.validate(document, json.loads((schemas / "schedule.schema.json").read_text()))
     xmlschema.XMLSchema(str(schemas / "schedule.xml.xsd")).validate(
-        schedule_xml(frab_document(iclr_conference)).decode())
+        schedule_xml(frab_document(iclr_conference)).decode()
+    )
 
     # A session's papers are its event's links, in order.
     days = document["schedule"]["conference"]["days"]

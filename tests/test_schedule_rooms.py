@@ -11,11 +11,17 @@ from tests.conftest import load_ok
 
 def test_rooms_follow_config_then_natural_order(sitedata_copy: Path):
     config = sitedata_copy / "config.yml"
-    config.write_text(config.read_text().replace(
-        "rooms: [Main stage, Room A, Room B, Poster hall]", "rooms: [Poster hall, Nowhere]"))
+    config.write_text(
+        config.read_text().replace(
+            "rooms: [Main stage, Room A, Room B, Poster hall]", "rooms: [Poster hall, Nowhere]"
+        )
+    )
     sessions = sitedata_copy / "sessions.yml"
-    sessions.write_text(sessions.read_text().replace("room: Room A", "room: Hall 10")
-                        .replace("room: Room B", "room: hall 2"))
+    sessions.write_text(
+        sessions.read_text()
+        .replace("room: Room A", "room: Hall 10")
+        .replace("room: Room B", "room: hall 2")
+    )
     timetable = Timetable(load_ok(sitedata_copy))
     # Listed rooms first (a listed room without sessions is left out), then by number.
     assert timetable.rooms == ("Poster hall", "hall 2", "Hall 10", "Main stage")
@@ -24,7 +30,14 @@ def test_rooms_follow_config_then_natural_order(sitedata_copy: Path):
 def test_types_and_tracks_are_those_the_program_uses(demo_conference):
     timetable = Timetable(demo_conference)
     assert [kind.value for kind in timetable.types] == [
-        "keynote", "oral", "poster", "workshop", "tutorial", "social", "break"]
+        "keynote",
+        "oral",
+        "poster",
+        "workshop",
+        "tutorial",
+        "social",
+        "break",
+    ]
     health = demo_conference.session_by_id["d3-oral-health"]
     assert timetable.tracks_of(health) == ("health",)
     poster = demo_conference.session_by_id["d1-poster-1"]

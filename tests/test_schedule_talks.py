@@ -26,8 +26,9 @@ def talk_line(sitedata: Path, paper_id: str) -> int:
 
 def test_clock_times_are_on_the_session_day_and_after_midnight_the_next(demo_conference):
     health = demo_conference.session_by_id["d3-oral-health"]  # 22:30 to 00:30 in Lisbon
-    slots = [(paper, start.isoformat(), end.isoformat())
-             for paper, start, end in health.talk_slots()]
+    slots = [
+        (paper, start.isoformat(), end.isoformat()) for paper, start, end in health.talk_slots()
+    ]
     assert slots[0] == ("h27-039", "2027-05-13T22:30:00+01:00", "2027-05-13T22:55:00+01:00")
     assert slots[-1] == ("h27-043", "2027-05-14T00:10:00+01:00", "2027-05-14T00:30:00+01:00")
 
@@ -44,8 +45,10 @@ def test_a_talk_outside_its_session_is_an_error_at_its_line(sitedata_copy: Path)
     replace_in_sessions(sitedata_copy, 'h27-002: "15:45"', 'h27-002: "16:10"')
     errors = errors_of(sitedata_copy)
     line = talk_line(sitedata_copy, "h27-002")
-    expected = (f"sessions.yml:{line}: [3].talk_starts.h27-002: talk starts at "
-                "2027-05-11T16:10:00+01:00, outside the session")
+    expected = (
+        f"sessions.yml:{line}: [3].talk_starts.h27-002: talk starts at "
+        "2027-05-11T16:10:00+01:00, outside the session"
+    )
     assert any(e.startswith(expected) for e in errors), errors
 
 
@@ -53,16 +56,21 @@ def test_talks_out_of_order_or_overlapping_are_errors(sitedata_copy: Path):
     replace_in_sessions(sitedata_copy, 'h27-005: "15:25"', 'h27-005: "15:05"')  # same as h27-007
     errors = errors_of(sitedata_copy)
     line = talk_line(sitedata_copy, "h27-005")
-    assert any(e.startswith(f"sessions.yml:{line}: [3].talk_starts.h27-005:")
-               and "not after the talk before it ('h27-007'" in e for e in errors), errors
+    assert any(
+        e.startswith(f"sessions.yml:{line}: [3].talk_starts.h27-005:")
+        and "not after the talk before it ('h27-007'" in e
+        for e in errors
+    ), errors
 
 
 def test_a_talk_of_a_paper_not_in_the_session_is_an_error(sitedata_copy: Path):
     replace_in_sessions(sitedata_copy, 'h27-001: "14:45"', 'h27-031: "14:45"')
     errors = errors_of(sitedata_copy)
     line = talk_line(sitedata_copy, "h27-031")
-    assert f"sessions.yml:{line}: [3].talk_starts.h27-031: paper 'h27-031' is not in this " \
-           "session's papers" in errors, errors
+    assert (
+        f"sessions.yml:{line}: [3].talk_starts.h27-031: paper 'h27-031' is not in this "
+        "session's papers" in errors
+    ), errors
 
 
 def test_a_talk_time_that_is_no_time_is_an_error(sitedata_copy: Path):
@@ -76,13 +84,19 @@ def test_a_talk_time_that_is_no_time_is_an_error(sitedata_copy: Path):
 def test_session_page_lists_each_talk_time_and_the_paper_page_its_own(frozen_demo: Path):
     session = (frozen_demo / "sessions" / "d1-oral-language.html").read_text()
     assert session.count('class="talk-slot"') == 4
-    assert ('<p class="talk-slot">Talk <span class="time-range" '
-            'data-start="2027-05-11T15:05:00+01:00" data-end="2027-05-11T15:25:00+01:00" '
-            'data-within-day>') in session
+    assert (
+        '<p class="talk-slot">Talk <span class="time-range" '
+        'data-start="2027-05-11T15:05:00+01:00" data-end="2027-05-11T15:25:00+01:00" '
+        "data-within-day>"
+    ) in session
     # In order: the 15:05 talk is h27-007's, listed before h27-005's.
     slot = 'class="talk-slot">Talk <span class="time-range" data-start="2027-05-11T{}'
-    assert (session.index(slot.format("15:05")) < session.index("papers/h27-007.html")
-            < session.index(slot.format("15:25")) < session.index("papers/h27-005.html"))
+    assert (
+        session.index(slot.format("15:05"))
+        < session.index("papers/h27-007.html")
+        < session.index(slot.format("15:25"))
+        < session.index("papers/h27-005.html")
+    )
     paper = (frozen_demo / "papers" / "h27-007.html").read_text()
     assert "This paper's talk:" in paper and ">Tue 11 May, 15:05</time>–<time" in paper
     # A paper whose session gives no times says nothing of a talk.

@@ -33,15 +33,18 @@ def test_auckland_sees_its_own_days_on_the_schedule(open_page, demo_url, demo_co
         expected[session.start.astimezone(ZoneInfo(AUCKLAND)).date().isoformat()].append(session.id)
     grouped = panel_sessions(tab)
     assert {day: sorted(ids) for day, ids in grouped.items()} == {
-        day: sorted(ids) for day, ids in expected.items()}
+        day: sorted(ids) for day, ids in expected.items()
+    }
     assert grouped["2027-05-12"][0] == "d1-opening"  # 13:00 Lisbon = 00:00 Wednesday
     assert "d3-oral-health" in grouped["2027-05-14"]  # Thursday 22:30 Lisbon = Friday 09:30
     heading = tab.locator("section.day:visible h2").inner_text()
     assert heading == "Wednesday 12 May · New Zealand Standard Time"
     # The day's rows carry no date, the zone is named once, by the name people know.
     assert tab.locator('td[data-session-id="d1-opening"] .time-range').inner_text() == "00:00–00:30"
-    assert "New Zealand Standard Time (Pacific/Auckland), your time zone" in tab.locator(
-        ".zone-note").inner_text()
+    assert (
+        "New Zealand Standard Time (Pacific/Auckland), your time zone"
+        in tab.locator(".zone-note").inner_text()
+    )
 
 
 def test_auckland_papers_day_facet_follows_its_own_dates(open_page, demo_url):
@@ -49,7 +52,11 @@ def test_auckland_papers_day_facet_follows_its_own_dates(open_page, demo_url):
     tab.locator("#paper-browser[data-ready]").wait_for(state="attached")
     days = tab.locator("#facet-day option").all_inner_texts()
     assert [day.split(" (")[0] for day in days] == [
-        "All days", "Wed 12 May", "Thu 13 May", "Fri 14 May"]
+        "All days",
+        "Wed 12 May",
+        "Thu 13 May",
+        "Fri 14 May",
+    ]
     # The health session (Thursday night in Lisbon) is Friday in Auckland.
     tab.locator("#facet-day").select_option("2027-05-14")
     cards = tab.locator("#paper-cards [data-paper-id]")
@@ -68,7 +75,8 @@ def column_box(tab, room: str) -> dict:
 
 def row_label(tab, session_id: str) -> str:
     return tab.locator(f'td[data-session-id="{session_id}"]').evaluate(
-        "cell => cell.parentElement.querySelector('th').innerText")
+        "cell => cell.parentElement.querySelector('th').innerText"
+    )
 
 
 def test_grid_places_parallel_sessions_in_their_rooms_at_their_rows(open_page, demo_url):
@@ -78,8 +86,12 @@ def test_grid_places_parallel_sessions_in_their_rooms_at_their_rows(open_page, d
     assert heads == ["Time", "Main stage", "Room A", "Room B", "Poster hall", "No room"]
     language, vision = cell_box(tab, "d1-oral-language"), cell_box(tab, "d1-oral-vision")
     assert language["y"] == vision["y"] and language["height"] == vision["height"]
-    for session_id, room in [("d1-oral-language", "Room A"), ("d1-oral-vision", "Room B"),
-                             ("d1-keynote", "Main stage"), ("d1-break", "No room")]:
+    for session_id, room in [
+        ("d1-oral-language", "Room A"),
+        ("d1-oral-vision", "Room B"),
+        ("d1-keynote", "Main stage"),
+        ("d1-break", "No room"),
+    ]:
         cell, column = cell_box(tab, session_id), column_box(tab, room)
         assert column["x"] <= cell["x"]
         assert cell["x"] + cell["width"] <= column["x"] + column["width"] + 1
@@ -97,17 +109,27 @@ def test_room_names_sort_naturally(serve_folder, sitedata_copy: Path, tmp_path: 
     from miniconf.structure.loader import load_conference
 
     config = sitedata_copy / "config.yml"
-    config.write_text(config.read_text().replace(
-        "rooms: [Main stage, Room A, Room B, Poster hall]", ""))
+    config.write_text(
+        config.read_text().replace("rooms: [Main stage, Room A, Room B, Poster hall]", "")
+    )
     sessions = sitedata_copy / "sessions.yml"
-    sessions.write_text(sessions.read_text().replace("room: Room A", "room: Hall 10")
-                        .replace("room: Room B", "room: Hall 2"))
+    sessions.write_text(
+        sessions.read_text()
+        .replace("room: Room A", "room: Hall 10")
+        .replace("room: Room B", "room: Hall 2")
+    )
     conference, problems = load_conference(sitedata_copy)
     assert conference is not None, problems
     freeze_site(conference, tmp_path / "build", jobs=1)
     tab = open_page(serve_folder(tmp_path / "build") + "schedule.html", "Europe/Lisbon")
     assert tab.locator(".timetable thead th").all_inner_texts() == [
-        "Time", "Hall 2", "Hall 10", "Main stage", "Poster hall", "No room"]
+        "Time",
+        "Hall 2",
+        "Hall 10",
+        "Main stage",
+        "Poster hall",
+        "No room",
+    ]
 
 
 def test_midnight_crossing_session_continues_into_the_next_days_hours(open_page, demo_url):
@@ -120,8 +142,9 @@ def test_midnight_crossing_session_continues_into_the_next_days_hours(open_page,
     assert cell_box(tab, "d3-oral-health")["height"] == pytest.approx(240, abs=2)
 
 
-def test_daylight_saving_night_in_the_grid(open_page, sitedata_copy: Path, tmp_path: Path,
-                                           serve_folder):
+def test_daylight_saving_night_in_the_grid(
+    open_page, sitedata_copy: Path, tmp_path: Path, serve_folder
+):
     """00:30–02:30 Lisbon on the spring-forward night lasts one hour: in London the rows
     jump from 00:30 GMT to 02:00 BST, and the session is an hour tall."""
     from miniconf.site.build import freeze_site
@@ -138,7 +161,8 @@ def test_daylight_saving_night_in_the_grid(open_page, sitedata_copy: Path, tmp_p
     assert tab.locator(".timetable tbody th").all_inner_texts() == ["00:30", "02:00 BST"]
     assert cell_box(tab, "dst-spring")["height"] == pytest.approx(120, abs=2)
     assert tab.locator('td[data-session-id="dst-spring"] .time-range').inner_text() == (
-        "00:30 GMT–02:30 BST")
+        "00:30 GMT–02:30 BST"
+    )
 
 
 def test_now_line_and_live_session_in_the_grid(open_page, demo_url):
@@ -161,7 +185,8 @@ def test_now_line_and_live_session_in_the_grid(open_page, demo_url):
 
 def shown_sessions(tab) -> list[str]:
     return tab.locator("td[data-session-id]").evaluate_all(
-        "cells => cells.map(cell => cell.dataset.sessionId)")
+        "cells => cells.map(cell => cell.dataset.sessionId)"
+    )
 
 
 def test_filters_live_in_the_url_and_survive_a_reload(open_page, demo_url):
@@ -184,7 +209,8 @@ def test_filters_live_in_the_url_and_survive_a_reload(open_page, demo_url):
     assert "view=list" in tab.url
     visible = tab.locator("section.day:visible .agenda-item:visible")
     assert visible.evaluate_all("items => items.map(i => i.dataset.sessionId)") == [
-        "d2-oral-reinforcement"]
+        "d2-oral-reinforcement"
+    ]
     # My agenda only: the sessions of the bookmarked paper (h27-009).
     tab.get_by_role("button", name="Clear filters").click()
     tab.get_by_label("My agenda only").check()
@@ -192,7 +218,9 @@ def test_filters_live_in_the_url_and_survive_a_reload(open_page, demo_url):
     assert tab.get_by_label("My agenda only").is_checked()
     tab.get_by_role("tab", name="Tue 11 May").click()
     assert visible.evaluate_all("items => items.map(i => i.dataset.sessionId)") == [
-        "d1-oral-vision", "d1-poster-1"]
+        "d1-oral-vision",
+        "d1-poster-1",
+    ]
 
 
 def test_keyboard_reaches_every_session_of_the_grid_in_time_order(open_page, demo_url):
@@ -223,10 +251,15 @@ def test_keyboard_reaches_every_session_of_the_grid_in_time_order(open_page, dem
     assert tab.get_by_role("rowheader", name="14:45").count() == 1
 
 
-def test_phone_width_has_no_overflow_and_keeps_times_and_rooms_in_view(browser, demo_url,
-                                                                       tmp_path: Path):
-    context = browser.new_context(timezone_id="Asia/Kolkata", locale="en-GB",
-                                  viewport={"width": 390, "height": 844}, is_mobile=True)
+def test_phone_width_has_no_overflow_and_keeps_times_and_rooms_in_view(
+    browser, demo_url, tmp_path: Path
+):
+    context = browser.new_context(
+        timezone_id="Asia/Kolkata",
+        locale="en-GB",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+    )
     try:
         tab = context.new_page()
         tab.goto(demo_url + "schedule.html")
@@ -253,7 +286,8 @@ def test_phone_width_has_no_overflow_and_keeps_times_and_rooms_in_view(browser, 
 def test_the_grid_star_adds_a_session_to_my_agenda(open_page, demo_url):
     tab = open_page(demo_url + "schedule.html", "Europe/Lisbon")
     star = tab.locator('td[data-session-id="d1-keynote"]').get_by_role(
-        "button", name="Add “Keynote: Small Data, Big Languages” to my agenda")
+        "button", name="Add “Keynote: Small Data, Big Languages” to my agenda"
+    )
     assert star.get_attribute("aria-pressed") == "false"
     star.press("Enter")
     assert star.get_attribute("aria-pressed") == "true"
@@ -267,27 +301,33 @@ def test_the_grid_star_adds_a_session_to_my_agenda(open_page, demo_url):
     assert pick.get_attribute("aria-pressed") == "true"
 
 
-def test_session_page_shows_talk_times_in_the_visitors_zone_and_the_talk_on_now(open_page,
-                                                                               demo_url):
+def test_session_page_shows_talk_times_in_the_visitors_zone_and_the_talk_on_now(
+    open_page, demo_url
+):
     # 14:10 UTC is 15:10 in Lisbon: the second talk (15:05–15:25) of the language session.
-    tab = open_page(demo_url + "sessions/d1-oral-language.html", "Asia/Kolkata",
-                    now="2027-05-11T14:10:00Z")
+    tab = open_page(
+        demo_url + "sessions/d1-oral-language.html", "Asia/Kolkata", now="2027-05-11T14:10:00Z"
+    )
     slots = tab.locator(".talk-slot")
     assert [text.split(" On now")[0] for text in slots.all_inner_texts()] == [
-        "Talk 19:15–19:35", "Talk 19:35–19:55", "Talk 19:55–20:15", "Talk 20:15–20:30"]
+        "Talk 19:15–19:35",
+        "Talk 19:35–19:55",
+        "Talk 19:55–20:15",
+        "Talk 20:15–20:30",
+    ]
     assert tab.locator("h1 + [data-live-session]").is_visible()  # the session: Live now
     on_now = [slot.get_by_text("On now").is_visible() for slot in slots.all()]
     assert on_now == [False, True, False, False]
     # The paper page shows its own slot, in the visitor's zone.
     tab.goto(demo_url + "papers/h27-007.html")
     assert tab.locator(".talk-slot .time-range").inner_text() == (
-        "Tue 11 May, 19:35–19:55 India Standard Time")
+        "Tue 11 May, 19:35–19:55 India Standard Time"
+    )
 
 
 def test_today_the_grid_opens_at_now(open_page, demo_url):
     # 21:40 UTC is 14:40 in Los Angeles on Thursday 13 May, hours below the grid's top.
-    tab = open_page(demo_url + "schedule.html", "America/Los_Angeles",
-                    now="2027-05-13T21:40:00Z")
+    tab = open_page(demo_url + "schedule.html", "America/Los_Angeles", now="2027-05-13T21:40:00Z")
     assert tab.get_by_role("tab", name="Thu 13 May").get_attribute("aria-selected") == "true"
     line, scroller = tab.locator(".grid-now"), tab.locator(".grid-scroll")
     box = scroller.bounding_box()

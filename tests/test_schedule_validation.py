@@ -38,7 +38,10 @@ def errors_of(sitedata: Path) -> list[str]:
 def test_the_demo_schedule_is_valid(demo_conference):
     assert len(demo_conference.sessions) == 21
     assert [day.isoformat() for day, _ in demo_conference.days] == [
-        "2027-05-11", "2027-05-12", "2027-05-13"]
+        "2027-05-11",
+        "2027-05-12",
+        "2027-05-13",
+    ]
 
 
 def test_naive_times_take_the_conference_zone(demo_conference):
@@ -56,8 +59,10 @@ def test_overlap_in_one_room_names_both_sessions(sitedata_copy: Path):
 
     errors = errors_of(sitedata_copy)
     assert any(
-        error.startswith(f"sessions.yml:{line}:") and "overlaps session 'd1-keynote'" in error
-        and "Main stage" in error and f"line {keynote_line}" in error
+        error.startswith(f"sessions.yml:{line}:")
+        and "overlaps session 'd1-keynote'" in error
+        and "Main stage" in error
+        and f"line {keynote_line}" in error
         for error in errors
     ), errors
 
@@ -69,13 +74,17 @@ def test_touching_sessions_in_one_room_do_not_overlap(sitedata_copy: Path):
 
 
 def test_end_before_start(sitedata_copy: Path):
-    replace_in_sessions(sitedata_copy, "end: 2027-05-11T13:30\n  room: Main stage",
-                        "end: 2027-05-11T12:30\n  room: Main stage")
+    replace_in_sessions(
+        sitedata_copy,
+        "end: 2027-05-11T13:30\n  room: Main stage",
+        "end: 2027-05-11T12:30\n  room: Main stage",
+    )
     line = session_line(sitedata_copy, "d1-opening", "id")
     errors = errors_of(sitedata_copy)
     # Reported at the start of the session's entry, whose two times disagree.
-    assert errors == [f"sessions.yml:{line}: [0]: ends (2027-05-11T12:30:00+01:00) before it "
-                      "starts"], errors
+    assert errors == [
+        f"sessions.yml:{line}: [0]: ends (2027-05-11T12:30:00+01:00) before it starts"
+    ], errors
 
 
 def test_dangling_paper_speaker_and_workshop(sitedata_copy: Path):
@@ -87,12 +96,18 @@ def test_dangling_paper_speaker_and_workshop(sitedata_copy: Path):
     paper_line = session_line(sitedata_copy, "d1-oral-language", "papers")
     speaker_line = session_line(sitedata_copy, "d1-keynote", "speakers")
     workshop_line = session_line(sitedata_copy, "d2-workshop-trust", "workshop")
-    assert f"sessions.yml:{paper_line}: [3].papers[1]: no paper with id 'h27-999' " \
+    assert (
+        f"sessions.yml:{paper_line}: [3].papers[1]: no paper with id 'h27-999' "
         "(expected papers/h27-999.yml)" in errors
-    assert f"sessions.yml:{speaker_line}: [1].speakers[0]: no speaker with id 'ada-okafro' " \
+    )
+    assert (
+        f"sessions.yml:{speaker_line}: [1].speakers[0]: no speaker with id 'ada-okafro' "
         "in speakers.yml" in errors
-    assert f"sessions.yml:{workshop_line}: [12].workshop: no workshop with id " \
+    )
+    assert (
+        f"sessions.yml:{workshop_line}: [12].workshop: no workshop with id "
         "'ws-trustworthi' in workshops.yml" in errors
+    )
 
 
 def test_unknown_session_type_is_an_error_with_its_line(sitedata_copy: Path):
@@ -100,4 +115,3 @@ def test_unknown_session_type_is_an_error_with_its_line(sitedata_copy: Path):
     line = session_line(sitedata_copy, "d1-keynote", "type")
     errors = errors_of(sitedata_copy)
     assert any(e.startswith(f"sessions.yml:{line}: [1].type:") for e in errors), errors
-

@@ -24,8 +24,14 @@ def run(*args: str) -> tuple[int, str]:
 
 @pytest.fixture
 def starter(tmp_path: Path) -> Path:
-    code, output = run("new", str(tmp_path / "conf"), "--name", 'The "Example" Meeting: 2027',
-                       "--timezone", "Pacific/Auckland")
+    code, output = run(
+        "new",
+        str(tmp_path / "conf"),
+        "--name",
+        'The "Example" Meeting: 2027',
+        "--timezone",
+        "Pacific/Auckland",
+    )
     assert code == 0, output
     return tmp_path / "conf"
 
@@ -40,13 +46,21 @@ def add_theme(sitedata: Path, files: dict[str, str], extra: str = "") -> None:
 
 
 def test_new_writes_a_conference_that_validates_and_freezes(starter: Path, tmp_path: Path):
-    for expected in (".github/workflows/pr.yml", ".github/workflows/deploy.yml", ".gitignore",
-                     ".github/pull_request_template.md", "docs/update-your-paper.md",
-                     "README.md", "sitedata/config.yml", "sitedata/pages/about.md"):
+    for expected in (
+        ".github/workflows/pr.yml",
+        ".github/workflows/deploy.yml",
+        ".gitignore",
+        ".github/pull_request_template.md",
+        "docs/update-your-paper.md",
+        "README.md",
+        "sitedata/config.yml",
+        "sitedata/pages/about.md",
+    ):
         assert (starter / expected).is_file(), expected
     assert len(list((starter / "sitedata" / "papers").glob("*.yml"))) >= 2
     from miniconf import __version__
-    assert f'miniconf=={__version__}' in (starter / ".github/workflows/pr.yml").read_text()
+
+    assert f"miniconf=={__version__}" in (starter / ".github/workflows/pr.yml").read_text()
     # The project folder works as SITEDATA as well as its sitedata/ folder.
     assert run("validate", str(starter))[0] == 0
     code, output = run("freeze", str(starter), "--out", str(tmp_path / "build"))
@@ -71,14 +85,18 @@ def test_new_refuses_an_unknown_time_zone(tmp_path: Path):
 
 def test_theme_overrides_a_block_and_a_static_file(starter: Path, tmp_path: Path):
     sitedata = starter / "sitedata"
-    add_theme(sitedata, {
-        "templates/paper.html": '{% extends "miniconf/paper.html" %}\n'
-                                '{% block main %}{{ super() }}'
-                                '<p class="sponsor-note">Talks brought to you by {{ config.name }}'
-                                '</p>{% endblock %}\n',
-        "static/img/favicon.svg": '<svg xmlns="http://www.w3.org/2000/svg"><title>ours</title></svg>',
-        "static/css/extra.css": "body { background: #fdf6e3; }\n",
-    }, extra="extra_css: [css/extra.css]\n")
+    add_theme(
+        sitedata,
+        {
+            "templates/paper.html": '{% extends "miniconf/paper.html" %}\n'
+            "{% block main %}{{ super() }}"
+            '<p class="sponsor-note">Talks brought to you by {{ config.name }}'
+            "</p>{% endblock %}\n",
+            "static/img/favicon.svg": '<svg xmlns="http://www.w3.org/2000/svg"><title>ours</title></svg>',
+            "static/css/extra.css": "body { background: #fdf6e3; }\n",
+        },
+        extra="extra_css: [css/extra.css]\n",
+    )
     out = tmp_path / "build"
     code, output = run("freeze", str(sitedata), "--out", str(out))
     assert code == 0, output
@@ -94,9 +112,14 @@ def test_theme_overrides_a_block_and_a_static_file(starter: Path, tmp_path: Path
 
 def test_broken_override_template_is_reported_at_its_line(starter: Path, tmp_path: Path):
     sitedata = starter / "sitedata"
-    add_theme(sitedata, {"templates/paper.html": '{% extends "miniconf/paper.html" %}\n'
-                                                 '{% block main %}\n{% if paper %}\n'
-                                                 '{% endblock %}\n'})
+    add_theme(
+        sitedata,
+        {
+            "templates/paper.html": '{% extends "miniconf/paper.html" %}\n'
+            "{% block main %}\n{% if paper %}\n"
+            "{% endblock %}\n"
+        },
+    )
     code, output = run("validate", str(sitedata))
     assert code == 1
     assert "theme/templates/paper.html:4:" in output, output
@@ -107,10 +130,15 @@ def test_broken_override_template_is_reported_at_its_line(starter: Path, tmp_pat
 
 def test_override_failing_while_rendering_names_file_and_line(starter: Path, tmp_path: Path):
     sitedata = starter / "sitedata"
-    add_theme(sitedata, {"templates/paper.html": '{% extends "miniconf/paper.html" %}\n'
-                                                 '{% block main %}\n'
-                                                 '{{ paper.title.nothing_here() }}\n'
-                                                 '{% endblock %}\n'})
+    add_theme(
+        sitedata,
+        {
+            "templates/paper.html": '{% extends "miniconf/paper.html" %}\n'
+            "{% block main %}\n"
+            "{{ paper.title.nothing_here() }}\n"
+            "{% endblock %}\n"
+        },
+    )
     code, output = run("freeze", str(sitedata), "--out", str(tmp_path / "build"))
     assert code == 1
     assert "theme/templates/paper.html:3: template error" in output, output
@@ -147,18 +175,22 @@ def test_compiled_templates_are_kept_signed_and_a_planted_one_never_runs(
         # Jinja's own format for the same template (its source checksum kept, so Jinja
         # would load it), holding code that leaves a marker; with no signature, or with
         # the old file's signature.
-        body = io.BytesIO(file.read_bytes()[len(papercache.MAGIC) + 32:])
+        body = io.BytesIO(file.read_bytes()[len(papercache.MAGIC) + 32 :])
         assert body.read(len(jinja2.bccache.bc_magic)) == jinja2.bccache.bc_magic
         checksum = pickle.load(body)
         planted = jinja2.bccache.bc_magic + pickle.dumps(checksum, 2) + marshal.dumps(code)
-        signature = file.read_bytes()[:len(papercache.MAGIC) + 32]
-        file.write_bytes(planted if file.name < compiled[len(compiled) // 2].name
-                         else signature + planted)
+        signature = file.read_bytes()[: len(papercache.MAGIC) + 32]
+        file.write_bytes(
+            planted if file.name < compiled[len(compiled) // 2].name else signature + planted
+        )
     freeze_site(load_ok(sitedata_copy), tmp_path / "second")
     assert not marker.exists()
     assert files_of(tmp_path / "second") == files_of(tmp_path / "first")
 
 
 def files_of(build: Path) -> dict[str, bytes]:
-    return {str(file.relative_to(build)): file.read_bytes()
-            for file in sorted(build.rglob("*")) if file.is_file()}
+    return {
+        str(file.relative_to(build)): file.read_bytes()
+        for file in sorted(build.rglob("*"))
+        if file.is_file()
+    }

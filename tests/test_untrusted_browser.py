@@ -39,8 +39,9 @@ def payload_server(tmp_path_factory: pytest.TempPathFactory):
     result = CliRunner().invoke(cli, ["freeze", str(root), "--out", str(base / "build")])
     assert result.exit_code == 0, result.output
     requested: list[str] = []
-    handler = functools.partial(_RecordingHandler, directory=str(base / "build"),
-                                requested=requested)
+    handler = functools.partial(
+        _RecordingHandler, directory=str(base / "build"), requested=requested
+    )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/", pages, requested

@@ -24,8 +24,12 @@ SYMLINK = "is a symbolic link; content files must be regular files inside the si
 def miniconf(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "miniconf", *args], capture_output=True, text=True,
-        timeout=timeout, env=env, cwd=REPO,
+        [sys.executable, "-m", "miniconf", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=REPO,
     )
 
 

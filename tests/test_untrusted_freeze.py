@@ -25,8 +25,14 @@ from synth import write_sitedata  # noqa: E402
 
 def miniconf(*args: str, output: int = subprocess.PIPE) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1"}
-    return subprocess.Popen([sys.executable, "-m", "miniconf", *args], env=env, cwd=REPO,
-                            stdout=output, stderr=output, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "miniconf", *args],
+        env=env,
+        cwd=REPO,
+        stdout=output,
+        stderr=output,
+        text=True,
+    )
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -52,8 +58,9 @@ def test_a_freeze_removes_staging_folders_of_dead_freezes(sitedata_copy: Path, t
         (tmp_path / f".build.tmp-{other.pid}").mkdir()  # a freeze still running
         try:
             assert run("freeze", str(sitedata_copy), "--out", str(out))[0] == 0
-            left = sorted(path.name for path in tmp_path.iterdir()
-                          if path.name.startswith(".build"))
+            left = sorted(
+                path.name for path in tmp_path.iterdir() if path.name.startswith(".build")
+            )
             assert left == [f".build.tmp-{other.pid}"]
         finally:
             other.kill()
@@ -81,8 +88,11 @@ def test_the_new_build_replaces_the_old_in_one_step(tmp_path: Path, monkeypatch)
         pytest.skip("this file system has no atomic exchange")
     renames: list[tuple[Path, Path]] = []
     real_rename = Path.rename
-    monkeypatch.setattr(Path, "rename", lambda self, target: renames.append((self, target))
-                        or real_rename(self, target))
+    monkeypatch.setattr(
+        Path,
+        "rename",
+        lambda self, target: renames.append((self, target)) or real_rename(self, target),
+    )
     build._swap_into_place(new, old)
     assert renames == []
     assert (old / "index.html").read_text() == "new"
@@ -130,8 +140,9 @@ def test_freezes_killed_at_random_moments_leave_a_site_and_no_workers(tmp_path: 
         # A marker that lists no pages: every page is rendered again, by two workers.
         (out / build.BUILD_MARKER).write_text('{"pages": {}}')
         # No pipes: waiting for their end would wait for every process that holds them.
-        process = miniconf("freeze", str(sitedata), "--out", str(out), "-j", "2",
-                           output=subprocess.DEVNULL)
+        process = miniconf(
+            "freeze", str(sitedata), "--out", str(out), "-j", "2", output=subprocess.DEVNULL
+        )
         if attempt % 2:  # any moment: loading takes about 1 s, rendering 1 s more
             time.sleep(rng.uniform(0.5, 2.5))
         else:  # as pages are written: a worker left alone would render for a second
@@ -167,8 +178,10 @@ def _read_only_command(checkout: Path, command: list[str]) -> list[str] | None:
     if probe.returncode != 0:
         return None
     quoted = " ".join(f"'{part}'" for part in command)
-    script = (f"mount --bind '{checkout}' '{checkout}' && "
-              f"mount -o remount,bind,ro '{checkout}' && exec {quoted}")
+    script = (
+        f"mount --bind '{checkout}' '{checkout}' && "
+        f"mount -o remount,bind,ro '{checkout}' && exec {quoted}"
+    )
     return ["unshare", "-m", "--propagation", "private", "sh", "-c", script]
 
 
@@ -177,12 +190,18 @@ def test_a_read_only_checkout_freezes_without_the_cache_and_says_so(tmp_path: Pa
     shutil.copytree(DEMO, checkout / "sitedata", ignore=shutil.ignore_patterns(".miniconf-cache"))
     out = tmp_path / "site" / "build"
     out.parent.mkdir()
-    command = _read_only_command(checkout, [
-        sys.executable, "-m", "miniconf", "freeze", str(checkout / "sitedata"), "--out", str(out)])
+    command = _read_only_command(
+        checkout,
+        [sys.executable, "-m", "miniconf", "freeze", str(checkout / "sitedata"), "--out", str(out)],
+    )
     if command is None:
         pytest.skip("cannot make a read-only checkout here (no unshare for root)")
-    env = {**os.environ, "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1",
-           "XDG_CACHE_HOME": str(tmp_path / "user-cache")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "HF_HUB_OFFLINE": "1",
+        "XDG_CACHE_HOME": str(tmp_path / "user-cache"),
+    }
     result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "cannot be written (a read-only checkout?); running without the cache" in result.stderr

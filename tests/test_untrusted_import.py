@@ -15,8 +15,11 @@ def test_thousands_of_events_of_one_name_and_time_get_distinct_ids_in_order(tmp_
     source = tmp_path / "old"
     source.mkdir()
     (source / "config.yml").write_text("name: Crowded\n")
-    event = {"title": "Poster session", "start": "2020-04-27T10:00:00",
-             "end": "2020-04-27T11:00:00"}
+    event = {
+        "title": "Poster session",
+        "start": "2020-04-27T10:00:00",
+        "end": "2020-04-27T11:00:00",
+    }
     (source / "main_calendar.json").write_text(json.dumps([event] * 3_000))
     import_miniconf(source, tmp_path / "new")
     sessions = yaml.safe_load((tmp_path / "new" / "sessions.yml").read_text())

@@ -29,10 +29,16 @@ class _Links(HTMLParser):
         self.text += data
 
 
-@pytest.mark.parametrize("markdown", [
-    "[a talk](//evil.example/x)", "[a talk](<//evil.example>)", "[a talk]( //evil.example)",
-    "[a talk](///evil.example)", "[a talk]\n\n[a talk]: //evil.example",
-])
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "[a talk](//evil.example/x)",
+        "[a talk](<//evil.example>)",
+        "[a talk]( //evil.example)",
+        "[a talk](///evil.example)",
+        "[a talk]\n\n[a talk]: //evil.example",
+    ],
+)
 def test_markdown_links_to_another_host_keep_only_their_text(markdown: str):
     parsed = _Links()
     parsed.feed(render_markdown(markdown))

@@ -96,9 +96,11 @@ def test_ids_unsafe_as_file_names_are_refused(sitedata_copy, bad_id):
     write(sessions, text.replace(f"id: {first_id}", f"id: {bad_id!r}", 1))
     errors = problems_of(sitedata_copy)
     # The message names the offending character (or the length), not just the pattern.
-    assert any("speakers.yml:" in e and ("[0].id: id may use only ASCII" in e
-                                         or "[0].id: id is 101 characters long" in e)
-               for e in errors)
+    assert any(
+        "speakers.yml:" in e
+        and ("[0].id: id may use only ASCII" in e or "[0].id: id is 101 characters long" in e)
+        for e in errors
+    )
 
 
 def test_duplicate_ids_name_both_places(sitedata_copy):
@@ -157,11 +159,14 @@ def test_yaml_syntax_error_and_duplicate_key_have_lines(sitedata_copy):
     assert any("zz-8.yml:3: key 'title' given twice (first on line 2)" in e for e in errors)
 
 
-@pytest.mark.parametrize("value, message", [
-    ("2027-02-30", "the date '2027-02-30' is not valid (day is out of range for month)"),
-    ("!!int 'x'", "the int 'x' is not valid"),
-    ("!!seq {x: 1}", "!!seq needs a list"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("2027-02-30", "the date '2027-02-30' is not valid (day is out of range for month)"),
+        ("!!int 'x'", "the int 'x' is not valid"),
+        ("!!seq {x: 1}", "!!seq needs a list"),
+    ],
+)
 def test_a_value_its_type_cannot_hold_is_a_problem_on_its_line(sitedata_copy, value, message):
     paper = sitedata_copy / "papers" / "h27-001.yml"
     write(paper, paper.read_text() + f"extra: {value}\n")
@@ -224,20 +229,28 @@ def test_url_check_reads_ascii_as_the_per_character_rule_does():
 def test_every_overlap_in_a_room_is_reported_once(sitedata_copy):
     """Sessions are compared room by room: each overlapping pair in one room, named from
     the later entry, and none across rooms or without a room."""
+
     def session(name: str, start: str, end: str, room: str | None) -> str:
         where = f"  room: {room}\n" if room else ""
-        return (f"- id: {name}\n  title: {name}\n  type: social\n"
-                f"  start: 2027-05-11T{start}\n  end: 2027-05-11T{end}\n{where}")
+        return (
+            f"- id: {name}\n  title: {name}\n  type: social\n"
+            f"  start: 2027-05-11T{start}\n  end: 2027-05-11T{end}\n{where}"
+        )
 
-    (sitedata_copy / "sessions.yml").write_text("".join([
-        session("a1", "09:00", "11:00", "A"),
-        session("b1", "09:00", "10:00", "B"),
-        session("a2", "10:00", "12:00", "A"),   # overlaps a1
-        session("n1", "09:00", "12:00", None),  # no room: overlaps nothing
-        session("b2", "10:00", "11:00", "B"),   # touches b1 only
-        session("a3", "10:30", "10:45", "A"),   # overlaps a1 and a2
-        session("c1", "09:00", "12:00", "C"),
-    ]), encoding="utf-8")
+    (sitedata_copy / "sessions.yml").write_text(
+        "".join(
+            [
+                session("a1", "09:00", "11:00", "A"),
+                session("b1", "09:00", "10:00", "B"),
+                session("a2", "10:00", "12:00", "A"),  # overlaps a1
+                session("n1", "09:00", "12:00", None),  # no room: overlaps nothing
+                session("b2", "10:00", "11:00", "B"),  # touches b1 only
+                session("a3", "10:30", "10:45", "A"),  # overlaps a1 and a2
+                session("c1", "09:00", "12:00", "C"),
+            ]
+        ),
+        encoding="utf-8",
+    )
     conference, problems = load_conference(sitedata_copy)
     overlaps = sorted((p.line, p.field, p.message) for p in problems if "overlaps" in p.message)
     assert overlaps == [
@@ -267,14 +280,34 @@ def _safe_url_by_urlsplit(value: str) -> str:
     return value
 
 
-@pytest.mark.parametrize("url", [
-    "https://example.org/papers/p1.pdf", "http://a.example", "https://a.example/?q=1#f",
-    "https://a..b/", "https://-a-/x", "https://a.example/[x]", "https://[::1]/x",
-    "https://[::1/x", "https://a]b/", "http://a.example:8080/x", "https://é.example/x",
-    "https://a.example/é", "HTTPS://A.EXAMPLE/", "https:a.example", "https:///x",
-    "https://", "https://a.example\\x", "javascript:alert(1)", "//a.example/x",
-    "mailto:a@b.example", "papers/p1.pdf", " https://a.example/x ", "https://a b/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/papers/p1.pdf",
+        "http://a.example",
+        "https://a.example/?q=1#f",
+        "https://a..b/",
+        "https://-a-/x",
+        "https://a.example/[x]",
+        "https://[::1]/x",
+        "https://[::1/x",
+        "https://a]b/",
+        "http://a.example:8080/x",
+        "https://é.example/x",
+        "https://a.example/é",
+        "HTTPS://A.EXAMPLE/",
+        "https:a.example",
+        "https:///x",
+        "https://",
+        "https://a.example\\x",
+        "javascript:alert(1)",
+        "//a.example/x",
+        "mailto:a@b.example",
+        "papers/p1.pdf",
+        " https://a.example/x ",
+        "https://a b/",
+    ],
+)
 def test_url_shortcut_agrees_with_urlsplit(url):
     from miniconf.structure.models import _safe_url
 
@@ -292,9 +325,14 @@ def test_unreadable_paper_files_are_problems(sitedata_copy):
     (papers / "folder.yml").mkdir()
     (papers / "gone.yml").symlink_to(sitedata_copy / "no-such-file.yml")
     errors = problems_of(sitedata_copy)
-    assert any(error.endswith("papers/folder.yml:1: cannot read: Is a directory")
-               for error in errors), errors
+    assert any(
+        error.endswith("papers/folder.yml:1: cannot read: Is a directory") for error in errors
+    ), errors
     # A link is refused whether or not it leads anywhere (see test_untrusted_files.py).
-    assert any(error.endswith("papers/gone.yml:1: is a symbolic link; content files must be "
-                              "regular files inside the sitedata folder (commit the file itself)")
-               for error in errors), errors
+    assert any(
+        error.endswith(
+            "papers/gone.yml:1: is a symbolic link; content files must be "
+            "regular files inside the sitedata folder (commit the file itself)"
+        )
+        for error in errors
+    ), errors

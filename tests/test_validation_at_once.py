@@ -25,8 +25,11 @@ def test_every_check_runs_in_one_pass(sitedata_copy: Path):
     # references, and a session naming a paper that really does not exist.
     replace_in(sitedata_copy / "config.yml", "end_date: 2027-05-13", "end_date: 2027-05-01")
     replace_in(sitedata_copy / "papers" / "h27-002.yml", "title:", "titel:")
-    replace_in(sitedata_copy / "speakers.yml", "- id: ada-okafor\n  name: Ada Okafor",
-               "- id: ada-okafor\n  nme: Ada Okafor")
+    replace_in(
+        sitedata_copy / "speakers.yml",
+        "- id: ada-okafor\n  name: Ada Okafor",
+        "- id: ada-okafor\n  nme: Ada Okafor",
+    )
     replace_in(sitedata_copy / "sessions.yml", "papers: [h27-032,", "papers: [h27-999,")
     errors = errors_of(sitedata_copy)
     assert any("config.yml:" in e and "end_date" in e for e in errors), errors

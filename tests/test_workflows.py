@@ -36,8 +36,10 @@ def test_pull_request_check_runs_make_targets_without_torch():
     assert "pull_request" in workflow[True]  # YAML 1.1 reads the key "on" as True
     assert "pull_request_target" not in workflow[True]
     runs = [step["run"] for step in steps if "run" in step]
-    assert runs[:2] == ["make install-site",
-                        "make check-site FORMAT=github BASE=origin/${{ github.base_ref }}"]
+    assert runs[:2] == [
+        "make install-site",
+        "make check-site FORMAT=github BASE=origin/${{ github.base_ref }}",
+    ]
     # The summary names the papers the deploy will refresh, with the site tools alone.
     assert runs[2:] == ['.venv/bin/miniconf pipeline sitedata --pending >> "$GITHUB_STEP_SUMMARY"']
     assert not any("torch" in run or "pipeline]" in run for run in runs)
@@ -47,8 +49,12 @@ def test_pull_request_check_runs_make_targets_without_torch():
     site_install = makefile.split("$(VENV)/.installed-site:", 1)[1].split("\n\n", 1)[0]
     assert "torch" not in site_install and "pipeline" not in site_install
     check = makefile.split("check-site: install-site", 1)[1].split("\n\n", 1)[0]
-    for command in ("validate $(SITEDATA) --format $(FORMAT)", "freeze", "linkcheck",
-                    "chat check-rooms-file $(SITEDATA) --format $(FORMAT) $(if $(BASE),--base"):
+    for command in (
+        "validate $(SITEDATA) --format $(FORMAT)",
+        "freeze",
+        "linkcheck",
+        "chat check-rooms-file $(SITEDATA) --format $(FORMAT) $(if $(BASE),--base",
+    ):
         assert command in check
 
 
@@ -64,7 +70,8 @@ def test_deploy_publishes_the_checked_build_from_main():
     assert '-e ".[pipeline]"' in install
     refresh = [step for step in steps if "miniconf pipeline" in step.get("run", "")]
     assert [step["run"] for step in refresh] == [
-        ".venv/bin/miniconf pipeline sitedata --if-stale --quiet"]
+        ".venv/bin/miniconf pipeline sitedata --if-stale --quiet"
+    ]
     assert refresh[0]["env"]["HF_HUB_OFFLINE"] == "1"
     # The embedding, paper and thumbnail caches and the last build (whose unchanged
     # pages the freeze reuses) come back from the CI's cache, signed with the secret key.
@@ -98,8 +105,12 @@ def test_new_projects_workflows_run_commands_that_work(tmp_path: Path):
     commands = [shlex.split(run) for run in runs if run.startswith("miniconf ")]
     assert [command[1] for command in commands] == ["validate", "freeze", "linkcheck"]
     for command in commands:
-        done = subprocess.run([sys.executable, "-m", "miniconf", *command[1:]], cwd=project,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "miniconf", *command[1:]],
+            cwd=project,
+            capture_output=True,
+            text=True,
+        )
         assert done.returncode == 0, f"{command}: {done.stdout}{done.stderr}"
     assert (project / "build" / "index.html").is_file()
     deploy = (project / ".github" / "workflows" / "deploy.yml").read_text()

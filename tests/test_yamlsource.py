@@ -32,23 +32,30 @@ def test_values_are_what_yaml_11_says():
     assert parse_yaml("") is None and parse_yaml("just text\n") == "just text"
 
 
-@pytest.mark.parametrize(("text", "line", "words"), [
-    ("a: 1\nb: 2\na: 3\n", 3, "given twice (first on line 1)"),
-    ("x:\n  k: 1\n  k: 2\n", 3, "given twice"),
-    ("a: !!set {x, y}\n", 1, "!!set is not supported"),
-    ("a: !!omap [x: 1]\n", 1, "!!omap is not supported"),
-    ("a: 2027-02-30\n", 1, "is not valid"),
-    ("a: !!int 'x'\n", 1, "is not valid"),
-    ("a: !!seq {x: 1}\n", 1, "!!seq needs a list"),
-    ("a: !!python/object/apply:os.system ['echo']\n", 1, "invalid YAML"),
-    ("? [a, b]\n: c\n", 1, "mapping keys must be plain text"),
-    ("a: [1, 2\n", 2, "invalid YAML"),
-    ("a: b: c\n", 1, "invalid YAML"),
-    ("a: 1\n---\nb: 2\n", 2, "invalid YAML"),
-    ("a: &a [x]\n" + "".join(f"b{i}: *a\n" for i in range(120)), 1, "more than 100 YAML aliases"),
-    ("a: " + "[" * 101 + "]" * 101 + "\n", 1, "nested more than 100 levels deep"),
-    ("- " * 101 + "x\n", 1, "nested more than 100 levels deep"),
-])
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("a: 1\nb: 2\na: 3\n", 3, "given twice (first on line 1)"),
+        ("x:\n  k: 1\n  k: 2\n", 3, "given twice"),
+        ("a: !!set {x, y}\n", 1, "!!set is not supported"),
+        ("a: !!omap [x: 1]\n", 1, "!!omap is not supported"),
+        ("a: 2027-02-30\n", 1, "is not valid"),
+        ("a: !!int 'x'\n", 1, "is not valid"),
+        ("a: !!seq {x: 1}\n", 1, "!!seq needs a list"),
+        ("a: !!python/object/apply:os.system ['echo']\n", 1, "invalid YAML"),
+        ("? [a, b]\n: c\n", 1, "mapping keys must be plain text"),
+        ("a: [1, 2\n", 2, "invalid YAML"),
+        ("a: b: c\n", 1, "invalid YAML"),
+        ("a: 1\n---\nb: 2\n", 2, "invalid YAML"),
+        (
+            "a: &a [x]\n" + "".join(f"b{i}: *a\n" for i in range(120)),
+            1,
+            "more than 100 YAML aliases",
+        ),
+        ("a: " + "[" * 101 + "]" * 101 + "\n", 1, "nested more than 100 levels deep"),
+        ("- " * 101 + "x\n", 1, "nested more than 100 levels deep"),
+    ],
+)
 def test_bad_yaml_is_a_problem_at_its_line(text, line, words):
     found_line, message = problem(text)
     assert words in message and found_line == line, (found_line, message)

@@ -122,8 +122,7 @@ def read_room(
         if not chunk or not token:
             break
     last_message = datetime.fromtimestamp(last / 1000, UTC) if last is not None else None
-    return RoomActivity(messages=count, more=more, posters=len(posters),
-                        last_message=last_message)
+    return RoomActivity(messages=count, more=more, posters=len(posters), last_message=last_message)
 
 
 @dataclass
@@ -156,12 +155,13 @@ def read_activity(
             found = read_room(client, mapped.room_id, bot, max_messages)
             if room.moderators:
                 joined = client.joined_members(mapped.room_id)
-                found = found.model_copy(update={
-                    "authors_in_room": [user for user in room.moderators if user in joined]
-                })
+                found = found.model_copy(
+                    update={"authors_in_room": [user for user in room.moderators if user in joined]}
+                )
         except MatrixError as exc:
-            raise MatrixError(f"{room.key} ({mapped.alias}): {exc}", exc.status,
-                              exc.errcode) from None
+            raise MatrixError(
+                f"{room.key} ({mapped.alias}): {exc}", exc.status, exc.errcode
+            ) from None
         activity.rooms[room.key] = found
         report.rooms += 1
         report.messages += found.messages
@@ -169,6 +169,8 @@ def read_activity(
             progress(room.key, found)
     report.seconds = time.perf_counter() - started
     report.requests, report.rate_limited, report.waited = (
-        client.requests, client.rate_limited, client.waited)
+        client.requests,
+        client.rate_limited,
+        client.waited,
+    )
     return activity, report
-

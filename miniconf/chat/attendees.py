@@ -67,15 +67,19 @@ def read_attendees(path: Path) -> list[Attendee]:
     reader = csv.DictReader(io.StringIO(text))
     columns = {name.strip().lower() for name in reader.fieldnames or []}
     if not {"name", "email"} <= columns:
-        raise AttendeesError(f"{path}:1: the header must name the columns name and email "
-                             "(and optionally id)")
+        raise AttendeesError(
+            f"{path}:1: the header must name the columns name and email (and optionally id)"
+        )
     attendees: list[Attendee] = []
     problems = []
     seen: dict[str, int] = {}
     for row in reader:
         line = reader.line_num
-        cells = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()
-                 if isinstance(v, str)}
+        cells = {
+            (k or "").strip().lower(): (v or "").strip()
+            for k, v in row.items()
+            if isinstance(v, str)
+        }
         name, email, attendee_id = (cells.get(column, "") for column in ("name", "email", "id"))
         if not any((name, email, attendee_id)):
             continue
@@ -87,8 +91,10 @@ def read_attendees(path: Path) -> list[Attendee]:
             continue
         attendee = Attendee(name, email, attendee_id, line)
         if attendee.key in seen:
-            problems.append(f"{path}:{line}: {attendee.key!r} is listed twice "
-                            f"(first on line {seen[attendee.key]})")
+            problems.append(
+                f"{path}:{line}: {attendee.key!r} is listed twice "
+                f"(first on line {seen[attendee.key]})"
+            )
             continue
         seen[attendee.key] = line
         attendees.append(attendee)
@@ -113,7 +119,9 @@ class TokensReport:
 
 
 def sync_tokens(
-    client: MatrixClient, attendees: list[Attendee], prefix: str = "mc",
+    client: MatrixClient,
+    attendees: list[Attendee],
+    prefix: str = "mc",
     expiry_ms: int | None = None,
 ) -> TokensReport:
     """One single-use token per attendee; tokens of attendees no longer listed deleted."""
@@ -125,7 +133,8 @@ def sync_tokens(
         if exc.status in (401, 403):
             raise AttendeesError(
                 "the account of $MINICONF_MATRIX_TOKEN is not a server admin: creating "
-                "registration tokens needs Synapse's admin API") from None
+                "registration tokens needs Synapse's admin API"
+            ) from None
         raise
     ours: dict[str, dict] = {}
     for token in listed:
@@ -151,8 +160,15 @@ def sync_tokens(
             status = "used" if existing.get("completed") else "unused"
             report.used += status == "used"
             report.kept += status == "unused"
-        report.rows.append({"name": attendee.name, "email": attendee.email,
-                            "id": attendee.id, "token": value, "status": status})
+        report.rows.append(
+            {
+                "name": attendee.name,
+                "email": attendee.email,
+                "id": attendee.id,
+                "token": value,
+                "status": status,
+            }
+        )
     for digest, token in ours.items():
         if digest not in wanted:
             path = f"/registration_tokens/{quote(token['token'], safe='')}"
@@ -165,8 +181,9 @@ def check_output_path(out: Path, sitedata: Path) -> None:
     """Tokens are secrets: never inside sitedata, never in the repository's checkout."""
     target = out.resolve()
     folders = [sitedata.resolve()]
-    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=sitedata,
-                         capture_output=True, text=True)
+    top = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], cwd=sitedata, capture_output=True, text=True
+    )
     if top.returncode == 0:
         folders.append(Path(top.stdout.strip()).resolve())
     for folder in folders:

@@ -57,14 +57,17 @@ def room_link(chat: ChatConfig, room: ChatRoom, rooms_file: RoomsFile) -> RoomLi
     name = mapped.name if mapped and mapped.name else room.name  # an imported room's name
     match chat.provider:
         case ChatProvider.MATRIX:
-            alias = (mapped.alias if mapped and mapped.alias
-                     else f"#{name}:{chat.matrix_server_name}")
+            alias = (
+                mapped.alias if mapped and mapped.alias else f"#{name}:{chat.matrix_server_name}"
+            )
             if chat.element_url:
                 url = f"{chat.element_url.rstrip('/')}/#/room/{quote(alias, safe='')}"
             else:
                 url = f"https://matrix.to/#/{quote(alias, safe='')}"
             return RoomLink(
-                room, url, alias,
+                room,
+                url,
+                alias,
                 embed_url=url if chat.embed else None,
                 room_id=mapped.room_id if mapped else None,
                 alias=alias,
@@ -107,8 +110,10 @@ class ChatDirectory:
             if self.config.provider is ChatProvider.MATRIX and (
                 problems := check_rooms_file(rooms_path, self.rooms_file, self.config)
             ):
-                raise RoomsFileError("the rooms file disagrees with config.yml:\n  "
-                                     + "\n  ".join(map(str, problems)))
+                raise RoomsFileError(
+                    "the rooms file disagrees with config.yml:\n  "
+                    + "\n  ".join(map(str, problems))
+                )
             for room in plan_rooms(conference):
                 self._links[room.key] = room_link(self.config, room, self.rooms_file)
             if self.config.provider is ChatProvider.MATRIX:
@@ -137,8 +142,11 @@ class ChatDirectory:
     def _active(self) -> list[tuple[RoomLink, RoomActivity]]:
         if not self.activity:
             return []
-        return [(link, found) for key, link in self._links.items()
-                if (found := self.activity.rooms.get(key)) and found.messages]
+        return [
+            (link, found)
+            for key, link in self._links.items()
+            if (found := self.activity.rooms.get(key)) and found.messages
+        ]
 
     def most_discussed(self, limit: int = 5) -> list[tuple[RoomLink, RoomActivity]]:
         """Rooms with the most messages (then most people), for the home page."""

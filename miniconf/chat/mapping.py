@@ -96,30 +96,44 @@ def check_rooms_file(path: Path, rooms: RoomsFile, chat: ChatConfig) -> list[Pro
     problems = []
     server = (chat.server or "").rstrip("/")
     if rooms.server and rooms.server.rstrip("/") != server:
-        problems.append(problem(rooms.server, "server", f"{rooms.server!r} is not the "
-                                f"configured homeserver {server!r} (chat.server in config.yml)"))
+        problems.append(
+            problem(
+                rooms.server,
+                "server",
+                f"{rooms.server!r} is not the "
+                f"configured homeserver {server!r} (chat.server in config.yml)",
+            )
+        )
     server_name = chat.matrix_server_name
     owner_of: dict[str, str] = {}
     for key, entry in rooms.rooms.items():
         kind, _, item_id = key.partition("/")
         field = f"rooms.{key}"
         if kind not in KINDS or not item_id:
-            problems.append(problem(key, field, "not a room key (kind/id, kind one of "
-                                    f"{', '.join(KINDS)})"))
+            problems.append(
+                problem(key, field, f"not a room key (kind/id, kind one of {', '.join(KINDS)})")
+            )
             continue
         if entry.room_id is None:  # an imported site's existing room, named (see above)
             continue
         expected = f"#{room_name(chat, kind, item_id)}:{server_name}"
         if entry.alias != expected:
-            problems.append(problem(key, field, f"alias {entry.alias!r} is not {expected!r}, "
-                                    "the alias chat.rooms gives it; re-run `miniconf chat "
-                                    "provision`"))
+            problems.append(
+                problem(
+                    key,
+                    field,
+                    f"alias {entry.alias!r} is not {expected!r}, "
+                    "the alias chat.rooms gives it; re-run `miniconf chat "
+                    "provision`",
+                )
+            )
         room_id = entry.room_id
         if ":" in room_id and room_id.split(":", 1)[1] != server_name:
             problems.append(problem(key, field, f"room {room_id!r} is not on {server_name}"))
         if owner_of.get(room_id, key) != key:
-            problems.append(problem(key, field, f"room {room_id!r} is also the room of "
-                                    f"{owner_of[room_id]}"))
+            problems.append(
+                problem(key, field, f"room {room_id!r} is also the room of {owner_of[room_id]}")
+            )
         owner_of.setdefault(room_id, key)
     return problems
 

@@ -160,8 +160,12 @@ class MatrixClient:
         ]
         if marker is not None:
             initial_state.append(_state(MARKER_EVENT, marker))
-        body = {"preset": "public_chat", "name": name[:255], "topic": topic,
-                "initial_state": initial_state}
+        body = {
+            "preset": "public_chat",
+            "name": name[:255],
+            "topic": topic,
+            "initial_state": initial_state,
+        }
         return self.call("POST", "/createRoom", body)["room_id"]
 
     def state(
@@ -408,8 +412,11 @@ class _Run:
                 return False
             raise
         content = (marker or {}).get("content", {})
-        return bool(marker and marker.get("sender") == self.bot
-                    and (content.get("key"), content.get("alias")) == (key, alias))
+        return bool(
+            marker
+            and marker.get("sender") == self.bot
+            and (content.get("key"), content.get("alias")) == (key, alias)
+        )
 
     def _unrecorded_rooms(self) -> dict[tuple[str, str], str]:
         """(key, alias) -> room id of the rooms the bot made and marked that the rooms
@@ -437,8 +444,10 @@ class _Run:
             if exc.errcode != "M_ROOM_IN_USE" and exc.status != 409:
                 raise
             if self.client.resolve_alias(alias) != room_id:
-                raise AliasTakenError(f"{alias} was taken by another room while this run "
-                                      "was creating it; re-run to check whose") from None
+                raise AliasTakenError(
+                    f"{alias} was taken by another room while this run "
+                    "was creating it; re-run to check whose"
+                ) from None
 
     def _add_moderators(self, room_id: str, users: tuple[str, ...]) -> list[str]:
         """Invite each user and raise them to moderator; never lower anyone's power."""
@@ -458,8 +467,9 @@ class _Run:
             default = levels.get("users_default", 0)
             raised = {u: MODERATOR for u in invited if users_power.get(u, default) < MODERATOR}
             if raised:
-                self.client.set_state(room_id, "m.room.power_levels",
-                                      {**levels, "users": {**users_power, **raised}})
+                self.client.set_state(
+                    room_id, "m.room.power_levels", {**levels, "users": {**users_power, **raised}}
+                )
             self.report.authors_invited += len(invited)
         return invited
 

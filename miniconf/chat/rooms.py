@@ -113,11 +113,18 @@ def plan_rooms(conference: Conference) -> list[ChatRoom]:
                 "'-', '_', '.', '=')"
             )
         elif name.lower() in owners:
-            problems.append(f"{key}: room name {name!r} is also the name of "
-                            f"{owners[name.lower()]}")
+            problems.append(f"{key}: room name {name!r} is also the name of {owners[name.lower()]}")
         owners.setdefault(name.lower(), key)
-        rooms.append(ChatRoom(kind, item_id, title, name, PAGE_PATHS[kind].format(item_id),
-                              moderators.get(key, ())))
+        rooms.append(
+            ChatRoom(
+                kind,
+                item_id,
+                title,
+                name,
+                PAGE_PATHS[kind].format(item_id),
+                moderators.get(key, ()),
+            )
+        )
     if problems:
         raise ChatPlanError(
             "chat.rooms in config.yml gives bad room names; nothing was created:\n  "

@@ -34,11 +34,16 @@ def command() -> None:
 
 
 @command.command("codes")
-@click.argument("csv_file", metavar="FILE.csv",
-                type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--sitedata", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("sitedata"), show_default=True,
-              help="The conference's data folder (the list must not be inside it).")
+@click.argument(
+    "csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False, exists=True, path_type=Path)
+)
+@click.option(
+    "--sitedata",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("sitedata"),
+    show_default=True,
+    help="The conference's data folder (the list must not be inside it).",
+)
 def codes(csv_file: Path, sitedata: Path) -> None:
     """Write each attendee's personal code into the `code` column of FILE.csv.
 

@@ -24,8 +24,13 @@ from .common import load_site, report_problems, sitedata_argument
     show_default=True,
     help="Folder to write the site to; replaced only when the whole build succeeded.",
 )
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
-              help="Worker processes (default: one per CPU core).")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes (default: one per CPU core).",
+)
 def command(sitedata: Path, out: Path, jobs: int | None) -> None:
     """Validate SITEDATA and freeze the site into OUT."""
     started = time.perf_counter()

@@ -64,7 +64,9 @@ def usable_cache_dir(sitedata: Path) -> Path | None:
     folder = cache_dir_for(sitedata)
     if writable_folder(folder):
         return folder
-    click.secho(f"note: {folder} cannot be written (a read-only checkout?); "
-                "running without the cache", fg="yellow", err=True)
+    click.secho(
+        f"note: {folder} cannot be written (a read-only checkout?); running without the cache",
+        fg="yellow",
+        err=True,
+    )
     return None
-

@@ -23,12 +23,22 @@ def _base_url(sitedata: Path | None) -> str | None:
 
 
 @click.command("linkcheck")
-@click.argument("build", default="build",
-                type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--sitedata", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="The sitedata the build came from (for its base_url).")
-@click.option("--format", "output_format", type=click.Choice(["text", "github"]), default="text",
-              help="github: ::error annotations for a pull request check.")
+@click.argument(
+    "build", default="build", type=click.Path(exists=True, file_okay=False, path_type=Path)
+)
+@click.option(
+    "--sitedata",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The sitedata the build came from (for its base_url).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "github"]),
+    default="text",
+    help="github: ::error annotations for a pull request check.",
+)
 def command(build: Path, sitedata: Path | None, output_format: str) -> None:
     """Check every internal link, asset and #fragment in the frozen site BUILD."""
     checked, broken = check_links(build, _base_url(sitedata))

@@ -56,22 +56,33 @@ def _check_zone(_ctx: click.Context, _param: click.Parameter, value: str) -> str
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise click.BadParameter(f"unknown time zone {value!r}; use an IANA name "
-                                 "such as Europe/Lisbon or America/New_York") from None
+        raise click.BadParameter(
+            f"unknown time zone {value!r}; use an IANA name "
+            "such as Europe/Lisbon or America/New_York"
+        ) from None
     return value
 
 
 @click.command("new")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--name", default="My Conference 2027", show_default=True,
-              help="The conference's name.")
-@click.option("--timezone", default="UTC", show_default=True, callback=_check_zone,
-              help="The conference's time zone (IANA name); attendees see their own.")
+@click.option(
+    "--name", default="My Conference 2027", show_default=True, help="The conference's name."
+)
+@click.option(
+    "--timezone",
+    default="UTC",
+    show_default=True,
+    callback=_check_zone,
+    help="The conference's time zone (IANA name); attendees see their own.",
+)
 def command(folder: Path, name: str, timezone: str) -> None:
     """Start a new conference in FOLDER: sitedata, workflows and a README to edit."""
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        click.secho(f"error: {folder} is not empty; choose a new folder "
-                    "(nothing was written)", fg="red", err=True)
+        click.secho(
+            f"error: {folder} is not empty; choose a new folder (nothing was written)",
+            fg="red",
+            err=True,
+        )
         sys.exit(1)
     if not name.strip() or len(name) > 200 or any(ord(c) < 32 for c in name):
         raise click.BadParameter("a name of 1 to 200 printable characters", param_hint="--name")

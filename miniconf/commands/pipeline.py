@@ -53,30 +53,58 @@ def recipe_options(function: Callable) -> Callable:
     current outputs were made with, else the default."""
     defaults = Recipe()
     options = [
-        click.option("--plain", is_flag=True,
-                     help="Plain cosine of one embedding of title + abstract (no recipe steps)."),
-        click.option("--title-weight", type=click.FloatRange(0, 10), default=None,
-                     help=f"Title vector added to the abstract's; 0: one embedding of both "
-                          f"[{defaults.title_weight}]."),
-        click.option("--center/--no-center", default=None,
-                     help=f"Subtract the corpus mean before cosine [{defaults.center}]."),
-        click.option("--tfidf-weight", type=click.FloatRange(0, 10), default=None,
-                     help=f"TF-IDF cosine fused with the embedding's [{defaults.tfidf_weight}]."),
-        click.option("--snn-weight", type=click.FloatRange(0, 10), default=None,
-                     help=f"Shared-nearest-neighbour re-ranking [{defaults.snn_weight}]."),
-        click.option("--snn-k", type=click.IntRange(2, 100), default=None,
-                     help=f"Neighbours the re-ranking compares [{defaults.snn_k}]."),
+        click.option(
+            "--plain",
+            is_flag=True,
+            help="Plain cosine of one embedding of title + abstract (no recipe steps).",
+        ),
+        click.option(
+            "--title-weight",
+            type=click.FloatRange(0, 10),
+            default=None,
+            help=f"Title vector added to the abstract's; 0: one embedding of both "
+            f"[{defaults.title_weight}].",
+        ),
+        click.option(
+            "--center/--no-center",
+            default=None,
+            help=f"Subtract the corpus mean before cosine [{defaults.center}].",
+        ),
+        click.option(
+            "--tfidf-weight",
+            type=click.FloatRange(0, 10),
+            default=None,
+            help=f"TF-IDF cosine fused with the embedding's [{defaults.tfidf_weight}].",
+        ),
+        click.option(
+            "--snn-weight",
+            type=click.FloatRange(0, 10),
+            default=None,
+            help=f"Shared-nearest-neighbour re-ranking [{defaults.snn_weight}].",
+        ),
+        click.option(
+            "--snn-k",
+            type=click.IntRange(2, 100),
+            default=None,
+            help=f"Neighbours the re-ranking compares [{defaults.snn_k}].",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
 
     @functools.wraps(function)
-    def wrapper(*args, plain: bool, title_weight, center, tfidf_weight, snn_weight, snn_k,
-                **kwargs):
+    def wrapper(
+        *args, plain: bool, title_weight, center, tfidf_weight, snn_weight, snn_k, **kwargs
+    ):
         kwargs["recipe_choices"] = {
-            name: value for name, value in (
-                ("title_weight", title_weight), ("center", center),
-                ("tfidf_weight", tfidf_weight), ("snn_weight", snn_weight), ("snn_k", snn_k))
+            name: value
+            for name, value in (
+                ("title_weight", title_weight),
+                ("center", center),
+                ("tfidf_weight", tfidf_weight),
+                ("snn_weight", snn_weight),
+                ("snn_k", snn_k),
+            )
             if value is not None
         }
         kwargs["plain"] = plain
@@ -101,35 +129,85 @@ def _load(sitedata: Path) -> Conference:
 
 @command.command("run")
 @sitedata_argument
-@click.option("--model", default=None,
-              help="A sentence-transformers model name or local folder. Default: the model "
-                   f"the current outputs were made with, else {DEFAULT_MODEL} (packaged, "
-                   "offline).")
-@click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True,
-              help="auto: a GPU when there is one, else the CPU.")
-@click.option("--batch-size", type=click.IntRange(1, 4096), default=32, show_default=True,
-              help="Texts per batch; halved automatically when the GPU runs out of memory.")
-@click.option("--k", "k", type=click.IntRange(1, 50), default=None,
-              help="Similar papers per paper. Default: as the current outputs, else 5.")
-@click.option("--index", type=click.Choice(INDEX_KINDS), default="auto", show_default=True,
-              help="flat: exact; ivf/hnsw: approximate; auto: exact below 20,000 papers.")
-@click.option("--map", "map_method", type=click.Choice(MAP_METHODS),
-              default="auto", show_default=True,
-              help="Map projection; auto: t-SNE from 40 papers, PCA below.")
+@click.option(
+    "--model",
+    default=None,
+    help="A sentence-transformers model name or local folder. Default: the model "
+    f"the current outputs were made with, else {DEFAULT_MODEL} (packaged, "
+    "offline).",
+)
+@click.option(
+    "--device",
+    type=click.Choice(DEVICES),
+    default="auto",
+    show_default=True,
+    help="auto: a GPU when there is one, else the CPU.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 4096),
+    default=32,
+    show_default=True,
+    help="Texts per batch; halved automatically when the GPU runs out of memory.",
+)
+@click.option(
+    "--k",
+    "k",
+    type=click.IntRange(1, 50),
+    default=None,
+    help="Similar papers per paper. Default: as the current outputs, else 5.",
+)
+@click.option(
+    "--index",
+    type=click.Choice(INDEX_KINDS),
+    default="auto",
+    show_default=True,
+    help="flat: exact; ivf/hnsw: approximate; auto: exact below 20,000 papers.",
+)
+@click.option(
+    "--map",
+    "map_method",
+    type=click.Choice(MAP_METHODS),
+    default="auto",
+    show_default=True,
+    help="Map projection; auto: t-SNE from 40 papers, PCA below.",
+)
 @click.option("--fp16", is_flag=True, help="Half precision on a GPU (faster); ignored on the CPU.")
-@click.option("--if-stale", is_flag=True,
-              help="Do nothing (and load no model) when the outputs match the papers.")
-@click.option("--force", is_flag=True,
-              help="Recompute the outputs even when they are current, and lay the map out "
-                   "afresh (otherwise a few changed papers are placed on the kept map).")
-@click.option("--pending", is_flag=True,
-              help="Only say (as Markdown, no model, no torch) which papers' similar papers "
-                   "the next run will update; for a pull request's summary.")
+@click.option(
+    "--if-stale",
+    is_flag=True,
+    help="Do nothing (and load no model) when the outputs match the papers.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Recompute the outputs even when they are current, and lay the map out "
+    "afresh (otherwise a few changed papers are placed on the kept map).",
+)
+@click.option(
+    "--pending",
+    is_flag=True,
+    help="Only say (as Markdown, no model, no torch) which papers' similar papers "
+    "the next run will update; for a pull request's summary.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @recipe_options
-def run_command(sitedata: Path, model: str | None, device: str, batch_size: int, k: int | None,
-                index: str, map_method: str, fp16: bool, if_stale: bool, force: bool,
-                pending: bool, quiet: bool, plain: bool, recipe_choices: dict) -> None:
+def run_command(
+    sitedata: Path,
+    model: str | None,
+    device: str,
+    batch_size: int,
+    k: int | None,
+    index: str,
+    map_method: str,
+    fp16: bool,
+    if_stale: bool,
+    force: bool,
+    pending: bool,
+    quiet: bool,
+    plain: bool,
+    recipe_choices: dict,
+) -> None:
     """Embed SITEDATA's papers; write similar papers, the map and vectors to SITEDATA/pipeline/.
 
     `miniconf pipeline evaluate --help`: score similar papers against a label."""
@@ -141,16 +219,18 @@ def run_command(sitedata: Path, model: str | None, device: str, batch_size: int,
     recipe = chosen_recipe(plain, recipe_choices, existing)
     k = k or existing.k or DEFAULT_K
     made_so = existing.k == k and existing.recipe == recipe.as_dict()
-    if if_stale and existing.current and made_so and model in (None, existing.model) \
-            and not force:
-        click.echo(f"Pipeline outputs are up to date ({len(conference.papers)} papers, "
-                   f"model {existing.model}).")
+    if if_stale and existing.current and made_so and model in (None, existing.model) and not force:
+        click.echo(
+            f"Pipeline outputs are up to date ({len(conference.papers)} papers, "
+            f"model {existing.model})."
+        )
         return
     from ..pipeline.run import PipelineSettings, run_pipeline  # numpy, only when needed
 
     settings = PipelineSettings(
         # Imported outputs name no model: a first run uses the default one.
-        model=model or (existing.model if existing.model != IMPORTED_MODEL else None)
+        model=model
+        or (existing.model if existing.model != IMPORTED_MODEL else None)
         or DEFAULT_MODEL,
         device=device,
         batch_size=batch_size,
@@ -161,8 +241,9 @@ def run_command(sitedata: Path, model: str | None, device: str, batch_size: int,
         recipe=recipe,
     )
     if not conference.papers:
-        click.secho("warning: sitedata has no papers; writing empty outputs.", fg="yellow",
-                    err=True)
+        click.secho(
+            "warning: sitedata has no papers; writing empty outputs.", fg="yellow", err=True
+        )
     try:
         report = run_pipeline(
             conference_inputs(conference),
@@ -186,24 +267,44 @@ LABELS = ("track", "keywords")
 
 def paper_labels(conference: Conference, label: str) -> dict[str, frozenset[str]]:
     if label == "track":
-        return {paper.id: frozenset({paper.track}) if paper.track else frozenset()
-                for paper in conference.papers}
-    return {paper.id: frozenset(word.strip().lower() for word in paper.keywords if word.strip())
-            for paper in conference.papers}
+        return {
+            paper.id: frozenset({paper.track}) if paper.track else frozenset()
+            for paper in conference.papers
+        }
+    return {
+        paper.id: frozenset(word.strip().lower() for word in paper.keywords if word.strip())
+        for paper in conference.papers
+    }
 
 
 @command.command("evaluate")
 @sitedata_argument
-@click.option("--label", type=click.Choice(LABELS), default="track", show_default=True,
-              help="track: same track; keywords: a keyword in common.")
-@click.option("--k", "k", type=click.IntRange(1, 50), default=5, show_default=True,
-              help="Similar papers per paper.")
-@click.option("--model", default=DEFAULT_MODEL, show_default=True,
-              help="A sentence-transformers model name or local folder.")
+@click.option(
+    "--label",
+    type=click.Choice(LABELS),
+    default="track",
+    show_default=True,
+    help="track: same track; keywords: a keyword in common.",
+)
+@click.option(
+    "--k",
+    "k",
+    type=click.IntRange(1, 50),
+    default=5,
+    show_default=True,
+    help="Similar papers per paper.",
+)
+@click.option(
+    "--model",
+    default=DEFAULT_MODEL,
+    show_default=True,
+    help="A sentence-transformers model name or local folder.",
+)
 @click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True)
 @recipe_options
-def evaluate_command(sitedata: Path, label: str, k: int, model: str, device: str,
-                     plain: bool, recipe_choices: dict) -> None:
+def evaluate_command(
+    sitedata: Path, label: str, k: int, model: str, device: str, plain: bool, recipe_choices: dict
+) -> None:
     """agreement@k of SITEDATA's similar papers with a label, for the recipe, plain cosine
     and random pairs (embeddings from the cache where it has them; nothing is written)."""
     conference = _load(sitedata)
@@ -219,13 +320,14 @@ def evaluate_command(sitedata: Path, label: str, k: int, model: str, device: str
         sys.exit(1)
     texts = [text for _, text in items]
     recipe = chosen_recipe(plain, recipe_choices, load_pipeline_outputs(conference))
-    click.echo(f"agreement@{k} with {label} ({len(items)} papers; mean share of similar "
-               "papers sharing it, 95 % bootstrap interval):")
+    click.echo(
+        f"agreement@{k} with {label} ({len(items)} papers; mean share of similar "
+        "papers sharing it, 95 % bootstrap interval):"
+    )
     try:
         for name, tried in (("recipe", recipe), ("plain", Recipe.plain())):
             settings = PipelineSettings(model=model, device=device, k=k, recipe=tried)
-            vectors = recipe_vectors(texts, cache_dir_for(sitedata), settings,
-                                     PipelineReport())
+            vectors = recipe_vectors(texts, cache_dir_for(sitedata), settings, PipelineReport())
             similar = similar_papers(vectors, texts, k, tried)
             click.echo(f"  {name:>7}: {agreement(similar, labels)}")
     except EmbeddingError as exc:
@@ -238,17 +340,23 @@ def evaluate_command(sitedata: Path, label: str, k: int, model: str, device: str
 def pending_summary(outputs: PipelineOutputs, papers: int) -> str:
     """Markdown for a pull request's summary: what the deploy's pipeline run will update."""
     if outputs.current:
-        return (f"Similar papers and the map are up to date for all {papers} papers "
-                f"(model {outputs.model}).")
+        return (
+            f"Similar papers and the map are up to date for all {papers} papers "
+            f"(model {outputs.model})."
+        )
     if not outputs.published:
         return f"No similar papers or map will be published: {outputs.message}."
     found = outputs.differences
-    lines = ["The deploy runs `miniconf pipeline --if-stale`, which will update similar papers "
-             "and the map for these papers; until then they show what is listed here.", ""]
-    for label, ids in (("changed (title or abstract; keep their previous similar papers)",
-                        found.changed),
-                       ("new (no similar papers yet)", found.added),
-                       ("removed (left out of every list and the map)", found.removed)):
+    lines = [
+        "The deploy runs `miniconf pipeline --if-stale`, which will update similar papers "
+        "and the map for these papers; until then they show what is listed here.",
+        "",
+    ]
+    for label, ids in (
+        ("changed (title or abstract; keep their previous similar papers)", found.changed),
+        ("new (no similar papers yet)", found.added),
+        ("removed (left out of every list and the map)", found.removed),
+    ):
         if ids:
             lines.append(f"- {len(ids)} {label}: " + ", ".join(f"`{i}`" for i in ids))
     return "\n".join(lines)

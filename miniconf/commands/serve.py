@@ -47,8 +47,12 @@ def watched_files(sitedata: Path) -> list[str]:
 @click.command("run")
 @sitedata_argument
 @click.option("--port", type=int, default=5000, show_default=True)
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Interface to listen on; the default is reachable from this machine only.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to listen on; the default is reachable from this machine only.",
+)
 @click.option("--reload/--no-reload", default=True, show_default=True)
 def command(sitedata: Path, port: int, host: str, reload: bool) -> None:
     """Serve SITEDATA at http://HOST:PORT/ for previewing while editing."""

@@ -56,8 +56,14 @@ DEFAULT_SESSION_LENGTH = timedelta(hours=1)
 
 def read(draft: Draft) -> None:
     source = draft.source
-    read_files: set[str] = {"config.yml", "faq.yml", "committee.yml", "papers_projection.json",
-                            "paper_recs.json", "overall_calendar.json"}
+    read_files: set[str] = {
+        "config.yml",
+        "faq.yml",
+        "committee.yml",
+        "papers_projection.json",
+        "paper_recs.json",
+        "overall_calendar.json",
+    }
     read_config(draft, source / "config.yml")
     _zone_from_calendar(draft, source / "overall_calendar.json")
     workshops = _read_workshops(draft, source / "workshops.yml")
@@ -76,12 +82,17 @@ def read(draft: Draft) -> None:
     times, zoom_links = _paper_session_times(draft, source, read_files)
     _read_paper_sessions(draft, source, times, read_files)
     if zoom_links:
-        draft.skip("*_paper_zoom_links.csv zoom_join_link",
-                   f"{zoom_links} per-paper Zoom links: our sessions have one stream link, "
-                   "not one per paper")
-    for name, reader in (("plenary_sessions.yml", _read_plenaries),
-                         ("tutorials.yml", _read_tutorials), ("socials.yml", _read_socials),
-                         ("sponsors.yml", _read_sponsors)):
+        draft.skip(
+            "*_paper_zoom_links.csv zoom_join_link",
+            f"{zoom_links} per-paper Zoom links: our sessions have one stream link, "
+            "not one per paper",
+        )
+    for name, reader in (
+        ("plenary_sessions.yml", _read_plenaries),
+        ("tutorials.yml", _read_tutorials),
+        ("socials.yml", _read_socials),
+        ("sponsors.yml", _read_sponsors),
+    ):
         if (source / name).is_file():
             read_files.add(name)
             reader(draft, source / name)
@@ -91,23 +102,29 @@ def read(draft: Draft) -> None:
     read_recommendations(draft, source / "paper_recs.json")
     _chat_rooms(draft)
     if (source / "overall_calendar.json").is_file():
-        draft.summary.kept.append("overall_calendar.json: its events are the sessions of the "
-                                  "files above (read from those instead)")
+        draft.summary.kept.append(
+            "overall_calendar.json: its events are the sessions of the "
+            "files above (read from those instead)"
+        )
     report_unread(draft, source, read_files)
 
 
 def _zone_from_calendar(draft: Draft, file: Path) -> None:
     events = read_json(file) if file.is_file() else []
-    times = [t for e in events if isinstance(e, dict)
-             and has_offset(e.get("start")) and (t := parse_time(e.get("start")))]
+    times = [
+        t
+        for e in events
+        if isinstance(e, dict) and has_offset(e.get("start")) and (t := parse_time(e.get("start")))
+    ]
     _set_zone(draft, times)
 
 
 # --------------------------------------------------------------------------- papers
 
 
-def _read_paper_file(draft: Draft, file: Path, workshops: dict[str, dict],
-                     papers_by_id: dict[str, dict]) -> None:
+def _read_paper_file(
+    draft: Draft, file: Path, workshops: dict[str, dict], papers_by_id: dict[str, dict]
+) -> None:
     header, rows = read_table(file)
     prefix = file.name[: -len("_papers.csv")]
     workshop_id = None
@@ -121,10 +138,10 @@ def _read_paper_file(draft: Draft, file: Path, workshops: dict[str, dict],
         if workshop_id or prefix.lower() == "workshop":
             # w1_papers.csv numbers its papers from 1: the workshop's id keeps them apart
             # (W1.1); workshop_papers.csv (EMNLP 2020) has ids such as WS-1.100 already.
-            named = row.get("workshop", "workshop_id") or (uid.split(".")[0] if "." in uid
-                                                             else "")
-            owner = workshop_id or next((key for key in workshops
-                                         if key.lower() == named.lower()), named or None)
+            named = row.get("workshop", "workshop_id") or (uid.split(".")[0] if "." in uid else "")
+            owner = workshop_id or next(
+                (key for key in workshops if key.lower() == named.lower()), named or None
+            )
             if owner and not uid.startswith(f"{owner}."):
                 uid = f"{owner}.{uid}"
         paper = paper_from_row(draft, row, uid, where)
@@ -145,14 +162,17 @@ def _read_paper_file(draft: Draft, file: Path, workshops: dict[str, dict],
         if column and column not in PAPER_COLUMNS and column != "emails":
             used = sum(bool(row.values.get(column, "").strip()) for row in rows)
             if used:
-                draft.skip(f"{file.name} column '{column}'",
-                           f"no place for it in our model ({used} non-empty values)")
+                draft.skip(
+                    f"{file.name} column '{column}'",
+                    f"no place for it in our model ({used} non-empty values)",
+                )
     if "emails" in header:
         draft.skip(f"{file.name} column 'emails'", "authors' e-mail addresses are not published")
 
 
-def _paper_session_times(draft: Draft, source: Path, read_files: set[str]
-                         ) -> tuple[dict[str, tuple[datetime, datetime]], int]:
+def _paper_session_times(
+    draft: Draft, source: Path, read_files: set[str]
+) -> tuple[dict[str, tuple[datetime, datetime]], int]:
     """Each paper session's (start, end) from the zoom-links files, and how many
     per-paper Zoom links they hold."""
     times: dict[str, tuple[datetime, datetime]] = {}
@@ -169,15 +189,15 @@ def _paper_session_times(draft: Draft, source: Path, read_files: set[str]
     return times, links
 
 
-def _read_paper_sessions(draft: Draft, source: Path,
-                         times: dict[str, tuple[datetime, datetime]],
-                         read_files: set[str]) -> None:
+def _read_paper_sessions(
+    draft: Draft, source: Path, times: dict[str, tuple[datetime, datetime]], read_files: set[str]
+) -> None:
     sessions: dict[str, dict] = {}
     guessed = 0
     for file in sorted(source.glob("*paper_sessions.yml")):
         read_files.add(file.name)
         data = read_yaml(file)
-        for name, entry in (data.items() if isinstance(data, dict) else []):
+        for name, entry in data.items() if isinstance(data, dict) else []:
             if not isinstance(entry, dict):
                 continue
             name = str(name)
@@ -196,20 +216,31 @@ def _read_paper_sessions(draft: Draft, source: Path,
             if start is None:
                 draft.skip(where, f"session {name}: no date; its papers keep no session")
                 continue
-            sessions[name] = {"id": slugify(f"session {name}"), "title": f"Session {name}",
-                              "type": "poster", "start": start, "end": end,
-                              "papers": paper_ids, "_key": name, "_where": where}
+            sessions[name] = {
+                "id": slugify(f"session {name}"),
+                "title": f"Session {name}",
+                "type": "poster",
+                "start": start,
+                "end": end,
+                "papers": paper_ids,
+                "_key": name,
+                "_where": where,
+            }
     if guessed:
-        draft.warn("*_paper_sessions.yml", f"{guessed} session(s) have a start but no end "
-                   f"in the source; they were given {DEFAULT_SESSION_LENGTH}")
+        draft.warn(
+            "*_paper_sessions.yml",
+            f"{guessed} session(s) have a start but no end "
+            f"in the source; they were given {DEFAULT_SESSION_LENGTH}",
+        )
     draft.sessions += sessions.values()
 
 
 # --------------------------------------------------------------------------- events
 
 
-def _event_sessions(draft: Draft, owner: dict, entries: Any, base: dict[str, Any],
-                    where: str) -> list[dict]:
+def _event_sessions(
+    draft: Draft, owner: dict, entries: Any, base: dict[str, Any], where: str
+) -> list[dict]:
     """Sessions from an item's ``sessions: [{name, start_time, end_time}]``."""
     made = []
     entries = entries if isinstance(entries, list) else []
@@ -224,8 +255,14 @@ def _event_sessions(draft: Draft, owner: dict, entries: Any, base: dict[str, Any
             draft.skip(where, f"session {name!r} of {owner['id']}: no start and end time")
             continue
         title = base["title"] if len(entries) == 1 or not name else f"{base['title']} ({name})"
-        session = {**base, "id": slugify(f"{owner['id']} {name or f'{start:%Y%m%d-%H%M}'}"),
-                   "title": title, "start": start, "end": end, "_where": where}
+        session = {
+            **base,
+            "id": slugify(f"{owner['id']} {name or f'{start:%Y%m%d-%H%M}'}"),
+            "title": title,
+            "start": start,
+            "end": end,
+            "_where": where,
+        }
         if (zoom := str(entry.get("zoom_link") or "")).startswith(("http://", "https://")):
             session["stream_url"] = zoom
         if entry.get("livestream_id"):
@@ -237,9 +274,11 @@ def _event_sessions(draft: Draft, owner: dict, entries: Any, base: dict[str, Any
 
 def _items(draft: Draft, file: Path) -> list[tuple[str, dict]]:
     data = read_yaml(file)
-    return [(f"{file.name}:{getattr(item, 'line', 1)}", strip_controls(dict(item), file.name,
-                                                                       draft))
-            for item in (data if isinstance(data, list) else []) if isinstance(item, dict)]
+    return [
+        (f"{file.name}:{getattr(item, 'line', 1)}", strip_controls(dict(item), file.name, draft))
+        for item in (data if isinstance(data, list) else [])
+        if isinstance(item, dict)
+    ]
 
 
 def _read_workshops(draft: Draft, file: Path) -> dict[str, dict]:
@@ -249,8 +288,11 @@ def _read_workshops(draft: Draft, file: Path) -> dict[str, dict]:
     for where, item in _items(draft, file):
         draft.tally("workshops").source += 1
         uid = str(item.get("UID") or "").strip() or slugify(str(item.get("title") or ""))
-        workshop: dict[str, Any] = {"id": uid, "title": plain_line(str(item.get("title") or "")),
-                                    "_where": where}
+        workshop: dict[str, Any] = {
+            "id": uid,
+            "title": plain_line(str(item.get("title") or "")),
+            "_where": where,
+        }
         organizers = item.get("organizers") or []
         if isinstance(organizers, str):
             organizers = [a["name"] for a in split_authors(organizers)]
@@ -258,15 +300,20 @@ def _read_workshops(draft: Draft, file: Path) -> dict[str, dict]:
             workshop["organizers"] = [plain_line(str(name)) for name in organizers]
         if item.get("abstract"):
             workshop["abstract"] = markdown(draft, item["abstract"], where)
-        if (url := absolute(draft, str(item.get("website") or ""), where)):
+        if url := absolute(draft, str(item.get("website") or ""), where):
             workshop["url"] = url
         set_video(draft, workshop, item.get("livestream"), where)
         if channel := str(item.get("rocketchat_channel") or "").strip():
             draft.rooms[f"workshop/{uid}"] = channel
         draft.workshops.append(workshop)
         workshops[uid] = workshop
-        _event_sessions(draft, workshop, item.get("sessions"),
-                        {"title": workshop["title"], "type": "workshop", "workshop": uid}, where)
+        _event_sessions(
+            draft,
+            workshop,
+            item.get("sessions"),
+            {"title": workshop["title"], "type": "workshop", "workshop": uid},
+            where,
+        )
     return workshops
 
 
@@ -275,22 +322,28 @@ def _read_plenaries(draft: Draft, file: Path) -> None:
         draft.tally("speakers").source += 1
         uid = str(item.get("UID") or "").strip()
         title = plain_line(str(item.get("title") or ""))
-        speaker: dict[str, Any] = {"id": uid or slugify(title),
-                                   "name": plain_line(str(item.get("presenter") or title)),
-                                   "_where": where}
+        speaker: dict[str, Any] = {
+            "id": uid or slugify(title),
+            "name": plain_line(str(item.get("presenter") or title)),
+            "_where": where,
+        }
         if title and title != speaker["name"]:
             speaker["talk_title"] = title
         if item.get("abstract"):
             speaker["abstract"] = markdown(draft, item["abstract"], where)
         if item.get("bio"):
             speaker["bio"] = markdown(draft, item["bio"], where)
-        if (photo := absolute(draft, str(item.get("image") or ""), where)):
+        if photo := absolute(draft, str(item.get("image") or ""), where):
             speaker["photo"] = photo
         set_video(draft, speaker, item.get("presentation_id"), where)
         draft.speakers.append(speaker)
-        _event_sessions(draft, speaker, item.get("sessions"),
-                        {"title": title or speaker["name"], "type": "keynote",
-                         "speakers": [speaker["id"]]}, where)
+        _event_sessions(
+            draft,
+            speaker,
+            item.get("sessions"),
+            {"title": title or speaker["name"], "type": "keynote", "speakers": [speaker["id"]]},
+            where,
+        )
 
 
 def _read_tutorials(draft: Draft, file: Path) -> None:
@@ -303,12 +356,16 @@ def _read_tutorials(draft: Draft, file: Path) -> None:
             parts.append(f"Presenters: {organizers}")
         if item.get("abstract"):
             parts.append(markdown(draft, item["abstract"], where))
-        if (website := absolute(draft, str(item.get("website") or ""), where)):
+        if website := absolute(draft, str(item.get("website") or ""), where):
             parts.append(f"<{website}>")
         owner = {"id": uid}
-        made = _event_sessions(draft, owner, item.get("sessions"),
-                               {"title": title, "type": "tutorial",
-                                "description": "\n\n".join(parts)}, where)
+        made = _event_sessions(
+            draft,
+            owner,
+            item.get("sessions"),
+            {"title": title, "type": "tutorial", "description": "\n\n".join(parts)},
+            where,
+        )
         for session in made:
             if not (session.get("media") or {}).get("video") and item.get("prerecorded"):
                 set_video(draft, session, item["prerecorded"], where)
@@ -327,11 +384,15 @@ def _read_socials(draft: Draft, file: Path) -> None:
         members = organizers.get("members") if isinstance(organizers, dict) else organizers
         if isinstance(members, list) and members:
             parts.append("Organizers: " + ", ".join(plain_line(str(m)) for m in members))
-        if (website := absolute(draft, str(item.get("website") or ""), where)):
+        if website := absolute(draft, str(item.get("website") or ""), where):
             parts.append(f"<{website}>")
-        made = _event_sessions(draft, {"id": uid}, item.get("sessions"),
-                               {"title": title, "type": "social",
-                                "description": "\n\n".join(parts)}, where)
+        made = _event_sessions(
+            draft,
+            {"id": uid},
+            item.get("sessions"),
+            {"title": title, "type": "social", "description": "\n\n".join(parts)},
+            where,
+        )
         if channel := str(item.get("rocketchat_channel") or "").strip():
             for session in made:
                 session["_room"] = channel
@@ -352,7 +413,7 @@ def _read_sponsors(draft: Draft, file: Path) -> None:
             sponsor: dict[str, Any] = {"name": plain_line(str(item["name"])), "_where": where}
             if level.get("level"):
                 sponsor["level"] = plain_line(str(level["level"]))
-            if (url := absolute(draft, str(item.get("website") or ""), where)):
+            if url := absolute(draft, str(item.get("website") or ""), where):
                 sponsor["url"] = url
             logo = str(item.get("logo") or "")
             if logo.startswith(("http://", "https://")):
@@ -373,6 +434,8 @@ def _chat_rooms(draft: Draft) -> None:
     for paper in draft.papers:
         if not paper.get("workshop"):
             draft.rooms[f"paper/{paper['id']}"] = (
-                draft.paper_room.replace("{id}", paper["id"]) if draft.paper_room
-                else "paper-" + paper["id"].replace(".", "-"))
+                draft.paper_room.replace("{id}", paper["id"])
+                if draft.paper_room
+                else "paper-" + paper["id"].replace(".", "-")
+            )
     chat["rooms"] = {"paper": draft.paper_room or "paper-{id}"}

@@ -48,21 +48,63 @@ from .miniconf import (
 )
 from .records import CHANNEL, PAPER_COLUMNS, paper_from_row, set_video
 
-READ_FILES = {"papers.csv", "open_problems.csv", "lbd.csv", "speakers.csv", "speakers.yml",
-              "workshops.csv", "sessions.yml",
-              "chairs.csv", "tutorials.csv", "config.yml", "faq.yml", "committee.yml",
-              "main_calendar.json", "papers_projection.json"}
-SPEAKER_FIELDS = {"uid", "image", "im", "title", "talktitle", "talk_title", "institution",
-                  "affiliation", "speaker", "name", "abstract", "bio", "homepage", "website",
-                  "web", "session", "date", "youtube_link", "presentation_id", "location"}
+READ_FILES = {
+    "papers.csv",
+    "open_problems.csv",
+    "lbd.csv",
+    "speakers.csv",
+    "speakers.yml",
+    "workshops.csv",
+    "sessions.yml",
+    "chairs.csv",
+    "tutorials.csv",
+    "config.yml",
+    "faq.yml",
+    "committee.yml",
+    "main_calendar.json",
+    "papers_projection.json",
+}
+SPEAKER_FIELDS = {
+    "uid",
+    "image",
+    "im",
+    "title",
+    "talktitle",
+    "talk_title",
+    "institution",
+    "affiliation",
+    "speaker",
+    "name",
+    "abstract",
+    "bio",
+    "homepage",
+    "website",
+    "web",
+    "session",
+    "date",
+    "youtube_link",
+    "presentation_id",
+    "location",
+}
 _PAGE_LINK = re.compile(r"(?:^|/)(speaker|workshop|session|tutorial)_([A-Za-z0-9_.-]+)\.html$")
 _SESSION_DATE = re.compile(
     r"(?P<day>\d{4}-\d\d-\d\d)\D+(?P<start>\d{1,2}:\d\d)\s*(?:-\s*(?P<end>\d{1,2}:\d\d))?"
-    r"\s*(?P<zone>[A-Z]{2,5})?")
-SESSION_WORDS = (("poster", "poster"), ("workshop", "workshop"), ("tutorial", "tutorial"),
-                 ("keynote", "keynote"), ("oral", "oral"), ("paper", "oral"),
-                 ("lecture", "keynote"), ("talk", "keynote"), ("break", "break"),
-                 ("coffee", "break"), ("lunch", "break"), ("social", "social"))
+    r"\s*(?P<zone>[A-Z]{2,5})?"
+)
+SESSION_WORDS = (
+    ("poster", "poster"),
+    ("workshop", "workshop"),
+    ("tutorial", "tutorial"),
+    ("keynote", "keynote"),
+    ("oral", "oral"),
+    ("paper", "oral"),
+    ("lecture", "keynote"),
+    ("talk", "keynote"),
+    ("break", "break"),
+    ("coffee", "break"),
+    ("lunch", "break"),
+    ("social", "social"),
+)
 
 
 def session_type(*words: str, default: str = "social") -> str:
@@ -144,8 +186,10 @@ def _read_paper_file(draft: Draft, name: str, kind: str | None) -> None:
         if column and column not in PAPER_COLUMNS | {"channel_url"}:
             used = sum(bool(row.values.get(column, "").strip()) for row in rows)
             if used:
-                draft.skip(f"{name} column '{column}'",
-                           f"no place for it in our model ({used} non-empty values)")
+                draft.skip(
+                    f"{name} column '{column}'",
+                    f"no place for it in our model ({used} non-empty values)",
+                )
 
 
 # --------------------------------------------------------------------------- people
@@ -159,10 +203,14 @@ def _read_speakers(draft: Draft) -> None:
         entries = [(f"speakers.csv:{row.line}", row.values) for row in rows]
     elif yaml_file.is_file():
         data = read_yaml(yaml_file)
-        entries = [(f"speakers.yml:{getattr(entry, 'line', 1)}",
-                    {key.lower(): "" if value is None else str(value)
-                     for key, value in entry.items()})
-                   for entry in (data if isinstance(data, list) else []) if isinstance(entry, dict)]
+        entries = [
+            (
+                f"speakers.yml:{getattr(entry, 'line', 1)}",
+                {key.lower(): "" if value is None else str(value) for key, value in entry.items()},
+            )
+            for entry in (data if isinstance(data, list) else [])
+            if isinstance(entry, dict)
+        ]
     dropped: set[str] = set()
     for where, values in entries:
         draft.tally("speakers").source += 1
@@ -170,26 +218,35 @@ def _read_speakers(draft: Draft) -> None:
         row = Row(0, values)
         name = row.get("speaker", "name") or row.get("title")
         uid = row.get("uid")
-        speaker: dict[str, Any] = {"id": uid if uid else slugify(name), "name": plain_line(name),
-                                   "_uid": uid, "_where": where,
-                                   "_session": row.get("session")}
+        speaker: dict[str, Any] = {
+            "id": uid if uid else slugify(name),
+            "name": plain_line(name),
+            "_uid": uid,
+            "_where": where,
+            "_session": row.get("session"),
+        }
         if (talk := row.get("talktitle", "talk_title")) or (
-                (talk := row.get("title")) and talk != name):
+            (talk := row.get("title")) and talk != name
+        ):
             speaker["talk_title"] = plain_line(talk)
         if affiliation := row.get("institution", "affiliation"):
             speaker["affiliation"] = plain_line(affiliation)
         for key in ("abstract", "bio"):
             if text := row.get(key):
                 speaker[key] = markdown(draft, text, where)
-        if (photo := row.get("image", "im")) and not photo.endswith("/") and (
-                link := absolute(draft, photo, where)) and link.startswith(("http://", "https://")):
+        if (
+            (photo := row.get("image", "im"))
+            and not photo.endswith("/")
+            and (link := absolute(draft, photo, where))
+            and link.startswith(("http://", "https://"))
+        ):
             speaker["photo"] = link
         if (homepage := row.get("homepage", "website", "web")) and (
-                link := absolute(draft, homepage, where)):
+            link := absolute(draft, homepage, where)
+        ):
             speaker["homepage"] = link
         set_video(draft, speaker, row.get("youtube_link", "presentation_id"), where)
-        dropped.update(key for key, value in values.items()
-                       if value and key not in SPEAKER_FIELDS)
+        dropped.update(key for key, value in values.items() if value and key not in SPEAKER_FIELDS)
         draft.speakers.append(speaker)
     for key in sorted(dropped):
         draft.skip(f"speakers field '{key}'", "no place for it in our model")
@@ -205,10 +262,12 @@ def _read_workshops(draft: Draft) -> None:
         where = f"workshops.csv:{row.line}"
         row = Row(row.line, strip_controls(row.values, where, draft))
         title = row.get("title")
-        workshop: dict[str, Any] = {"id": row.get("uid") or slugify(title), "title": title,
-                                    "_where": where}
-        organizers = [author["name"] for author in split_authors(row.get("authors",
-                                                                         "organizers"))]
+        workshop: dict[str, Any] = {
+            "id": row.get("uid") or slugify(title),
+            "title": title,
+            "_where": where,
+        }
+        organizers = [author["name"] for author in split_authors(row.get("authors", "organizers"))]
         if organizers:
             workshop["organizers"] = organizers
         if abstract := row.get("abstract"):
@@ -275,17 +334,27 @@ def _read_session_list(draft: Draft) -> dict[str, dict]:
             draft.skip(where, f"session {uid}: no date and time in {entry.get('date')!r}")
             continue
         zone = match.group("zone") or ""
-        start = parse_time(f"{match.group('day')}T{match.group('start'):0>5} {zone}".strip(),
-                           draft.timezone)
-        end = parse_time(f"{match.group('day')}T{(match.group('end') or '') or ''} {zone}"
-                         .strip(), draft.timezone) if match.group("end") else None
+        start = parse_time(
+            f"{match.group('day')}T{match.group('start'):0>5} {zone}".strip(), draft.timezone
+        )
+        end = (
+            parse_time(
+                f"{match.group('day')}T{(match.group('end') or '') or ''} {zone}".strip(),
+                draft.timezone,
+            )
+            if match.group("end")
+            else None
+        )
         if start is None:
             continue
         session: dict[str, Any] = {
-            "id": slugify(uid), "title": plain_line(str(entry.get("title") or uid)),
+            "id": slugify(uid),
+            "title": plain_line(str(entry.get("title") or uid)),
             "type": session_type(str(entry.get("type") or ""), default="oral"),
-            "start": start, "end": end or start + timedelta(hours=1),
-            "_key": uid, "_where": where,
+            "start": start,
+            "end": end or start + timedelta(hours=1),
+            "_key": uid,
+            "_where": where,
         }
         if chair := plain_line(str(entry.get("chair") or "")):
             session["chairs"] = [chair]
@@ -345,9 +414,14 @@ def _sessions_from_calendar(draft: Draft, events: list[dict], listed: dict[str, 
             end = start + timedelta(minutes=30)
             draft.warn(where, "ends when it starts; given 30 minutes")
         category = str(event.get("calendarId") or "")
-        session = {"id": "", "title": plain_line(title) or "Event",
-                                   "type": session_type(title, category),
-                                   "start": start, "end": end, "_where": where}
+        session = {
+            "id": "",
+            "title": plain_line(title) or "Event",
+            "type": session_type(title, category),
+            "start": start,
+            "end": end,
+            "_where": where,
+        }
         base = slugify(title)
         if page and page.group(1) == "session" and page.group(2) in listed:
             draft.tally("sessions").source -= 1  # the same session as sessions.yml's
@@ -389,19 +463,26 @@ def _sessions_from_calendar(draft: Draft, events: list[dict], listed: dict[str, 
         draft.sessions.append(session)
     for name in named:
         if name not in linked:
-            draft.skip(f"papers.csv session '{name}'",
-                       "no event in main_calendar.json links to it (papers.html?session=...) "
-                       f"and no sessions.yml entry dates it; {len(named[name])} paper(s) "
-                       "keep no session")
+            draft.skip(
+                f"papers.csv session '{name}'",
+                "no event in main_calendar.json links to it (papers.html?session=...) "
+                f"and no sessions.yml entry dates it; {len(named[name])} paper(s) "
+                "keep no session",
+            )
 
 
 def _talk_in(title: str, speakers: list[dict]) -> dict | None:
     """The speaker whose talk the event's title names ("Overview of Unsupervised
     Learning (Mihaela)"): the longest talk title in it, when only one is that long."""
     lowered = plain_line(title).lower()
-    found = sorted((s for s in speakers if len(s.get("talk_title", "")) >= 12
-                    and s["talk_title"].lower() in lowered),
-                   key=lambda s: -len(s["talk_title"]))
+    found = sorted(
+        (
+            s
+            for s in speakers
+            if len(s.get("talk_title", "")) >= 12 and s["talk_title"].lower() in lowered
+        ),
+        key=lambda s: -len(s["talk_title"]),
+    )
     if len(found) > 1 and len(found[0]["talk_title"]) == len(found[1]["talk_title"]):
         return None
     return found[0] if found else None
@@ -425,8 +506,10 @@ def _read_tutorials(draft: Draft) -> dict[str, dict]:
             parts.append(markdown(draft, abstract, where))
         if bios := row.get("bios", "bio"):
             parts.append(markdown(draft, bios, where))
-        tutorials[row.get("uid")] = {"description": "\n\n".join(parts)[:20_000],
-                                     "channel": row.get(*CHANNEL)}
+        tutorials[row.get("uid")] = {
+            "description": "\n\n".join(parts)[:20_000],
+            "channel": row.get(*CHANNEL),
+        }
     return tutorials
 
 
@@ -456,13 +539,21 @@ def _read_chairs(draft: Draft) -> None:
 def _chat_rooms(draft: Draft) -> None:
     """The old site's rooms: a paper's own channel column (ISMIR's ``slack_channel``),
     else Mini-Conf's ``paper_<UID>`` on its Rocket.Chat server."""
-    slack = next((url for url in draft.channel_urls
-                  if url and (urlsplit(url).hostname or "").endswith(".slack.com")), None)
+    slack = next(
+        (
+            url
+            for url in draft.channel_urls
+            if url and (urlsplit(url).hostname or "").endswith(".slack.com")
+        ),
+        None,
+    )
     if slack:
         parts = urlsplit(slack)
         draft.config["chat"] = {"provider": "slack", "server": f"https://{parts.hostname}"}
-        draft.summary.kept.append(f"channel_url → chat (Slack at https://{parts.hostname}), "
-                                  "with each paper's slack_channel")
+        draft.summary.kept.append(
+            f"channel_url → chat (Slack at https://{parts.hostname}), "
+            "with each paper's slack_channel"
+        )
     chat = draft.config.get("chat")
     if not chat:
         return

@@ -30,9 +30,20 @@ class MiniConfImportError(Exception):
 # --------------------------------------------------------------------------- the tally
 
 #: The kinds the summary counts, in the order it prints them.
-KINDS = ("papers", "sessions", "session memberships", "speakers", "workshops", "videos",
-         "chat rooms", "tracks", "FAQ entries", "committee members", "sponsors",
-         "map positions")
+KINDS = (
+    "papers",
+    "sessions",
+    "session memberships",
+    "speakers",
+    "workshops",
+    "videos",
+    "chat rooms",
+    "tracks",
+    "FAQ entries",
+    "committee members",
+    "sponsors",
+    "map positions",
+)
 #: Kinds whose loss makes the import fail unless --allow-loss is given.
 LOSS_KINDS = ("papers", "session memberships")
 
@@ -68,12 +79,16 @@ class ImportSummary:
 
     def lost(self) -> list[str]:
         """The kinds (of LOSS_KINDS) of which fewer came across than the source held."""
-        return [kind for kind in LOSS_KINDS
-                if self.tallies[kind].imported < self.tallies[kind].source]
+        return [
+            kind for kind in LOSS_KINDS if self.tallies[kind].imported < self.tallies[kind].source
+        ]
 
     def lines(self) -> list[str]:
-        out = [f"Layout: {self.layout}", f"Imported into {self.out}/:",
-               f"  {'':<20} {'source':>7} {'imported':>9}"]
+        out = [
+            f"Layout: {self.layout}",
+            f"Imported into {self.out}/:",
+            f"  {'':<20} {'source':>7} {'imported':>9}",
+        ]
         for kind, tally in self.tallies.items():
             if tally.source or tally.imported:
                 out.append(f"  {kind:<20} {tally.source:>7} {tally.imported:>9}")
@@ -252,8 +267,9 @@ def slugify(text: str) -> str:
 
 def split_list(cell: str | None, separators: str = "|") -> list[str]:
     """Mini-Conf's ``a|b|c`` cells as a list, blanks dropped."""
-    return [part.strip() for part in re.split(f"[{re.escape(separators)}]", cell or "")
-            if part.strip()]
+    return [
+        part.strip() for part in re.split(f"[{re.escape(separators)}]", cell or "") if part.strip()
+    ]
 
 
 def plain_line(text: str) -> str:
@@ -323,8 +339,10 @@ def split_authors(cell: str) -> list[dict]:
     if "|" in text:
         parts = text.split("|")
     elif ";" in text:
-        parts = [_swap_last_first(part) if part.count(",") == 1 and "(" not in part else part
-                 for part in text.split(";")]
+        parts = [
+            _swap_last_first(part) if part.count(",") == 1 and "(" not in part else part
+            for part in text.split(";")
+        ]
     else:
         pieces = [piece.strip() for piece in re.split(r",|\band\b|&", text) if piece.strip()]
         single_words = all(" " not in piece.strip("* ") for piece in pieces)
@@ -339,20 +357,51 @@ def split_authors(cell: str) -> list[dict]:
 
 #: Zone abbreviations met in real Mini-Conf data, and the IANA zone each stands for.
 ZONE_ABBREVIATIONS = {
-    "AEDT": "Australia/Sydney", "AEST": "Australia/Sydney", "ACDT": "Australia/Adelaide",
-    "AWST": "Australia/Perth", "NZDT": "Pacific/Auckland", "NZST": "Pacific/Auckland",
-    "EDT": "America/New_York", "EST": "America/New_York", "CDT": "America/Chicago",
-    "CST": "America/Chicago", "MDT": "America/Denver", "PDT": "America/Los_Angeles",
-    "PST": "America/Los_Angeles", "BST": "Europe/London", "CEST": "Europe/Berlin",
-    "CET": "Europe/Berlin", "EEST": "Europe/Athens", "IST": "Asia/Kolkata",
-    "JST": "Asia/Tokyo", "KST": "Asia/Seoul", "UTC": "UTC", "GMT": "UTC",
+    "AEDT": "Australia/Sydney",
+    "AEST": "Australia/Sydney",
+    "ACDT": "Australia/Adelaide",
+    "AWST": "Australia/Perth",
+    "NZDT": "Pacific/Auckland",
+    "NZST": "Pacific/Auckland",
+    "EDT": "America/New_York",
+    "EST": "America/New_York",
+    "CDT": "America/Chicago",
+    "CST": "America/Chicago",
+    "MDT": "America/Denver",
+    "PDT": "America/Los_Angeles",
+    "PST": "America/Los_Angeles",
+    "BST": "Europe/London",
+    "CEST": "Europe/Berlin",
+    "CET": "Europe/Berlin",
+    "EEST": "Europe/Athens",
+    "IST": "Asia/Kolkata",
+    "JST": "Asia/Tokyo",
+    "KST": "Asia/Seoul",
+    "UTC": "UTC",
+    "GMT": "UTC",
 }
 #: Zones tried, in order, for times that carry only an offset.
-LIKELY_ZONES = ("UTC", "America/New_York", "America/Los_Angeles", "America/Chicago",
-                "America/Denver", "Europe/London", "Europe/Berlin", "Europe/Athens",
-                "Asia/Kolkata", "Asia/Shanghai", "Asia/Tokyo", "Asia/Seoul",
-                "Australia/Sydney", "Australia/Brisbane", "Australia/Perth",
-                "Pacific/Auckland", "America/Sao_Paulo", "Asia/Singapore", "Asia/Dubai")
+LIKELY_ZONES = (
+    "UTC",
+    "America/New_York",
+    "America/Los_Angeles",
+    "America/Chicago",
+    "America/Denver",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Athens",
+    "Asia/Kolkata",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Australia/Sydney",
+    "Australia/Brisbane",
+    "Australia/Perth",
+    "Pacific/Auckland",
+    "America/Sao_Paulo",
+    "Asia/Singapore",
+    "Asia/Dubai",
+)
 
 
 def parse_time(value: Any, zone: str = "UTC") -> datetime | None:
@@ -427,8 +476,9 @@ def is_relative(url: str) -> bool:
 
 
 _MARKDOWN_LINK = re.compile(r"(!?)\[([^\]]*)\]\(\s*([^)\s]+)(\s+\"[^\"]*\")?\s*\)")
-_HTML_LINK = re.compile(r"""<a\s[^>]*href=['"]([^'"]+)['"][^>]*>(.*?)</a>""",
-                        re.IGNORECASE | re.DOTALL)
+_HTML_LINK = re.compile(
+    r"""<a\s[^>]*href=['"]([^'"]+)['"][^>]*>(.*?)</a>""", re.IGNORECASE | re.DOTALL
+)
 
 
 def fix_markdown_links(text: str, old_site: str | None) -> tuple[str, int]:
@@ -451,4 +501,5 @@ def fix_markdown_links(text: str, old_site: str | None) -> tuple[str, int]:
         if old_site:
             return f"{bang}[{label}]({old_site.rstrip('/')}/{url.lstrip('./').lstrip('/')})"
         return label
+
     return _MARKDOWN_LINK.sub(replace, text), changed

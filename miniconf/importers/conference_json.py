@@ -23,19 +23,32 @@ from .links import absolute
 from .miniconf import read_config, report_unread
 from .records import paper_from_row
 
-EVENT_TYPES = {"oral": "oral", "poster": "poster", "virtual poster": "poster",
-               "spotlight": "oral", "workshops": "workshop", "workshop": "workshop",
-               "socials": "social", "tutorials": "tutorial", "tutorial": "tutorial",
-               "plenary sessions": "keynote", "plenary": "keynote", "keynote": "keynote"}
+EVENT_TYPES = {
+    "oral": "oral",
+    "poster": "poster",
+    "virtual poster": "poster",
+    "spotlight": "oral",
+    "workshops": "workshop",
+    "workshop": "workshop",
+    "socials": "social",
+    "tutorials": "tutorial",
+    "tutorial": "tutorial",
+    "plenary sessions": "keynote",
+    "plenary": "keynote",
+    "keynote": "keynote",
+}
 
 
 def read(draft: Draft) -> None:
     source = draft.source
-    config_file = next((f for f in (source / "configs" / "config.yml", source / "config.yml")
-                        if f.is_file()), source / "config.yml")
+    config_file = next(
+        (f for f in (source / "configs" / "config.yml", source / "config.yml") if f.is_file()),
+        source / "config.yml",
+    )
     read_config(draft, config_file)
-    data_file = next(f for f in (source / "data" / "conference.json",
-                                 source / "conference.json") if f.is_file())
+    data_file = next(
+        f for f in (source / "data" / "conference.json", source / "conference.json") if f.is_file()
+    )
     data = read_json(data_file)
     if not isinstance(data, dict):
         from .common import MiniConfImportError
@@ -47,8 +60,14 @@ def read(draft: Draft) -> None:
 
             raise MiniConfImportError(f"{data_file}: '{key}' must be an object keyed by id")
     events = data.get("events") or {}
-    _set_zone(draft, [t for e in events.values() if isinstance(e, dict)
-                      and (t := parse_time(e.get("start_time")))])
+    _set_zone(
+        draft,
+        [
+            t
+            for e in events.values()
+            if isinstance(e, dict) and (t := parse_time(e.get("start_time")))
+        ],
+    )
     _read_papers(draft, data.get("papers") or {}, data_file.name)
     _read_events(draft, events, data_file.name)
     for key in ("plenaries", "tutorials", "workshops"):
@@ -57,12 +76,14 @@ def read(draft: Draft) -> None:
     for key in sorted(set(data) - known):
         draft.skip(f"{data_file.name} '{key}'", "no place for it in our model")
     if data.get("sessions"):
-        draft.summary.kept.append(f"{data_file.name} sessions: time slots grouping the events "
-                                  "(each event is a session)")
+        draft.summary.kept.append(
+            f"{data_file.name} sessions: time slots grouping the events (each event is a session)"
+        )
     for folder in (source, source / "data", source / "configs"):
         if folder.is_dir():
-            report_unread(draft, folder, {"config.yml", "conference.json", "data", "configs",
-                                          "pages"})
+            report_unread(
+                draft, folder, {"config.yml", "conference.json", "data", "configs", "pages"}
+            )
 
 
 def _read_papers(draft: Draft, papers: dict, file: str) -> None:
@@ -97,9 +118,11 @@ def _read_papers(draft: Draft, papers: dict, file: str) -> None:
         draft.papers.append(paper)
         draft.memberships += [(uid, str(event)) for event in item.get("event_ids") or []]
     if placeholders:
-        draft.summary.kept.append(f"{file}: {placeholders} records without authors stand for "
-                                  "events (plenaries, socials, tutorials, workshops); they are "
-                                  "those events' sessions, with their abstract as description")
+        draft.summary.kept.append(
+            f"{file}: {placeholders} records without authors stand for "
+            "events (plenaries, socials, tutorials, workshops); they are "
+            "those events' sessions, with their abstract as description"
+        )
 
 
 def _cell(value: Any) -> str:
@@ -126,9 +149,13 @@ def _read_events(draft: Draft, events: dict, file: str) -> None:
         if kind and kind.lower() not in title.lower():
             title = f"{title} ({kind})"
         session: dict[str, Any] = {
-            "id": slugify(str(event.get("id") or key)), "title": title,
+            "id": slugify(str(event.get("id") or key)),
+            "title": title,
             "type": EVENT_TYPES.get(kind.lower(), session_type(kind, title)),
-            "start": start, "end": end, "_key": str(key), "_where": where,
+            "start": start,
+            "end": end,
+            "_key": str(key),
+            "_where": where,
             "papers": [str(p) for p in event.get("paper_ids") or []],
         }
         if description := draft.event_descriptions.get(str(key)):
@@ -145,14 +172,15 @@ def _read_events(draft: Draft, events: dict, file: str) -> None:
 
 def _read_extra(draft: Draft, kind: str, items: dict, file: str) -> None:
     """EMNLP 2023's plenaries, tutorials and workshops: speakers, sessions, workshops."""
-    for key, item in (items.items() if isinstance(items, dict) else []):
+    for key, item in items.items() if isinstance(items, dict) else []:
         if not isinstance(item, dict):
             continue
         where = f"{file} {kind}.{key}"
         uid = slugify(str(item.get("id") or key))
         title = plain_line(str(item.get("title") or item.get("name") or key))
-        people = split_authors("|".join(str(p) for p in item.get("speakers")
-                                        or item.get("organizers") or []))
+        people = split_authors(
+            "|".join(str(p) for p in item.get("speakers") or item.get("organizers") or [])
+        )
         description = str(item.get("description") or item.get("abstract") or "")
         if kind == "workshops":
             draft.tally("workshops").source += 1
@@ -161,23 +189,33 @@ def _read_extra(draft: Draft, kind: str, items: dict, file: str) -> None:
                 workshop["organizers"] = [p["name"] for p in people]
             if description:
                 workshop["abstract"] = description
-            if (url := absolute(draft, str(item.get("url") or item.get("website") or ""),
-                                where)):
+            if url := absolute(draft, str(item.get("url") or item.get("website") or ""), where):
                 workshop["url"] = url
             draft.workshops.append(workshop)
         elif kind == "plenaries":
             for person in people:
                 draft.tally("speakers").source += 1
-                draft.speakers.append({"id": slugify(f"{uid} {person['name']}"),
-                                       "name": person["name"], "talk_title": title,
-                                       "abstract": description, "_where": where})
+                draft.speakers.append(
+                    {
+                        "id": slugify(f"{uid} {person['name']}"),
+                        "name": person["name"],
+                        "talk_title": title,
+                        "abstract": description,
+                        "_where": where,
+                    }
+                )
         start = parse_time(item.get("start_time"))
         end = parse_time(item.get("end_time"))
         if start and end:
             draft.tally("sessions").source += 1
-            session: dict[str, Any] = {"id": slugify(f"{kind} {uid}"), "title": title,
-                                       "type": EVENT_TYPES.get(kind, "social"), "start": start,
-                                       "end": end, "_where": where}
+            session: dict[str, Any] = {
+                "id": slugify(f"{kind} {uid}"),
+                "title": title,
+                "type": EVENT_TYPES.get(kind, "social"),
+                "start": start,
+                "end": end,
+                "_where": where,
+            }
             if kind == "workshops":
                 session["workshop"] = uid
             elif kind == "plenaries":

@@ -27,9 +27,18 @@ from .records import (
 from .writer import finish, read_state
 
 #: Our fields, and the record columns (records.py) each one fills.
-FIELDS = {"id": "uid", "title": TITLE[0], "authors": AUTHORS[0], "abstract": "abstract",
-          "keywords": KEYWORDS[0], "track": TRACK[0], "type": TYPE[0], "pdf": PDF[0],
-          "video": VIDEO[0], "tldr": "tldr"}
+FIELDS = {
+    "id": "uid",
+    "title": TITLE[0],
+    "authors": AUTHORS[0],
+    "abstract": "abstract",
+    "keywords": KEYWORDS[0],
+    "track": TRACK[0],
+    "type": TYPE[0],
+    "pdf": PDF[0],
+    "video": VIDEO[0],
+    "tldr": "tldr",
+}
 ID_COLUMNS = ("uid", "id", "paper_id", "submission_id", "submission", "paper_number", "number")
 
 
@@ -44,14 +53,21 @@ def parse_map(text: str) -> dict[str, str]:
         if not sep or not theirs.strip():
             raise MiniConfImportError(f"--map: '{part.strip()}' is not field=Column")
         if ours not in FIELDS:
-            raise MiniConfImportError(f"--map: unknown field '{ours}' (fields: "
-                                      f"{', '.join(FIELDS)})")
+            raise MiniConfImportError(
+                f"--map: unknown field '{ours}' (fields: {', '.join(FIELDS)})"
+            )
         mapping[ours] = column_key(theirs)
     return mapping
 
 
-def import_csv(source: Path, out: Path, mapping_text: str | None, *, allow_loss: bool = False,
-               name: str | None = None) -> ImportSummary:
+def import_csv(
+    source: Path,
+    out: Path,
+    mapping_text: str | None,
+    *,
+    allow_loss: bool = False,
+    name: str | None = None,
+) -> ImportSummary:
     source, out = Path(source), Path(out)
     previous = read_state(out) if out.is_dir() else None
     if mapping_text is None and previous and previous.get("importer") == "csv":
@@ -62,10 +78,13 @@ def import_csv(source: Path, out: Path, mapping_text: str | None, *, allow_loss:
     header, rows = read_table(source)
     missing = sorted(column for column in mapping.values() if column not in header)
     if missing:
-        raise MiniConfImportError(f"{source}: no column {', '.join(missing)} (the file has: "
-                                  f"{', '.join(header)})")
-    draft = Draft(source.parent, ImportSummary(out, "CSV export" + (
-        " (with the saved --map)" if saved else "")))
+        raise MiniConfImportError(
+            f"{source}: no column {', '.join(missing)} (the file has: {', '.join(header)})"
+        )
+    draft = Draft(
+        source.parent,
+        ImportSummary(out, "CSV export" + (" (with the saved --map)" if saved else "")),
+    )
     draft.config["name"] = name or (previous or {}).get("name") or source.stem
     for row in rows:
         draft.tally("papers").source += 1
@@ -80,8 +99,14 @@ def import_csv(source: Path, out: Path, mapping_text: str | None, *, allow_loss:
     used = set(mapping.values()) | PAPER_COLUMNS | set(ID_COLUMNS)
     for column in header:
         if column not in used and any(row.values.get(column, "").strip() for row in rows):
-            draft.skip(f"{source.name} column '{column}'", "not mapped (add it to --map if "
-                       "it holds one of our fields)")
-    state = {"importer": "csv", "source": str(source.resolve()), "map": mapping,
-             "name": draft.config["name"]}
+            draft.skip(
+                f"{source.name} column '{column}'",
+                "not mapped (add it to --map if it holds one of our fields)",
+            )
+    state = {
+        "importer": "csv",
+        "source": str(source.resolve()),
+        "map": mapping,
+        "name": draft.config["name"],
+    }
     return finish(draft, out, state, allow_loss=allow_loss)

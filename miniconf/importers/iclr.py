@@ -23,9 +23,17 @@ from .miniconf import read_committee, read_config, read_faq, read_projection, re
 from .openreview import _note_values
 from .records import paper_from_row
 
-READ_FILES = {"papers.json", "poster_schedule.yml", "speakers.yml", "speakers.csv",
-              "config.yml", "faq.yml", "committee.yml", "main_calendar.json",
-              "papers_projection.json"}
+READ_FILES = {
+    "papers.json",
+    "poster_schedule.yml",
+    "speakers.yml",
+    "speakers.csv",
+    "config.yml",
+    "faq.yml",
+    "committee.yml",
+    "main_calendar.json",
+    "papers_projection.json",
+}
 
 
 def read(draft: Draft) -> None:
@@ -48,14 +56,16 @@ def read(draft: Draft) -> None:
         paper = paper_from_row(draft, Row(0, _note_values(content)), uid, where)
         if paper is not None:
             paper.setdefault("links", {}).setdefault(
-                "project", f"https://openreview.net/forum?id={uid}")
+                "project", f"https://openreview.net/forum?id={uid}"
+            )
             draft.papers.append(paper)
     schedule = source / "poster_schedule.yml"
     data = read_yaml(schedule) if schedule.is_file() else []
     for entry in data if isinstance(data, list) else []:
         if isinstance(entry, dict) and entry.get("name"):
-            draft.memberships += [(str(paper_id), str(entry["name"]))
-                                  for paper_id in entry.get("posters") or []]
+            draft.memberships += [
+                (str(paper_id), str(entry["name"])) for paper_id in entry.get("posters") or []
+            ]
     _read_speakers(draft)
     read_faq(draft, source / "faq.yml")
     read_committee(draft, source / "committee.yml")

@@ -29,8 +29,11 @@ def _find(draft: Draft, url: str) -> Path | None:
     for base in (draft.source, draft.source.parent):
         candidate = base / path
         try:
-            if candidate.is_file() and not candidate.is_symlink() and \
-                    candidate.resolve().is_relative_to(repository):
+            if (
+                candidate.is_file()
+                and not candidate.is_symlink()
+                and candidate.resolve().is_relative_to(repository)
+            ):
                 return candidate
         except OSError:
             continue
@@ -69,7 +72,8 @@ def absolute(draft: Draft, url: str, where: str) -> str | None:
     if draft.old_site:
         draft.link_outcomes[f"pointed at the old site {draft.old_site}"] += 1
         return f"{draft.old_site.rstrip('/')}/{url.lstrip('./').lstrip('/')}"
-    draft.link_outcomes["dropped (relative links into the old site, whose address "
-                        "config.yml does not give)"] += 1
+    draft.link_outcomes[
+        "dropped (relative links into the old site, whose address config.yml does not give)"
+    ] += 1
     draft.dropped_links.append(f"{where}: {url}")
     return None

@@ -58,11 +58,13 @@ def detect_layout(source: Path) -> tuple[str, str]:
         return "classic Mini-Conf (papers.csv, main_calendar.json)", "classic"
     raise MiniConfImportError(
         f"{source} has neither papers.csv nor config.yml, *_papers.csv, papers.json or "
-        "data/conference.json; is it a Mini-Conf sitedata/ folder?")
+        "data/conference.json; is it a Mini-Conf sitedata/ folder?"
+    )
 
 
-def import_miniconf(source: Path, out: Path, *, allow_loss: bool = False,
-                    paper_room: str | None = None) -> ImportSummary:
+def import_miniconf(
+    source: Path, out: Path, *, allow_loss: bool = False, paper_room: str | None = None
+) -> ImportSummary:
     """Convert the Mini-Conf data in ``source`` into sitedata at ``out``.
 
     ``out`` must not exist, be empty, or hold an earlier import of ours (which is then
@@ -79,8 +81,9 @@ def import_miniconf(source: Path, out: Path, *, allow_loss: bool = False,
             raise MiniConfImportError(f"--paper-room {paper_room!r} must contain {{id}} once")
         draft.paper_room = paper_room
     importlib.import_module(f"{__package__}.{module}").read(draft)
-    return finish(draft, out, {"importer": "miniconf", "source": str(source.resolve())},
-                  allow_loss=allow_loss)
+    return finish(
+        draft, out, {"importer": "miniconf", "source": str(source.resolve())}, allow_loss=allow_loss
+    )
 
 
 # --------------------------------------------------------------------------- shared files
@@ -98,16 +101,19 @@ def read_config(draft: Draft, file: Path) -> None:
     if not isinstance(data, dict):
         data = {}
     config = draft.config
-    name = plain_line(str(data.get("display_name") or data.get("name") or "")) \
+    name = (
+        plain_line(str(data.get("display_name") or data.get("name") or ""))
         or draft.source.resolve().parent.name
+    )
     config["name"] = name
     if tagline := plain_line(str(data.get("tagline") or "")):
         config["tagline"] = tagline
     site = str(data.get("site_url") or "").strip()
     if site.startswith(("http://", "https://")):
         draft.old_site = site.rstrip("/")
-        draft.summary.kept.append(f"config.yml site_url: relative links of the old site point "
-                                  f"at {draft.old_site}")
+        draft.summary.kept.append(
+            f"config.yml site_url: relative links of the old site point at {draft.old_site}"
+        )
     chat = str(data.get("chat_server") or "").strip()
     if chat and "chat" not in config:
         server = chat if "://" in chat else f"https://{chat}"
@@ -120,8 +126,14 @@ def read_config(draft: Draft, file: Path) -> None:
         # is published, so it must really be inside that repository.
         repository = draft.source.resolve().parent
         candidates = [draft.source / str(image), draft.source.parent / str(image).lstrip("/")]
-        found = next((c for c in candidates if c.is_file() and not c.is_symlink()
-                      and c.resolve().is_relative_to(repository)), None)
+        found = next(
+            (
+                c
+                for c in candidates
+                if c.is_file() and not c.is_symlink() and c.resolve().is_relative_to(repository)
+            ),
+            None,
+        )
         if found and re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", found.name):
             draft.logo_file = found
             config["logo"] = found.name
@@ -129,8 +141,10 @@ def read_config(draft: Draft, file: Path) -> None:
             draft.skip("config.yml logo", f"{image} not found beside the data; no logo")
     unknown = [str(key) for key in data if key not in CONFIG_KEYS]
     if unknown:
-        draft.skip("config.yml", "no place in our config.yml for "
-                   + ", ".join(f"'{key}'" for key in unknown))
+        draft.skip(
+            "config.yml",
+            "no place in our config.yml for " + ", ".join(f"'{key}'" for key in unknown),
+        )
 
 
 def read_faq(draft: Draft, file: Path) -> None:
@@ -151,12 +165,24 @@ def read_faq(draft: Draft, file: Path) -> None:
             qa = strip_controls(dict(qa), where, draft)
             answer, fixed = _markdown(draft, str(qa.get("Answer") or ""))
             changed += fixed
-            draft.faq.append({"question": plain_line(str(qa.get("Question") or "")),
-                              "answer": answer, "section": name, "_where": where})
+            draft.faq.append(
+                {
+                    "question": plain_line(str(qa.get("Question") or "")),
+                    "answer": answer,
+                    "section": name,
+                    "_where": where,
+                }
+            )
     if changed:
-        draft.warn("faq.yml", f"{changed} link(s) into the old site "
-                   + (f"now point at {draft.old_site}" if draft.old_site else
-                      "became plain text (config.yml gives no site_url)"))
+        draft.warn(
+            "faq.yml",
+            f"{changed} link(s) into the old site "
+            + (
+                f"now point at {draft.old_site}"
+                if draft.old_site
+                else "became plain text (config.yml gives no site_url)"
+            ),
+        )
 
 
 def _markdown(draft: Draft, text: str) -> tuple[str, int]:
@@ -169,8 +195,9 @@ def markdown(draft: Draft, text: Any, where: str) -> str:
     """Organizer Markdown with its links into the old site fixed (and counted)."""
     fixed, changed = _markdown(draft, str(text or ""))
     if changed:
-        draft.link_outcomes["in Markdown " + ("pointed at the old site" if draft.old_site
-                                              else "made plain text")] += changed
+        draft.link_outcomes[
+            "in Markdown " + ("pointed at the old site" if draft.old_site else "made plain text")
+        ] += changed
     return fixed
 
 
@@ -186,8 +213,7 @@ def read_committee(draft: Draft, file: Path) -> None:
         draft.tally("committee members").source += 1
         where = f"committee.yml:{getattr(entry, 'line', 1)}"
         entry = strip_controls(dict(entry), where, draft)
-        member: dict[str, Any] = {"name": plain_line(str(entry.get("name") or "")),
-                                  "_where": where}
+        member: dict[str, Any] = {"name": plain_line(str(entry.get("name") or "")), "_where": where}
         if role := plain_line(str(entry.get("role") or "")):
             member["role"] = role
         if aff := plain_line(str(entry.get("aff") or entry.get("affiliation") or "")):
@@ -195,8 +221,11 @@ def read_committee(draft: Draft, file: Path) -> None:
         photo = str(entry.get("im") or entry.get("photo") or "").strip()
         if photo and (link := absolute(draft, photo, where)):
             member["photo"] = link
-        dropped.update(key for key in entry if key not in
-                       {"name", "role", "aff", "affiliation", "im", "photo"} and entry[key])
+        dropped.update(
+            key
+            for key in entry
+            if key not in {"name", "role", "aff", "affiliation", "im", "photo"} and entry[key]
+        )
         draft.committee.append(member)
     for key, count in sorted(dropped.items()):
         draft.skip(f"committee.yml field '{key}'", f"no place for it ({count} members)")
@@ -219,18 +248,24 @@ def read_projection(draft: Draft, file: Path) -> None:
     inside = {key: value for key, value in points.items() if key in known}
     if not inside:
         if points:
-            draft.skip(file.name, f"its {len(points)} positions name none of the papers "
-                       "(a copy from another conference?)")
+            draft.skip(
+                file.name,
+                f"its {len(points)} positions name none of the papers "
+                "(a copy from another conference?)",
+            )
         return
     xs, ys = [x for x, _ in inside.values()], [y for _, y in inside.values()]
 
     def scale(value: float, low: float, high: float) -> float:
         return round((value - low) / (high - low), 6) if high > low else 0.5
 
-    draft.positions = {key: [scale(x, min(xs), max(xs)), scale(y, min(ys), max(ys))]
-                       for key, (x, y) in sorted(inside.items())}
-    draft.summary.kept.append(f"{file.name} → pipeline/map.json (shown until `miniconf "
-                              "pipeline` computes a new map)")
+    draft.positions = {
+        key: [scale(x, min(xs), max(xs)), scale(y, min(ys), max(ys))]
+        for key, (x, y) in sorted(inside.items())
+    }
+    draft.summary.kept.append(
+        f"{file.name} → pipeline/map.json (shown until `miniconf pipeline` computes a new map)"
+    )
 
 
 def read_recommendations(draft: Draft, file: Path) -> None:
@@ -239,6 +274,9 @@ def read_recommendations(draft: Draft, file: Path) -> None:
         return
     data = read_json(file)
     if isinstance(data, dict):
-        draft.similar = {str(key): [str(other) for other in others if str(other) != str(key)]
-                         for key, others in data.items() if isinstance(others, list)}
+        draft.similar = {
+            str(key): [str(other) for other in others if str(other) != str(key)]
+            for key, others in data.items()
+            if isinstance(others, list)
+        }
         draft.summary.kept.append(f"{file.name} → pipeline/similar.json (similar papers)")

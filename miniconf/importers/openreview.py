@@ -38,13 +38,15 @@ def _value(content: dict, *names: str) -> Any:
     return None
 
 
-def import_openreview(source: Path, out: Path, *, allow_loss: bool = False,
-                      name: str | None = None) -> ImportSummary:
+def import_openreview(
+    source: Path, out: Path, *, allow_loss: bool = False, name: str | None = None
+) -> ImportSummary:
     data = read_json(Path(source))
     notes = data.get("notes") if isinstance(data, dict) else data
     if not isinstance(notes, list):
-        raise MiniConfImportError(f"{source}: expected OpenReview notes ({{\"notes\": [...]}} "
-                                  "or a list of notes)")
+        raise MiniConfImportError(
+            f'{source}: expected OpenReview notes ({{"notes": [...]}} or a list of notes)'
+        )
     draft = Draft(Path(source).parent, ImportSummary(Path(out), "OpenReview API v2 notes"))
     venues: list[str] = []
     not_accepted = 0
@@ -70,18 +72,27 @@ def import_openreview(source: Path, out: Path, *, allow_loss: bool = False,
             paper["type"] = venue.split()[-1].title() if len(venue.split()) > 1 else venue
         draft.papers.append(paper)
     if not_accepted:
-        draft.summary.kept.append(f"{not_accepted} withdrawn, rejected or pending note(s) "
-                                  "are not accepted papers: left out")
-    venue_name = " ".join(venues[0].split()[:-1]) if venues and len(venues[0].split()) > 1 \
+        draft.summary.kept.append(
+            f"{not_accepted} withdrawn, rejected or pending note(s) "
+            "are not accepted papers: left out"
+        )
+    venue_name = (
+        " ".join(venues[0].split()[:-1])
+        if venues and len(venues[0].split()) > 1
         else (venues[0] if venues else "")
+    )
     draft.config["name"] = name or venue_name or Path(source).stem
-    return finish(draft, Path(out), {"importer": "openreview",
-                                     "source": str(Path(source).resolve())},
-                  allow_loss=allow_loss)
+    return finish(
+        draft,
+        Path(out),
+        {"importer": "openreview", "source": str(Path(source).resolve())},
+        allow_loss=allow_loss,
+    )
 
 
 def _note_values(content: dict) -> dict[str, str]:
     """A note's content as the columns records.paper_from_row reads."""
+
     def joined(value: Any) -> str:
         return "|".join(map(str, value)) if isinstance(value, list) else str(value or "")
 

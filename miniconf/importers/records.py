@@ -26,18 +26,54 @@ TYPE = ("paper_type", "type", "category")
 PDF = ("pdf_url", "pdf", "paper_url", "pdf_path", "paper", "paper_link", "paper_pdf")
 CODE = ("code", "code_url", "code_link")
 PROJECT = ("project", "project_url", "url", "demo_url", "web_link", "website")
-VIDEO = ("presentation_id", "slideslive_1", "slideslive", "slideslive_id", "yt_id",
-         "youtubeurl", "youtube_url", "youtube", "youtube_link", "video_url", "video",
-         "video_link", "recs")
+VIDEO = (
+    "presentation_id",
+    "slideslive_1",
+    "slideslive",
+    "slideslive_id",
+    "yt_id",
+    "youtubeurl",
+    "youtube_url",
+    "youtube",
+    "youtube_link",
+    "video_url",
+    "video",
+    "video_link",
+    "recs",
+)
 SLIDES = ("slides_pdf", "slides", "slides_url", "slides_link")
 POSTER = ("poster_pdf", "poster", "poster_url", "poster_link")
 THUMBNAIL = ("thumbnail", "thumbnail_link", "image", "preview_image", "card_image_path")
 CHANNEL = ("slack_channel", "rocketchat_channel", "channel_name", "chat_channel", "channel")
 #: Every column a paper reads (the others are reported as having no place).
-PAPER_COLUMNS = {"uid", "id", "paper_id", *TITLE, *AUTHORS_WITH_AFFILIATIONS, *AUTHORS,
-                 *ABSTRACT, *TLDR, *KEYWORDS, *TRACK, *TYPE, *PDF, *CODE, *PROJECT, *VIDEO,
-                 *SLIDES, *POSTER, *THUMBNAIL, *CHANNEL, "sessions", "session",
-                 "session_code", "session_name", "position", "session_position", "position_1"}
+PAPER_COLUMNS = {
+    "uid",
+    "id",
+    "paper_id",
+    *TITLE,
+    *AUTHORS_WITH_AFFILIATIONS,
+    *AUTHORS,
+    *ABSTRACT,
+    *TLDR,
+    *KEYWORDS,
+    *TRACK,
+    *TYPE,
+    *PDF,
+    *CODE,
+    *PROJECT,
+    *VIDEO,
+    *SLIDES,
+    *POSTER,
+    *THUMBNAIL,
+    *CHANNEL,
+    "sessions",
+    "session",
+    "session_code",
+    "session_name",
+    "position",
+    "session_position",
+    "position_1",
+}
 
 
 def set_video(draft: Draft, record: dict, value: Any, where: str) -> None:
@@ -51,8 +87,9 @@ def set_video(draft: Draft, record: dict, value: Any, where: str) -> None:
     except ValidationError:
         if isinstance(video, str) and video.startswith(("http://", "https://")):
             record.setdefault("links", {}).setdefault("video", video)
-            draft.tally("videos").lose("from hosts we do not embed (Google Drive, "
-                                       "Underline ...): kept as a Video link")
+            draft.tally("videos").lose(
+                "from hosts we do not embed (Google Drive, Underline ...): kept as a Video link"
+            )
         else:
             draft.tally("videos").lose("not a video id or URL we know")
             draft.skip(where, f"video {str(value)[:80]!r} is not a video we can embed")
@@ -85,8 +122,10 @@ def set_thumbnail(draft: Draft, record: dict, value: str, where: str) -> None:
     if copied := local_media(draft, value, record["id"], ("image",)):
         record.setdefault("media", {})["thumbnail"] = copied
     else:
-        draft.changes["thumbnail(s) left out: ours are image files inside sitedata, these "
-                      "are links or missing files"] += 1
+        draft.changes[
+            "thumbnail(s) left out: ours are image files inside sitedata, these "
+            "are links or missing files"
+        ] += 1
 
 
 def paper_from_row(draft: Draft, row: Row, uid: str, where: str) -> dict | None:
@@ -100,14 +139,17 @@ def paper_from_row(draft: Draft, row: Row, uid: str, where: str) -> dict | None:
         # Kept, under an id that can be a file name; sessions follow it (draft.renamed).
         new_id = slugify(uid)[:100].strip("-")
         draft.renamed[uid] = new_id
-        draft.warn(where, f"paper id {uid!r} cannot be a file name or URL; it is now "
-                   f"{new_id!r}")
+        draft.warn(where, f"paper id {uid!r} cannot be a file name or URL; it is now {new_id!r}")
         uid = new_id
     values = strip_controls(row.values, where, draft)
     row = Row(row.line, values)
     authors_cell = row.get(*AUTHORS_WITH_AFFILIATIONS) or row.get(*AUTHORS)
-    paper: dict[str, Any] = {"id": uid, "title": row.get(*TITLE),
-                             "authors": split_authors(authors_cell), "_where": where}
+    paper: dict[str, Any] = {
+        "id": uid,
+        "title": row.get(*TITLE),
+        "authors": split_authors(authors_cell),
+        "_where": where,
+    }
     if abstract := row.get(*ABSTRACT):
         paper["abstract"] = abstract
     if tldr := row.get(*TLDR):
@@ -142,8 +184,9 @@ def keyword_list(draft: Draft, keywords: list[str]) -> list[str]:
         if len(keyword) > 80:
             keyword = keyword[:79].rsplit(" ", 1)[0].rstrip(" ,;-") + "…"
         if keyword != original:
-            draft.changes["keyword(s) over 80 characters shortened (to the part after "
-                          "'->', or at a word)"] += 1
+            draft.changes[
+                "keyword(s) over 80 characters shortened (to the part after '->', or at a word)"
+            ] += 1
         kept.append(keyword)
     if len(kept) > 30:
         draft.changes["paper(s) with over 30 keywords: the first 30 kept"] += 1

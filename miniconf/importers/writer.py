@@ -66,8 +66,12 @@ def _drop(data: Any, loc: tuple) -> None:
     parents = []
     node = data
     for step in loc[:-1]:
-        if isinstance(node, dict) and step in node or isinstance(node, list) and (
-                isinstance(step, int) and step < len(node)):
+        if (
+            isinstance(node, dict)
+            and step in node
+            or isinstance(node, list)
+            and (isinstance(step, int) and step < len(node))
+        ):
             parents.append((node, step))
             node = node[step]
         else:
@@ -86,8 +90,9 @@ def _public(record: dict) -> dict:
     return {key: value for key, value in record.items() if not key.startswith("_")}
 
 
-def check(draft: Draft, model: type[BaseModel], data: dict, where: str,
-          context: dict | None = None) -> BaseModel | None:
+def check(
+    draft: Draft, model: type[BaseModel], data: dict, where: str, context: dict | None = None
+) -> BaseModel | None:
     """Validate one record; report and refuse it when a required field does not fit.
 
     A problem in an optional field (a ``javascript:`` link, an unknown video host)
@@ -119,26 +124,34 @@ def resolve(draft: Draft) -> None:
         draft.memberships = [(draft.renamed.get(p, p), key) for p, key in draft.memberships]
         for session in draft.sessions:
             session["papers"] = [draft.renamed.get(p, p) for p in session.get("papers", [])]
-    draft.papers = _unique(draft, [p for p in draft.papers
-                                   if check(draft, Paper, p, p.get("_where", f"paper {p['id']}"))],
-                           "paper")
+    draft.papers = _unique(
+        draft,
+        [p for p in draft.papers if check(draft, Paper, p, p.get("_where", f"paper {p['id']}"))],
+        "paper",
+    )
     paper_ids = {paper["id"] for paper in draft.papers}
     draft.tally("papers").imported = len(draft.papers)
 
-    draft.speakers = _unique(draft, [s for s in draft.speakers
-                                     if check(draft, Speaker, s, s.get("_where", "speaker"))],
-                             "speaker")
+    draft.speakers = _unique(
+        draft,
+        [s for s in draft.speakers if check(draft, Speaker, s, s.get("_where", "speaker"))],
+        "speaker",
+    )
     speaker_ids = {speaker["id"] for speaker in draft.speakers}
     draft.tally("speakers").imported = len(draft.speakers)
-    draft.workshops = _unique(draft, [w for w in draft.workshops
-                                      if check(draft, Workshop, w, w.get("_where", "workshop"))],
-                              "workshop")
+    draft.workshops = _unique(
+        draft,
+        [w for w in draft.workshops if check(draft, Workshop, w, w.get("_where", "workshop"))],
+        "workshop",
+    )
     workshop_ids = {workshop["id"] for workshop in draft.workshops}
     draft.tally("workshops").imported = len(draft.workshops)
     for paper in draft.papers:
         if paper.get("workshop") and paper["workshop"] not in workshop_ids:
-            draft.skip(f"paper {paper['id']}", f"workshop '{paper.pop('workshop')}' was not "
-                       "imported; the paper keeps no workshop")
+            draft.skip(
+                f"paper {paper['id']}",
+                f"workshop '{paper.pop('workshop')}' was not imported; the paper keeps no workshop",
+            )
 
     session_rooms = sum(bool(s.get("_room")) for s in draft.sessions)
     sessions = []
@@ -173,31 +186,35 @@ def resolve(draft: Draft) -> None:
         elif paper_id not in paper_ids:
             memberships.lose("of papers that were not imported")
         elif key not in keys_with_session:
-            memberships.lose("in sessions that have no time in the source (no calendar "
-                             "event or date)")
+            memberships.lose(
+                "in sessions that have no time in the source (no calendar event or date)"
+            )
         else:
             memberships.lose("other")
 
     draft.faq = [f for f in draft.faq if check(draft, FaqEntry, f, f.get("_where", "FAQ"))]
     draft.tally("FAQ entries").imported = len(draft.faq)
-    draft.committee = [m for m in draft.committee
-                       if check(draft, CommitteeMember, m, m.get("_where", "committee"))]
+    draft.committee = [
+        m for m in draft.committee if check(draft, CommitteeMember, m, m.get("_where", "committee"))
+    ]
     draft.tally("committee members").imported = len(draft.committee)
-    draft.sponsors = [s for s in draft.sponsors
-                      if check(draft, Sponsor, s, s.get("_where", "sponsor"))]
+    draft.sponsors = [
+        s for s in draft.sponsors if check(draft, Sponsor, s, s.get("_where", "sponsor"))
+    ]
     draft.tally("sponsors").imported = len(draft.sponsors)
 
     videos = draft.tally("videos")
-    videos.imported = sum(bool((record.get("media") or {}).get("video"))
-                          for group in (draft.papers, draft.speakers, draft.workshops,
-                                        draft.sessions) for record in group)
+    videos.imported = sum(
+        bool((record.get("media") or {}).get("video"))
+        for group in (draft.papers, draft.speakers, draft.workshops, draft.sessions)
+        for record in group
+    )
 
     for session in draft.sessions:
         if session.get("_room"):
             draft.rooms[f"session/{session['id']}"] = session["_room"]
     lost_session_rooms = session_rooms - sum(bool(s.get("_room")) for s in draft.sessions)
-    _resolve_rooms(draft, paper_ids, {s["id"] for s in draft.sessions}, workshop_ids,
-                   speaker_ids)
+    _resolve_rooms(draft, paper_ids, {s["id"] for s in draft.sessions}, workshop_ids, speaker_ids)
     if lost_session_rooms:
         draft.tally("chat rooms").source += lost_session_rooms
         draft.tally("chat rooms").lose("of sessions that were not imported", lost_session_rooms)
@@ -205,10 +222,14 @@ def resolve(draft: Draft) -> None:
     draft.tally("map positions").imported = len(draft.positions)
     positions = draft.tally("map positions")
     if positions.imported < positions.source:
-        positions.lose("of papers that are not in the import",
-                       positions.source - positions.imported)
-    draft.similar = {key: [other for other in others if other in paper_ids and other != key]
-                     for key, others in draft.similar.items() if key in paper_ids}
+        positions.lose(
+            "of papers that are not in the import", positions.source - positions.imported
+        )
+    draft.similar = {
+        key: [other for other in others if other in paper_ids and other != key]
+        for key, others in draft.similar.items()
+        if key in paper_ids
+    }
     used_tracks = {paper.get("track") for paper in draft.papers}
     draft.tracks = {key: name for key, name in sorted(draft.tracks.items()) if key in used_tracks}
     draft.tally("tracks").source = draft.tally("tracks").source or len(draft.tracks)
@@ -227,8 +248,10 @@ def _unique(draft: Draft, records: list[dict], kind: str) -> list[dict]:
     for record in records:
         key = record["id"].lower()
         if key in seen:
-            draft.skip(record.get("_where", f"{kind} {record['id']}"),
-                       f"duplicate {kind} id '{record['id']}'; {kind} left out")
+            draft.skip(
+                record.get("_where", f"{kind} {record['id']}"),
+                f"duplicate {kind} id '{record['id']}'; {kind} left out",
+            )
             continue
         seen.add(key)
         kept.append(record)
@@ -244,19 +267,24 @@ def _separate_overlapping_rooms(draft: Draft, context: dict) -> None:
         if session.get("room"):
             model = Session.model_validate(_public(session), context=context)
             by_room.setdefault(session["room"], []).append(
-                (session, model.start.astimezone(UTC), model.end.astimezone(UTC)))
+                (session, model.start.astimezone(UTC), model.end.astimezone(UTC))
+            )
     moved = 0
     for in_room in by_room.values():
         for (first, a_start, a_end), (second, b_start, b_end) in combinations(in_room, 2):
             if "room" in first and "room" in second and a_start < b_end and b_start < a_end:
                 room = second.pop("room")
                 second["description"] = "\n\n".join(
-                    part for part in (second.get("description", ""), f"Room: {room}") if part)
+                    part for part in (second.get("description", ""), f"Room: {room}") if part
+                )
                 moved += 1
     if moved:
-        draft.warn("sessions", f"{moved} session(s) overlap another in the same room; their "
-                   "room is named in the description instead (our model refuses two "
-                   "sessions at once in one room)")
+        draft.warn(
+            "sessions",
+            f"{moved} session(s) overlap another in the same room; their "
+            "room is named in the description instead (our model refuses two "
+            "sessions at once in one room)",
+        )
 
 
 def _resolve_rooms(draft: Draft, *ids: set[str]) -> None:
@@ -283,14 +311,19 @@ def _resolve_config(draft: Draft) -> None:
     zone = ZoneInfo(config["timezone"])
     context = {"timezone": draft.timezone}
     models = [Session.model_validate(_public(s), context=context) for s in draft.sessions]
-    days = sorted({m.start.astimezone(zone).date() for m in models}
-                  | {m.end.astimezone(zone).date() for m in models})
+    days = sorted(
+        {m.start.astimezone(zone).date() for m in models}
+        | {m.end.astimezone(zone).date() for m in models}
+    )
     if days and "start_date" not in config:
         config["start_date"], config["end_date"] = days[0], days[-1]
     elif "start_date" not in config:
         config["start_date"] = config["end_date"] = date.today()
-        draft.skip("config.yml dates", "the source has no dated events; start_date and "
-                   "end_date are set to today: edit config.yml")
+        draft.skip(
+            "config.yml dates",
+            "the source has no dated events; start_date and "
+            "end_date are set to today: edit config.yml",
+        )
     if draft.tracks:
         config["tracks"] = [{"id": key, "name": name} for key, name in draft.tracks.items()]
     if check(draft, Config, config, "config.yml") is None:
@@ -317,7 +350,7 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 
 _Dumper.add_representer(str, _represent_str)
 _FastDumper.add_representer(str, _represent_str)
-_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def dump_yaml(value: Any) -> str:
@@ -334,9 +367,14 @@ def render_files(draft: Draft) -> dict[str, bytes]:
     files: dict[str, bytes] = {"config.yml": dump_yaml(_public(draft.config)).encode()}
     for paper in draft.papers:
         files[f"papers/{paper['id']}.yml"] = dump_yaml(_public(paper)).encode()
-    for name, items in (("speakers.yml", draft.speakers), ("workshops.yml", draft.workshops),
-                        ("sessions.yml", draft.sessions), ("faq.yml", draft.faq),
-                        ("committee.yml", draft.committee), ("sponsors.yml", draft.sponsors)):
+    for name, items in (
+        ("speakers.yml", draft.speakers),
+        ("workshops.yml", draft.workshops),
+        ("sessions.yml", draft.sessions),
+        ("faq.yml", draft.faq),
+        ("committee.yml", draft.committee),
+        ("sponsors.yml", draft.sponsors),
+    ):
         if items:
             files[name] = dump_yaml([_public(item) for item in items]).encode()
     if draft.positions:
@@ -354,8 +392,10 @@ def _pipeline_files(draft: Draft) -> dict[str, bytes]:
     inputs hash is that of the imported papers' texts, under the model name
     IMPORTED_MODEL, which the pipeline never mistakes for a model to load. There are
     no vectors ("For you" then stays empty)."""
-    texts = [(paper.id, embedding_text(paper)) for paper in
-             (Paper.model_validate(_public(p)) for p in draft.papers)]
+    texts = [
+        (paper.id, embedding_text(paper))
+        for paper in (Paper.model_validate(_public(p)) for p in draft.papers)
+    ]
     inputs = inputs_hash(IMPORTED_MODEL, texts)
     head = {"model": IMPORTED_MODEL, "inputs": inputs}
 
@@ -363,19 +403,28 @@ def _pipeline_files(draft: Draft) -> dict[str, bytes]:
         return (json.dumps(document, separators=(",", ":"), sort_keys=False) + "\n").encode()
 
     return {
-        "pipeline/map.json": encode({**head, "method": "imported",
-                                     "positions": dict(sorted(draft.positions.items()))}),
-        "pipeline/similar.json": encode({**head, "k": max(map(len, draft.similar.values()),
-                                                          default=0),
-                                         "similar": dict(sorted(draft.similar.items()))}),
-        "pipeline/vectors.json": encode({**head, "dims": 0, "dtype": "int8", "scale": 127.0,
-                                         "ids": []}),
+        "pipeline/map.json": encode(
+            {**head, "method": "imported", "positions": dict(sorted(draft.positions.items()))}
+        ),
+        "pipeline/similar.json": encode(
+            {
+                **head,
+                "k": max(map(len, draft.similar.values()), default=0),
+                "similar": dict(sorted(draft.similar.items())),
+            }
+        ),
+        "pipeline/vectors.json": encode(
+            {**head, "dims": 0, "dtype": "int8", "scale": 127.0, "ids": []}
+        ),
         "pipeline/vectors.bin": b"",
         # Which paper texts these were made for: a later edit leaves the other papers'.
-        "pipeline/inputs.json": encode({**head, "k": max(map(len, draft.similar.values()),
-                                                         default=0),
-                                        "texts": {paper_id: text_digest(text)
-                                                  for paper_id, text in sorted(texts)}}),
+        "pipeline/inputs.json": encode(
+            {
+                **head,
+                "k": max(map(len, draft.similar.values()), default=0),
+                "texts": {paper_id: text_digest(text) for paper_id, text in sorted(texts)},
+            }
+        ),
     }
 
 
@@ -394,7 +443,8 @@ def write_sitedata(draft: Draft, out: Path, state: dict[str, Any]) -> None:
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
             raise MiniConfImportError(
                 f"{out} already exists, is not empty and was not written by `miniconf import`;"
-                " choose a new --out folder (nothing was changed)")
+                " choose a new --out folder (nothing was changed)"
+            )
         _write_new(out, files, state)
         return
     _update(draft.summary, out, files, state, previous)
@@ -425,8 +475,9 @@ def read_state(out: Path) -> dict | None:
         # The record names files to update or remove: only ones inside the folder.
         parts = Path(str(relative)).parts
         if Path(str(relative)).is_absolute() or ".." in parts or not parts:
-            raise MiniConfImportError(f"{file}: names a file outside {out} ({relative!r}); "
-                                      "nothing was changed")
+            raise MiniConfImportError(
+                f"{file}: names a file outside {out} ({relative!r}); nothing was changed"
+            )
     return state
 
 
@@ -454,8 +505,9 @@ def _write_new(out: Path, files: dict[str, bytes], state: dict) -> None:
         raise
 
 
-def _update(summary: ImportSummary, out: Path, files: dict[str, bytes], state: dict,
-            previous: dict) -> None:
+def _update(
+    summary: ImportSummary, out: Path, files: dict[str, bytes], state: dict, previous: dict
+) -> None:
     """Three-way update: (as last imported, as on disk now, as imported now)."""
     recorded: dict[str, str] = previous["files"]
     conflicts, writes, removes, hashes = [], {}, [], {}
@@ -485,7 +537,8 @@ def _update(summary: ImportSummary, out: Path, files: dict[str, bytes], state: d
             "them too; an import now would overwrite your edits (nothing was changed):\n  "
             + "\n  ".join(conflicts)
             + "\nMove your edits into the source, or undo them (e.g. `git checkout`), and "
-            "import again.")
+            "import again."
+        )
     for relative, data in writes.items():
         target = out / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -505,14 +558,20 @@ class ImportLoss(MiniConfImportError):
 
     def __init__(self, summary: ImportSummary):
         self.summary = summary
-        lost = ", ".join(f"{summary.tallies[kind].source - summary.tallies[kind].imported} "
-                         f"of {summary.tallies[kind].source} {kind}" for kind in summary.lost())
-        super().__init__(f"the import would lose {lost} (see above); nothing was written. "
-                         "Fix the source, or pass --allow-loss to import what fits")
+        lost = ", ".join(
+            f"{summary.tallies[kind].source - summary.tallies[kind].imported} "
+            f"of {summary.tallies[kind].source} {kind}"
+            for kind in summary.lost()
+        )
+        super().__init__(
+            f"the import would lose {lost} (see above); nothing was written. "
+            "Fix the source, or pass --allow-loss to import what fits"
+        )
 
 
-def finish(draft: Draft, out: Path, state: dict[str, Any], *,
-           allow_loss: bool = False) -> ImportSummary:
+def finish(
+    draft: Draft, out: Path, state: dict[str, Any], *, allow_loss: bool = False
+) -> ImportSummary:
     """Validate, resolve and write the draft; the summary says what came across.
 
     Raises ImportLoss, before writing anything, when papers or session memberships of

@@ -60,8 +60,13 @@ class EmbeddingCache:
     def put_many(self, model: str, texts: list[str], vectors: np.ndarray) -> None:
         """Store one batch, atomically."""
         rows = [
-            (model, text_key(text), CACHE_FORMAT, int(vector.shape[0]),
-             np.ascontiguousarray(vector, dtype=np.float32).tobytes())
+            (
+                model,
+                text_key(text),
+                CACHE_FORMAT,
+                int(vector.shape[0]),
+                np.ascontiguousarray(vector, dtype=np.float32).tobytes(),
+            )
             for text, vector in zip(texts, vectors, strict=True)
         ]
         with self._db:  # one transaction: all of the batch or none of it

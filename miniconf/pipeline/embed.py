@@ -23,6 +23,7 @@ __all__ = ["DEFAULT_MODEL", "DEVICES", "EmbeddingError", "Embedder", "encode_in_
 #: Names that mean the packaged copy of the default model.
 PACKAGED_NAMES = frozenset({DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"})
 
+
 def model_location(name: str) -> str:
     """Where to load ``name`` from: the packaged folder for the default model."""
     if name in PACKAGED_NAMES:
@@ -164,8 +165,12 @@ class Embedder:
         tokenizer = self.model.tokenizer
         lengths: list[int] = []
         for start in range(0, len(texts), 1024):
-            encoded = tokenizer(list(texts[start : start + 1024]), add_special_tokens=True,
-                                truncation=False, verbose=False)["input_ids"]
+            encoded = tokenizer(
+                list(texts[start : start + 1024]),
+                add_special_tokens=True,
+                truncation=False,
+                verbose=False,
+            )["input_ids"]
             lengths.extend(len(ids) for ids in encoded)
         return lengths
 
@@ -187,7 +192,7 @@ def _cannot_load(name: str, exc: BaseException) -> str:
     return (
         f"cannot load the model '{name}' offline: it is neither a local folder nor in the "
         "Hugging Face cache. Download it once on a machine with network "
-        f"(HF_HUB_OFFLINE=0 python -c \"from sentence_transformers import SentenceTransformer; "
+        f'(HF_HUB_OFFLINE=0 python -c "from sentence_transformers import SentenceTransformer; '
         f"SentenceTransformer('{name}')\"), or pass the path of a local copy with --model; "
         f"the default, {DEFAULT_MODEL}, needs no download. ({type(exc).__name__}: "
         f"{str(exc).splitlines()[0] if str(exc) else ''})"

@@ -47,21 +47,26 @@ def cluster_papers(vectors: np.ndarray, clusters: int) -> np.ndarray:
     unit = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 1e-12)
     found = KMeans(n_clusters=clusters, random_state=0, n_init=4).fit_predict(unit)
     sizes = np.bincount(found, minlength=clusters)
-    first = [int(np.flatnonzero(found == c)[0]) if sizes[c] else len(found)
-             for c in range(clusters)]
+    first = [
+        int(np.flatnonzero(found == c)[0]) if sizes[c] else len(found) for c in range(clusters)
+    ]
     order = sorted(range(clusters), key=lambda c: (-sizes[c], first[c]))
     renumber = np.empty(clusters, dtype=np.int64)
     renumber[order] = np.arange(clusters)
     return renumber[found]
 
 
-def distinctive_words(texts: Sequence[str], assignment: np.ndarray, clusters: int,
-                      count: int = WORDS_PER_LABEL) -> list[list[str]]:
+def distinctive_words(
+    texts: Sequence[str], assignment: np.ndarray, clusters: int, count: int = WORDS_PER_LABEL
+) -> list[list[str]]:
     """Each cluster's ``count`` most distinctive words or phrases, by c-TF-IDF."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     vectorizer = CountVectorizer(
-        stop_words="english", ngram_range=(1, 2), min_df=2, lowercase=True,
+        stop_words="english",
+        ngram_range=(1, 2),
+        min_df=2,
+        lowercase=True,
         token_pattern=r"(?u)\b[^\W\d_][\w-]*[^\W_]\b",  # words of 2+ characters, no numbers
     )
     try:
@@ -102,8 +107,15 @@ def _word_set(term: str) -> set[str]:
     return {_singular(word) for word in term.split()}
 
 
-def write_labels(folder: Path, *, model: str, inputs: str, ids: list[str],
-                 texts: Sequence[str], vectors: np.ndarray) -> None:
+def write_labels(
+    folder: Path,
+    *,
+    model: str,
+    inputs: str,
+    ids: list[str],
+    texts: Sequence[str],
+    vectors: np.ndarray,
+) -> None:
     """labels.json for these papers (ids and texts in the same order as vectors' rows)."""
     clusters = cluster_count(len(ids))
     if clusters:
@@ -114,10 +126,15 @@ def write_labels(folder: Path, *, model: str, inputs: str, ids: list[str],
     else:
         words, sizes, cluster_of = [], [], {}
     header = {
-        "model": model, "inputs": inputs, "method": "kmeans+c-tf-idf",
-        "clusters": [{"label": ", ".join(w), "words": w, "size": s}
-                     for w, s in zip(words, sizes, strict=True)],
+        "model": model,
+        "inputs": inputs,
+        "method": "kmeans+c-tf-idf",
+        "clusters": [
+            {"label": ", ".join(w), "words": w, "size": s}
+            for w, s in zip(words, sizes, strict=True)
+        ],
     }
     folder.mkdir(parents=True, exist_ok=True)
-    write_atomically(folder / LABELS_FILE,
-                     json_with_table(header, "cluster_of", cluster_of).encode("utf-8"))
+    write_atomically(
+        folder / LABELS_FILE, json_with_table(header, "cluster_of", cluster_of).encode("utf-8")
+    )

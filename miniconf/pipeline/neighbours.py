@@ -68,8 +68,9 @@ def _search_all(kind: str, vectors: np.ndarray, wanted: int) -> tuple[np.ndarray
     # swig_ptr does not keep its array alive: both must be named until add_core returns.
     row_numbers = np.arange(count, dtype=np.int64)
     nearest_centre = np.ascontiguousarray(centres[:, 0], dtype=np.int64)
-    lists_index.add_core(count, faiss.swig_ptr(vectors), faiss.swig_ptr(row_numbers),
-                   faiss.swig_ptr(nearest_centre))
+    lists_index.add_core(
+        count, faiss.swig_ptr(vectors), faiss.swig_ptr(row_numbers), faiss.swig_ptr(nearest_centre)
+    )
     lists_index.nprobe = probes
     # faiss's stubs give the C++ signature, not the numpy wrapper Python calls.
     wrapped: Any = lists_index

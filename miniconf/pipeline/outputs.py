@@ -93,20 +93,33 @@ def write_outputs(
     folder.mkdir(parents=True, exist_ok=True)
     ids = [paper_id for paper_id, _ in items]
     header = {"model": model, "inputs": inputs_hash(model, items)}
-    similar_table = {ids[row]: [ids[other] for other in others] for row, others in
-                     enumerate(similar)}
-    position_table = {paper_id: [float(x), float(y)] for paper_id, (x, y) in
-                      zip(ids, positions.tolist(), strict=True)}
+    similar_table = {
+        ids[row]: [ids[other] for other in others] for row, others in enumerate(similar)
+    }
+    position_table = {
+        paper_id: [float(x), float(y)]
+        for paper_id, (x, y) in zip(ids, positions.tolist(), strict=True)
+    }
     compact = browser_vectors(vectors)
-    meta = {**header, "dims": int(compact.shape[1]) if compact.ndim == 2 else 0,
-            "dtype": "int8", "scale": SCALE, "ids": ids}
+    meta = {
+        **header,
+        "dims": int(compact.shape[1]) if compact.ndim == 2 else 0,
+        "dtype": "int8",
+        "scale": SCALE,
+        "ids": ids,
+    }
     write_atomically(folder / VECTORS_FILE, compact.tobytes())
-    write_atomically(folder / VECTORS_META_FILE,
-                     json_object_per_line(meta).encode("utf-8"))
-    write_atomically(folder / MAP_FILE, json_with_table(
-        {**header, "method": method}, "positions", position_table).encode("utf-8"))
-    write_atomically(folder / SIMILAR_FILE, json_with_table(
-        {**header, "k": k}, "similar", similar_table).encode("utf-8"))
+    write_atomically(folder / VECTORS_META_FILE, json_object_per_line(meta).encode("utf-8"))
+    write_atomically(
+        folder / MAP_FILE,
+        json_with_table({**header, "method": method}, "positions", position_table).encode("utf-8"),
+    )
+    write_atomically(
+        folder / SIMILAR_FILE,
+        json_with_table({**header, "k": k}, "similar", similar_table).encode("utf-8"),
+    )
     texts = {paper_id: text_digest(text) for paper_id, text in items}
-    write_atomically(folder / INPUTS_FILE, json_with_table(
-        {**header, "k": k, "recipe": recipe or {}}, "texts", texts).encode("utf-8"))
+    write_atomically(
+        folder / INPUTS_FILE,
+        json_with_table({**header, "k": k, "recipe": recipe or {}}, "texts", texts).encode("utf-8"),
+    )

@@ -71,8 +71,14 @@ def tsne_layout(vectors: np.ndarray, start: np.ndarray | None = None) -> np.ndar
     # Started from PCA scaled to a tiny spread, as scikit-learn's own init="pca" does:
     # the big picture comes from PCA, and t-SNE refines the neighbourhoods.
     start = start / np.std(start[:, 0]) * 1e-4
-    tsne = TSNE(n_components=2, perplexity=min(PERPLEXITY, max(1.0, (len(vectors) - 1) / 3)),
-                metric="cosine", init=start, learning_rate="auto", random_state=SEED)
+    tsne = TSNE(
+        n_components=2,
+        perplexity=min(PERPLEXITY, max(1.0, (len(vectors) - 1) / 3)),
+        metric="cosine",
+        init=start,
+        learning_rate="auto",
+        random_state=SEED,
+    )
     with threadpool_limits(limits=1):
         return tsne.fit_transform(vectors)
 

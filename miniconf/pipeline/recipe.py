@@ -53,8 +53,7 @@ def _unit_rows(vectors: np.ndarray) -> np.ndarray:
     return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 1e-12)
 
 
-def paper_vectors(texts: list[str], vector_of: dict[str, np.ndarray],
-                  recipe: Recipe) -> np.ndarray:
+def paper_vectors(texts: list[str], vector_of: dict[str, np.ndarray], recipe: Recipe) -> np.ndarray:
     """One unit vector per text: its embedding, or abstract + title_weight × title."""
     if not texts:
         return np.zeros((0, 0), dtype=np.float32)
@@ -65,8 +64,9 @@ def paper_vectors(texts: list[str], vector_of: dict[str, np.ndarray],
         title, abstract = split_text(text)
         title_vector = vector_of[title]
         # A paper without an abstract is its title.
-        rows.append(vector_of[abstract] + recipe.title_weight * title_vector if abstract
-                    else title_vector)
+        rows.append(
+            vector_of[abstract] + recipe.title_weight * title_vector if abstract else title_vector
+        )
     return _unit_rows(np.stack(rows).astype(np.float32))
 
 
@@ -93,8 +93,13 @@ def lexical_scores(texts: list[str], pool: np.ndarray) -> np.ndarray:
     the n × n matrix of all pairs is never made."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectorizer = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, stop_words="english",
-                                 min_df=2 if len(texts) >= 50 else 1, dtype=np.float32)
+    vectorizer = TfidfVectorizer(
+        ngram_range=(1, 2),
+        sublinear_tf=True,
+        stop_words="english",
+        min_df=2 if len(texts) >= 50 else 1,
+        dtype=np.float32,
+    )
     try:
         matrix = vectorizer.fit_transform(texts).tocsr()
     except ValueError:  # nothing but stop words anywhere: no lexical evidence
@@ -118,19 +123,20 @@ def shared_neighbour_scores(pool: np.ndarray, scores: np.ndarray, snn_k: int) ->
 
     count = len(pool)
     snn_k = min(snn_k, pool.shape[1])
-    best = np.take_along_axis(pool, np.argsort(-scores, axis=1, kind="stable")[:, :snn_k],
-                              axis=1)
+    best = np.take_along_axis(pool, np.argsort(-scores, axis=1, kind="stable")[:, :snn_k], axis=1)
     members = np.hstack([np.arange(count)[:, None], best])
     rows = np.repeat(np.arange(count), members.shape[1])
-    sets = csr_matrix((np.ones(rows.size, dtype=np.float32), (rows, members.ravel())),
-                      shape=(count, count))
+    sets = csr_matrix(
+        (np.ones(rows.size, dtype=np.float32), (rows, members.ravel())), shape=(count, count)
+    )
     overlap = (sets @ sets.T).tocsr()
     shared = np.asarray(overlap[np.repeat(np.arange(count), pool.shape[1]), pool.ravel()])
     return shared.reshape(pool.shape) / members.shape[1]
 
 
-def similar_papers(vectors: np.ndarray, texts: list[str], k: int, recipe: Recipe,
-                   index: str = "auto") -> list[list[int]]:
+def similar_papers(
+    vectors: np.ndarray, texts: list[str], k: int, recipe: Recipe, index: str = "auto"
+) -> list[list[int]]:
     """For each paper (row), its ``k`` most similar other papers, best first, by recipe.
 
     Ties (scores equal to SCORE_DECIMALS decimals) go to the lower row number."""
@@ -144,8 +150,9 @@ def similar_papers(vectors: np.ndarray, texts: list[str], k: int, recipe: Recipe
     if recipe.tfidf_weight:
         score = score + recipe.tfidf_weight * zscores(lexical_scores(texts, pool))
     if recipe.snn_weight:
-        score = score + recipe.snn_weight * zscores(shared_neighbour_scores(pool, score,
-                                                                             recipe.snn_k))
+        score = score + recipe.snn_weight * zscores(
+            shared_neighbour_scores(pool, score, recipe.snn_k)
+        )
     score = np.round(score, SCORE_DECIMALS)
     order = np.lexsort((pool, -score), axis=-1)[:, :k]
     return np.take_along_axis(pool, order, axis=1).tolist()

@@ -87,29 +87,37 @@ class PipelineReport:
             yield
         finally:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - wall
-            self.cpu_seconds[name] = (self.cpu_seconds.get(name, 0.0)
-                                      + time.process_time() - cpu)
+            self.cpu_seconds[name] = self.cpu_seconds.get(name, 0.0) + time.process_time() - cpu
 
     def summary(self) -> str:
         if self.up_to_date:
-            return (f"Pipeline outputs are up to date ({self.papers} papers, model "
-                    f"{self.model}); nothing to do in {self.seconds:.2f} s.")
+            return (
+                f"Pipeline outputs are up to date ({self.papers} papers, model "
+                f"{self.model}); nothing to do in {self.seconds:.2f} s."
+            )
         lines = [
             f"Pipeline: {self.papers} papers ({self.texts} distinct texts): "
             f"{self.embedded} embedded, {self.cached} from the cache; "
             f"device {self.device}, model {self.model}, {self.seconds:.1f} s.",
             f"  similar papers: top {self.k} by {self.index}; map: {self.map_method}.",
-            "  time: " + ", ".join(f"{step} {seconds:.1f} s "
-                                   f"({self.cpu_seconds.get(step, 0.0):.1f} CPU-s)"
-                                   for step, seconds in self.timings.items()) + ".",
+            "  time: "
+            + ", ".join(
+                f"{step} {seconds:.1f} s ({self.cpu_seconds.get(step, 0.0):.1f} CPU-s)"
+                for step, seconds in self.timings.items()
+            )
+            + ".",
         ]
         if self.changes is not None and not self.changes.none:
-            lines.append(f"  since the previous outputs: {len(self.changes.changed)} changed, "
-                         f"{len(self.changes.added)} new, {len(self.changes.removed)} removed "
-                         f"paper(s); {self.lists_changed} similar-paper list(s) changed.")
+            lines.append(
+                f"  since the previous outputs: {len(self.changes.changed)} changed, "
+                f"{len(self.changes.added)} new, {len(self.changes.removed)} removed "
+                f"paper(s); {self.lists_changed} similar-paper list(s) changed."
+            )
         if self.map_placed is not None:
-            lines.append(f"  map kept: {self.map_placed} changed or new paper(s) placed "
-                         "among their most similar papers (--force lays it out afresh).")
+            lines.append(
+                f"  map kept: {self.map_placed} changed or new paper(s) placed "
+                "among their most similar papers (--force lays it out afresh)."
+            )
         if self.truncated:
             lines.append(
                 f"  {self.truncated} text(s) exceed the model's {self.max_tokens} tokens: "
@@ -128,8 +136,11 @@ def previous_outputs(folder: Path) -> OutputFiles | None:
 
 def made_the_same_way(previous: OutputFiles, model: str, settings: PipelineSettings) -> bool:
     """Whether ``previous`` was made with this model and these settings (any papers)."""
-    return (previous.inputs.model == model and previous.inputs.k == settings.k
-            and previous.inputs.recipe == settings.recipe.as_dict())
+    return (
+        previous.inputs.model == model
+        and previous.inputs.k == settings.k
+        and previous.inputs.recipe == settings.recipe.as_dict()
+    )
 
 
 def run_pipeline(
@@ -178,17 +189,21 @@ def run_pipeline(
     index_kind = choose_index(settings.index, len(items))
     report.index = "exact search" if index_kind == "flat" else f"approximate ({index_kind})"
     with report.step("neighbours"):
-        similar = similar_papers(matrix, paper_texts, settings.k, settings.recipe,
-                                 settings.index)
+        similar = similar_papers(matrix, paper_texts, settings.k, settings.recipe, settings.index)
     if previous is not None:
         report.lists_changed = sum(
             previous.similar.similar.get(paper_id) != [ids[other] for other in others]
-            for paper_id, others in zip(ids, similar, strict=True))
+            for paper_id, others in zip(ids, similar, strict=True)
+        )
 
     method = choose_method(len(items), settings.map_method)
     with report.step("map"):
-        if (not force and previous is not None and changes is not None
-                and can_keep_map(previous, changes, method, ids)):
+        if (
+            not force
+            and previous is not None
+            and changes is not None
+            and can_keep_map(previous, changes, method, ids)
+        ):
             report.map_method = method
             positions = place_changed_papers(matrix, ids, previous.map.positions, changes)
             report.map_placed = len(papers_to_place(ids, previous.map.positions, changes))
@@ -196,17 +211,31 @@ def run_pipeline(
             report.map_method, positions = project(matrix, method)
 
     with report.step("write"):
-        write_outputs(out_folder, model=model, items=items, k=settings.k, similar=similar,
-                      method=report.map_method, positions=positions, vectors=matrix,
-                      recipe=settings.recipe.as_dict())
+        write_outputs(
+            out_folder,
+            model=model,
+            items=items,
+            k=settings.k,
+            similar=similar,
+            method=report.map_method,
+            positions=positions,
+            vectors=matrix,
+            recipe=settings.recipe.as_dict(),
+        )
 
     # The map's region names (pipeline/labels.py), from the same vectors.
     from ..structure.pipeline_outputs import inputs_hash
     from .labels import write_labels
 
     with report.step("labels"):
-        write_labels(out_folder, model=model, inputs=inputs_hash(model, items), ids=ids,
-                     texts=paper_texts, vectors=matrix)
+        write_labels(
+            out_folder,
+            model=model,
+            inputs=inputs_hash(model, items),
+            ids=ids,
+            texts=paper_texts,
+            vectors=matrix,
+        )
     report.seconds = time.perf_counter() - started
     return report
 
@@ -239,8 +268,9 @@ def recipe_vectors(
             with report.step("load model"):
                 embedder.load()
             with report.step("embed"):
-                _embed_missing(embedder, missing, cache, model, settings, vectors_of,
-                               report, progress)
+                _embed_missing(
+                    embedder, missing, cache, model, settings, vectors_of, report, progress
+                )
     report.model_loads = embedder.loads - loads_before
     with report.step("embed"):
         matrix = paper_vectors(paper_texts, vectors_of, settings.recipe)
@@ -255,22 +285,23 @@ KEEP_MAP_UP_TO = 0.1
 PLACE_AMONG = 10
 
 
-def papers_to_place(ids: list[str], known: dict[str, tuple[float, float]],
-                    changes: Differences) -> set[str]:
+def papers_to_place(
+    ids: list[str], known: dict[str, tuple[float, float]], changes: Differences
+) -> set[str]:
     """Changed and new papers, and any the previous map lacks."""
     return set(changes.pending) | {paper_id for paper_id in ids if paper_id not in known}
 
 
-def can_keep_map(previous: OutputFiles, changes: Differences, method: str,
-                 ids: list[str]) -> bool:
+def can_keep_map(previous: OutputFiles, changes: Differences, method: str, ids: list[str]) -> bool:
     moving = len(papers_to_place(ids, previous.map.positions, changes))
-    return (previous.map.method == method and moving < len(ids)
-            and moving <= KEEP_MAP_UP_TO * len(ids))
+    return (
+        previous.map.method == method and moving < len(ids) and moving <= KEEP_MAP_UP_TO * len(ids)
+    )
 
 
-def place_changed_papers(matrix: np.ndarray, ids: list[str],
-                         known: dict[str, tuple[float, float]],
-                         changes: Differences) -> np.ndarray:
+def place_changed_papers(
+    matrix: np.ndarray, ids: list[str], known: dict[str, tuple[float, float]], changes: Differences
+) -> np.ndarray:
     """Positions: unchanged papers where they were; each changed or new paper at the
     weighted mean of its PLACE_AMONG most similar unchanged papers (weights: cosine,
     at least a little, so that a paper unlike all others still lands among them)."""
@@ -318,8 +349,9 @@ def _embed_missing(
     def halved(size: int) -> None:
         tqdm.write(f"out of GPU memory: going on with batches of {size}", file=sys.stderr)
 
-    with tqdm(total=len(ordered), desc="Embedding", unit="paper", disable=not progress,
-              file=sys.stderr) as bar:
+    with tqdm(
+        total=len(ordered), desc="Embedding", unit="paper", disable=not progress, file=sys.stderr
+    ) as bar:
         report.batch_size = encode_in_batches(
             embedder.encode_batch, ordered, embedder.batch_size, keep, bar.update, halved
         )

@@ -158,11 +158,12 @@ def attendee_code(keys: Keys, attendee: str) -> str:
 
     Derived, not drawn: issuing codes again gives the same ones, and a new secret
     gives new ones (that is what rotating the secret means)."""
-    digest = hmac.new(keys.codes, b"attendee\0" + attendee.strip().lower().encode(),
-                      hashlib.sha256).digest()
+    digest = hmac.new(
+        keys.codes, b"attendee\0" + attendee.strip().lower().encode(), hashlib.sha256
+    ).digest()
     number = int.from_bytes(digest[:10], "big")  # 80 bits: 16 letters of 5 bits
     letters = "".join(CODE_ALPHABET[(number >> (5 * i)) & 31] for i in reversed(range(16)))
-    return "-".join(letters[i:i + 4] for i in range(0, CODE_LENGTH, 4))
+    return "-".join(letters[i : i + 4] for i in range(0, CODE_LENGTH, 4))
 
 
 def code_slot_key(code: str, salt: bytes) -> tuple[str, bytes]:
@@ -380,8 +381,17 @@ class Access:
     def _hidden_links(self) -> set[str]:
         return {key for key, part in LINK_PARTS.items() if part in self.parts}
 
-    def sealed_html(self, html: str, part: str, notice: str, page: str, keys_url: str,
-                    script_url: str, style_url: str, heading: str = "") -> Markup:
+    def sealed_html(
+        self,
+        html: str,
+        part: str,
+        notice: str,
+        page: str,
+        keys_url: str,
+        script_url: str,
+        style_url: str,
+        heading: str = "",
+    ) -> Markup:
         """The placeholder that replaces a protected part: its ciphertext and a notice
         (after ``heading``, the title of a page sealed whole).
 
@@ -396,7 +406,7 @@ class Access:
             f'data-key-id="{self.keys.key_id}" data-keys="{escape(keys_url)}">{title}'
             f'<p class="sealed-notice"><span class="sealed-icon" aria-hidden="true"></span>'
             f"Registered attendees: unlock to {escape(NOTICES.get(notice, notice))}.</p>"
-            "<noscript><p class=\"sealed-hint\">Unlocking needs JavaScript.</p></noscript></div>"
+            '<noscript><p class="sealed-hint">Unlocking needs JavaScript.</p></noscript></div>'
             f'<script type="module" src="{escape(script_url)}"></script>'
         )
 
@@ -442,8 +452,10 @@ class Access:
             kinds = ", ".join(kind for kind in ACCESS_PAGE_KINDS if kind in self.page_kinds)
             sealed = f"{sealed} and whole {kinds} pages" if sealed else f"whole {kinds} pages"
         files = f", {len(self.locked_names)} local files encrypted" if self.locked_names else ""
-        return (f"Registered attendees only: {sealed}{files}; {len(self.slots)} ways to "
-                "unlock (the passphrase and each personal code not revoked)")
+        return (
+            f"Registered attendees only: {sealed}{files}; {len(self.slots)} ways to "
+            "unlock (the passphrase and each personal code not revoked)"
+        )
 
     def publishes(self, url: str) -> bool:
         """False for this feature's own script and style in a build that seals nothing,
@@ -478,17 +490,22 @@ class Access:
         return replace(
             conference,
             papers=tuple(
-                public(paper, "paper", ("abstract",),
-                       links=self._public_paper_links(paper.links))
+                public(paper, "paper", ("abstract",), links=self._public_paper_links(paper.links))
                 for paper in conference.papers
             ),
-            speakers=tuple(public(item, "speaker", ("abstract", "bio"))
-                           for item in conference.speakers),
-            workshops=tuple(public(item, "workshop", ("abstract",))
-                            for item in conference.workshops),
+            speakers=tuple(
+                public(item, "speaker", ("abstract", "bio")) for item in conference.speakers
+            ),
+            workshops=tuple(
+                public(item, "workshop", ("abstract",)) for item in conference.workshops
+            ),
             sessions=tuple(
-                public(session, "session", ("description",),
-                       stream_url=None if streams else session.stream_url)
+                public(
+                    session,
+                    "session",
+                    ("description",),
+                    stream_url=None if streams else session.stream_url,
+                )
                 for session in conference.sessions
             ),
         )
@@ -508,8 +525,11 @@ class Access:
 
 def _links(links: PaperLinks) -> list[tuple[str, str, str]]:
     """(field, label, url) of the links present, in the order their buttons are shown."""
-    return [(key, label, url) for key, label in PAPER_LINK_LABELS.items()
-            if (url := getattr(links, key))]
+    return [
+        (key, label, url)
+        for key, label in PAPER_LINK_LABELS.items()
+        if (url := getattr(links, key))
+    ]
 
 
 _MIME_TYPES = {
@@ -572,7 +592,10 @@ def _install_sealing(app: Flask, access: Access, conference: Conference) -> None
     def seal(html: str, parts: str | list[str], notice: str, heading: str = "") -> Markup:
         part = parts if isinstance(parts, str) else next(p for p in parts if access.covers(p))
         return access.sealed_html(
-            html, part, notice if isinstance(notice, str) else part, current_page.get().path,
+            html,
+            part,
+            notice if isinstance(notice, str) else part,
+            current_page.get().path,
             keys_url=link("access_keys"),
             script_url=link("static", filename="js/access.js"),
             style_url=link("static", filename="css/access.css"),

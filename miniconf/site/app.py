@@ -108,8 +108,9 @@ def create_app(
     theme = theme_of(conference)
     static_files = theme.static_files()  # ours, with the organizer's in their place
     policy = content_security_policy(conference, access)
-    site = Site(conference, published, outputs, access, theme, collect_thumbnails(published),
-                policy)
+    site = Site(
+        conference, published, outputs, access, theme, collect_thumbnails(published), policy
+    )
     app = Flask("miniconf", static_folder=None)
     app.jinja_loader = theme.loader()
     env = app.jinja_env
@@ -225,8 +226,10 @@ def site_assets(conference: Conference) -> set[str]:
 
 def _asset_versions(static_files: dict[str, Path]) -> dict[str, str]:
     """Content hashes of static files, appended to their URLs so caches never go stale."""
-    return {name: hashlib.sha256(file.read_bytes()).hexdigest()[:10]
-            for name, file in static_files.items()}
+    return {
+        name: hashlib.sha256(file.read_bytes()).hexdigest()[:10]
+        for name, file in static_files.items()
+    }
 
 
 def site_urls(site: Site) -> Iterator[str]:

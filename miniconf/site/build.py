@@ -120,10 +120,16 @@ def _freeze(
     staging = _staging_folder(out, "tmp", os.getpid())
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
+
     def reusable_page_keys() -> dict[str, str]:
         site = site_of(app)
-        shared = shared_digest(conference, site.theme.folders, media_assets(conference),
-                               site.policy, site.access.fingerprint)
+        shared = shared_digest(
+            conference,
+            site.theme.folders,
+            media_assets(conference),
+            site.policy,
+            site.access.fingerprint,
+        )
         return page_keys(conference, outputs, site.thumbnails, shared)
 
     try:
@@ -138,11 +144,21 @@ def _freeze(
                 keys = reusable_page_keys()
                 return keys, _reuse_unchanged_pages(out, staging, keys)
 
-            keys, reused = _render_all(app, [url for url in urls if url not in reusable],
-                                       staging, jobs, meanwhile=reuse_pages)
+            keys, reused = _render_all(
+                app,
+                [url for url in urls if url not in reusable],
+                staging,
+                jobs,
+                meanwhile=reuse_pages,
+            )
             changed = [url for url in urls if url in reusable and url not in reused]
-            _render_all(app, changed, staging, jobs if len(changed) > 2 * BATCH else 1,
-                        meanwhile=lambda: None)
+            _render_all(
+                app,
+                changed,
+                staging,
+                jobs if len(changed) > 2 * BATCH else 1,
+                meanwhile=lambda: None,
+            )
         else:  # a first build: the keys (for the next one) are made while workers render
             keys = _render_all(app, urls, staging, jobs, meanwhile=reusable_page_keys)
         (staging / BUILD_MARKER).write_text(manifest_text(keys))
@@ -291,7 +307,7 @@ def _write(file: Path, body: bytes) -> None:
     try:
         view = memoryview(body)
         while view:
-            view = view[os.write(descriptor, view):]
+            view = view[os.write(descriptor, view) :]
     finally:
         os.close(descriptor)
 

@@ -67,8 +67,10 @@ def _calendar(conference: Conference, name: str, sessions: Iterable[Session]) ->
         # of the program: the default range, 1970–2038, is thirty times bigger and ends
         # before a conference in 2040.
         starts = [session.start.date() for session in conference.sessions]
-        calendar.add_missing_timezones(first_date=min(starts) - timedelta(days=366),
-                                       last_date=max(starts) + timedelta(days=366))
+        calendar.add_missing_timezones(
+            first_date=min(starts) - timedelta(days=366),
+            last_date=max(starts) + timedelta(days=366),
+        )
     return calendar.to_ical()
 
 

@@ -70,8 +70,13 @@ def cite(conference: Conference, paper: Paper) -> Citation:
     ]
     if url:
         fields.append(("url", url))
-    bibtex = "@inproceedings{" + key + ",\n" + ",\n".join(
-        f"  {name} = {{{value}}}" for name, value in fields) + "\n}"
+    bibtex = (
+        "@inproceedings{"
+        + key
+        + ",\n"
+        + ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+        + "\n}"
+    )
     text = f"{_names_in_prose(names)}. {paper.title.rstrip('.')}. In {config.name}, {year}."
     if url:
         text += f" {url}"

@@ -126,8 +126,9 @@ def explore_json_text(
         for paper in conference.papers:
             if (cluster := labels.cluster_of.get(paper.id)) is not None:
                 members[cluster].append(paper.id)
-        data["clusters"] = [{"label": name, "papers": ids}
-                            for name, ids in zip(labels.names, members, strict=True)]
+        data["clusters"] = [
+            {"label": name, "papers": ids} for name, ids in zip(labels.names, members, strict=True)
+        ]
     return _dumps(data)
 
 
@@ -140,29 +141,58 @@ def abstract_words(text: str) -> str:
 def search_json_text(conference: Conference) -> str:
     # The TL;DR is in papers.json already; the browser ranks it as its own field.
     papers = [abstract_words(paper.abstract) for paper in conference.papers]
-    pages = [{"kind": "Page", "title": "Help", "url": "help.html",
-              "text": search_words(*(f"{e.question} {e.answer}" for e in conference.faq))}]
+    pages = [
+        {
+            "kind": "Page",
+            "title": "Help",
+            "url": "help.html",
+            "text": search_words(*(f"{e.question} {e.answer}" for e in conference.faq)),
+        }
+    ]
     for speaker in conference.speakers:
-        pages.append({
-            "kind": "Speaker", "title": speaker.name, "url": f"speakers/{speaker.id}.html",
-            "text": search_words(speaker.affiliation or "", speaker.talk_title or "",
-                                 speaker.abstract, speaker.bio),
-        })
+        pages.append(
+            {
+                "kind": "Speaker",
+                "title": speaker.name,
+                "url": f"speakers/{speaker.id}.html",
+                "text": search_words(
+                    speaker.affiliation or "",
+                    speaker.talk_title or "",
+                    speaker.abstract,
+                    speaker.bio,
+                ),
+            }
+        )
     for workshop in conference.workshops:
-        pages.append({
-            "kind": "Workshop", "title": workshop.title, "url": f"workshops/{workshop.id}.html",
-            "text": search_words(" ".join(workshop.organizers), workshop.abstract),
-        })
+        pages.append(
+            {
+                "kind": "Workshop",
+                "title": workshop.title,
+                "url": f"workshops/{workshop.id}.html",
+                "text": search_words(" ".join(workshop.organizers), workshop.abstract),
+            }
+        )
     for session in conference.sessions:
-        pages.append({
-            "kind": "Session", "title": session.title, "url": f"sessions/{session.id}.html",
-            "text": search_words(session.type.value, session.room or "",
-                                 " ".join(session.chairs), session.description),
-        })
+        pages.append(
+            {
+                "kind": "Session",
+                "title": session.title,
+                "url": f"sessions/{session.id}.html",
+                "text": search_words(
+                    session.type.value,
+                    session.room or "",
+                    " ".join(session.chairs),
+                    session.description,
+                ),
+            }
+        )
     for page in conference.pages:
-        pages.append({
-            "kind": "Page", "title": page.title, "url": f"pages/{page.slug}.html",
-            "text": search_words(page.body),
-        })
+        pages.append(
+            {
+                "kind": "Page",
+                "title": page.title,
+                "url": f"pages/{page.slug}.html",
+                "text": search_words(page.body),
+            }
+        )
     return _dumps({"papers": papers, "pages": pages})
-

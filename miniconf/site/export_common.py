@@ -90,8 +90,7 @@ def session_papers(
     ]
 
 
-def plain_description(conference: Conference, session: Session,
-                      papers: list[SessionPaper]) -> str:
+def plain_description(conference: Conference, session: Session, papers: list[SessionPaper]) -> str:
     """The session as plain text: description, chairs, keynote, workshop, papers in order
     (``papers``: all of them or the first few, the rest counted)."""
     parts: list[str] = []
@@ -111,11 +110,14 @@ def plain_description(conference: Conference, session: Session,
 
 
 def _paper_list(conference: Conference, session: Session, papers: list[SessionPaper]) -> str:
-    """"Papers:", then one numbered line per paper, with its talk's start and end (in the
+    """ "Papers:", then one numbered line per paper, with its talk's start and end (in the
     conference's zone) when the session times its talks."""
     zone = conference.config.zone
-    slots = {paper_id: (start, end) for paper_id, start, end in session.talk_slots()
-             if start is not None and end is not None}
+    slots = {
+        paper_id: (start, end)
+        for paper_id, start, end in session.talk_slots()
+        if start is not None and end is not None
+    }
 
     def slot(paper_id: str) -> str:
         if paper_id not in slots:

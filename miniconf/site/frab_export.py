@@ -51,8 +51,12 @@ def schedule_xml(document: dict) -> bytes:
     info = schedule["conference"]
     base_url = schedule.get("base_url")
     root = ET.Element("schedule")
-    ET.SubElement(root, "generator", name=document["generator"]["name"],
-                  version=document["generator"]["version"])
+    ET.SubElement(
+        root,
+        "generator",
+        name=document["generator"]["name"],
+        version=document["generator"]["version"],
+    )
     if base_url:
         ET.SubElement(root, "url").text = f"{base_url.rstrip('/')}/schedule.xml"
     ET.SubElement(root, "version").text = schedule["version"]
@@ -69,8 +73,14 @@ def schedule_xml(document: dict) -> bytes:
         ET.SubElement(head, "track", name=track["name"])
     guids = {room["name"]: room["guid"] for room in info["rooms"]}
     for day in info["days"]:
-        day_element = ET.SubElement(root, "day", date=day["date"], start=day["day_start"],
-                                    end=day["day_end"], index=str(day["index"]))
+        day_element = ET.SubElement(
+            root,
+            "day",
+            date=day["date"],
+            start=day["day_start"],
+            end=day["day_end"],
+            index=str(day["index"]),
+        )
         for room, events in day["rooms"].items():
             room_element = ET.SubElement(day_element, "room", name=room, guid=guids[room])
             for event in events:
@@ -108,15 +118,16 @@ def frab_document(conference: Conference) -> dict:
     for index, (day, sessions) in enumerate(conference.days, 1):
         rooms: dict[str, list[dict]] = {room: [] for room in all_rooms}
         for session in sessions:
-            rooms[room_name(session)].append(
-                _event(conference, session, event_ids[session.id]))
-        days.append({
-            "index": index,
-            "date": day.isoformat(),
-            "day_start": min(s.start for s in sessions).astimezone(zone).isoformat(),
-            "day_end": max(s.end for s in sessions).astimezone(zone).isoformat(),
-            "rooms": {room: events for room, events in rooms.items() if events},
-        })
+            rooms[room_name(session)].append(_event(conference, session, event_ids[session.id]))
+        days.append(
+            {
+                "index": index,
+                "date": day.isoformat(),
+                "day_start": min(s.start for s in sessions).astimezone(zone).isoformat(),
+                "day_end": max(s.end for s in sessions).astimezone(zone).isoformat(),
+                "rooms": {room: events for room, events in rooms.items() if events},
+            }
+        )
     schedule: dict = {"version": ""}
     if config.base_url:
         schedule["base_url"] = config.base_url
@@ -129,8 +140,9 @@ def frab_document(conference: Conference) -> dict:
         "timeslot_duration": "00:15",
         "time_zone_name": config.timezone,
         "rooms": [{"name": room, "guid": room_guid(conference, room)} for room in all_rooms],
-        "tracks": [{"name": label}
-                   for label in dict.fromkeys(map(type_label, conference.sessions))],
+        "tracks": [
+            {"name": label} for label in dict.fromkeys(map(type_label, conference.sessions))
+        ],
         "days": days,
     }
     if config.tagline:
@@ -138,9 +150,11 @@ def frab_document(conference: Conference) -> dict:
     if config.base_url:
         record["url"] = config.base_url
     schedule["conference"] = record
-    document = {"$schema": "https://c3voc.de/schedule/schema.json",
-                "generator": {"name": GENERATOR, "version": __version__},
-                "schedule": schedule}
+    document = {
+        "$schema": "https://c3voc.de/schedule/schema.json",
+        "generator": {"name": GENERATOR, "version": __version__},
+        "schedule": schedule,
+    }
     digest = hashlib.sha256(_compact_json(document).encode()).hexdigest()[:12]
     schedule["version"] = f"1.0-{digest}"
     return document
@@ -155,8 +169,11 @@ def _event(conference: Conference, session: Session, event_id: int) -> dict:
     start = session.start.astimezone(zone)
     papers = session_papers(conference, session)
     links = [
-        {"type": "paper", "url": absolute_url(conference, f"papers/{paper_id}.html"),
-         "title": title}
+        {
+            "type": "paper",
+            "url": absolute_url(conference, f"papers/{paper_id}.html"),
+            "title": title,
+        }
         for paper_id, title, _authors in papers
     ]
     if session.stream_url and session.stream_url.startswith("http"):
@@ -180,8 +197,9 @@ def _event(conference: Conference, session: Session, event_id: int) -> dict:
         "language": "en",
         "abstract": session.description,
         "description": plain_description(conference, session, papers),
-        "persons": [{"name": name, "public_name": name}
-                    for name in _people(conference, session, papers)],
+        "persons": [
+            {"name": name, "public_name": name} for name in _people(conference, session, papers)
+        ],
         "links": links,
         "attachments": [],
     }

@@ -43,8 +43,17 @@ from ..structure.pipeline_outputs import OUTPUTS_FOLDER, PipelineOutputs
 from .thumbnails import Thumbnail
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-RENDERING_LIBRARIES = ("flask", "jinja2", "markupsafe", "markdown-it-py", "nh3", "pydantic",
-                       "latex2mathml", "icalendar", "tzdata")
+RENDERING_LIBRARIES = (
+    "flask",
+    "jinja2",
+    "markupsafe",
+    "markdown-it-py",
+    "nh3",
+    "pydantic",
+    "latex2mathml",
+    "icalendar",
+    "tzdata",
+)
 #: Sitedata files whose content is hashed page by page, not shared.
 SESSIONS_FILE = "sessions.yml"
 
@@ -55,8 +64,10 @@ Thumbnails = Mapping[tuple[str, str], Thumbnail]
 def reusable_urls(conference: Conference) -> set[str]:
     """The pages page_keys gives a key: known before the keys are made, so the freeze
     can render every other page meanwhile."""
-    return {*(_paper_url(paper.id) for paper in conference.papers),
-            *(url for session in conference.sessions for url in _session_urls(session.id))}
+    return {
+        *(_paper_url(paper.id) for paper in conference.papers),
+        *(url for session in conference.sessions for url in _session_urls(session.id)),
+    }
 
 
 def _paper_url(paper_id: str) -> str:
@@ -103,8 +114,10 @@ def page_keys(
     # A session's calendar file shows the session and its papers too, and the time zone
     # rules of the whole program's span (calendar_export.py) and its DTSTAMP.
     starts = [session.start.date() for session in conference.sessions]
-    calendar = f"{min(starts, default='')}:{max(starts, default='')}:" \
-               f"{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode()
+    calendar = (
+        f"{min(starts, default='')}:{max(starts, default='')}:"
+        f"{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode()
+    )
     for session in conference.sessions:
         page_url, calendar_url = _session_urls(session.id)
         key = hashlib.sha256(shared + b"session\0" + session_digests[session.id])
@@ -128,16 +141,24 @@ def shared_digest(
     ``media_files``: the sitedata paths of media, which are left out; ``policy``: the
     pages' Content-Security-Policy (it lists the hosts all the data uses)."""
     root = conference.root.resolve()
-    skip = {root / "papers", root / OUTPUTS_FOLDER, root / SESSIONS_FILE,
-            *(root / path for path in media_files), PACKAGE_DIR / "__pycache__"}
+    skip = {
+        root / "papers",
+        root / OUTPUTS_FOLDER,
+        root / SESSIONS_FILE,
+        *(root / path for path in media_files),
+        PACKAGE_DIR / "__pycache__",
+    }
     shared = hashlib.sha256(policy.encode() + b"\0" + extra)
     for library in RENDERING_LIBRARIES:
         shared.update(f"{library}=={_version(library)}\n".encode())
     # Theme folders inside the package (a wheel's) or inside sitedata (an organizer's
     # theme_dir) are hashed with those already.
-    outside = [folder for folder in theme_folders
-               if not folder.resolve().is_relative_to(PACKAGE_DIR)
-               and not folder.resolve().is_relative_to(root)]
+    outside = [
+        folder
+        for folder in theme_folders
+        if not folder.resolve().is_relative_to(PACKAGE_DIR)
+        and not folder.resolve().is_relative_to(root)
+    ]
     for folder in (PACKAGE_DIR, *outside, root):
         for file in _files_outside(folder, skip):
             shared.update(str(file.relative_to(folder)).encode() + b"\0")
@@ -173,7 +194,8 @@ def _files_outside(folder: Path, skip: set[Path]) -> list[Path]:
     found: list[Path] = []
     for directory, subdirectories, files in os.walk(folder):
         subdirectories[:] = sorted(
-            name for name in subdirectories
+            name
+            for name in subdirectories
             if name != "__pycache__" and Path(directory, name) not in skip
         )
         found.extend(path for name in sorted(files) if (path := Path(directory, name)) not in skip)

@@ -67,7 +67,7 @@ def _site_path(url: str, page: str, base_path: str) -> tuple[str, str] | None:
     if path.startswith("/"):
         if not path.startswith(base_path):
             return "", ""  # outside the site's base path: always broken
-        resolved = path[len(base_path):]
+        resolved = path[len(base_path) :]
     else:
         resolved = posixpath.normpath(posixpath.join(posixpath.dirname(page), path))
     if resolved in (".", ""):
@@ -96,8 +96,10 @@ def check_links(build: Path, base_url: str | None = None) -> tuple[int, list[Bro
             ids[name], links[name] = parser.ids, parser.links
         elif name.endswith(".css"):
             text = (build / name).read_text(encoding="utf-8", errors="replace")
-            links[name] = [(text.count("\n", 0, match.start()) + 1, match.group(1))
-                           for match in _CSS_URL.finditer(text)]
+            links[name] = [
+                (text.count("\n", 0, match.start()) + 1, match.group(1))
+                for match in _CSS_URL.finditer(text)
+            ]
     broken: list[BrokenLink] = []
     checked = 0
     for page, page_links in links.items():

@@ -80,8 +80,12 @@ def _relative(target: str, folder: str) -> str:
     10,000 paper pages make some 30,000 links."""
     if folder == "/":
         return target[1:] or "."
-    name = target[len(folder) + 1:]
-    if target.startswith(folder) and target[len(folder):len(folder) + 1] == "/" and name \
-            and "/" not in name.partition("?")[0]:
+    name = target[len(folder) + 1 :]
+    if (
+        target.startswith(folder)
+        and target[len(folder) : len(folder) + 1] == "/"
+        and name
+        and "/" not in name.partition("?")[0]
+    ):
         return name
     return posixpath.relpath(target, folder)

@@ -79,8 +79,9 @@ def player_of(video: Video) -> Player | None:
     if provider is None:
         return None
     host = PLAYER_HOSTS[provider]
-    return Player(VIDEO_HOSTS[provider].name, host.embed.format(id=video_id),
-                  host.watch.format(id=video_id))
+    return Player(
+        VIDEO_HOSTS[provider].name, host.embed.format(id=video_id), host.watch.format(id=video_id)
+    )
 
 
 def media_csp_sources(conference: Conference, sources: dict[str, set[str]]) -> None:
@@ -98,9 +99,7 @@ def media_csp_sources(conference: Conference, sources: dict[str, set[str]]) -> N
 def media_assets(conference: Conference) -> set[str]:
     """Every local media file (videos, captions, PDFs, given thumbnails) under sitedata/."""
     return {
-        path
-        for _kind, _id, media in media_owners(conference)
-        for _loc, path in media.local_files()
+        path for _kind, _id, media in media_owners(conference) for _loc, path in media.local_files()
     }
 
 
@@ -130,7 +129,8 @@ def install_media(app: Flask, thumbnails: dict[tuple[str, str], Thumbnail]) -> N
     ``thumbnail_of(item)``, ``media_file_url(path)`` and ``hosted_player(video)``
     (player_of)."""
     kind_of: dict[type, str] = dict(
-        zip((Paper, Speaker, Workshop, Session), OWNER_KINDS, strict=True))
+        zip((Paper, Speaker, Workshop, Session), OWNER_KINDS, strict=True)
+    )
 
     @app.route("/thumbnails/<kind>/<owner_id>.png")
     def thumbnail(kind: str, owner_id: str):
@@ -157,4 +157,5 @@ def install_media(app: Flask, thumbnails: dict[tuple[str, str], Thumbnail]) -> N
         return link("asset", filename=path)
 
     app.jinja_env.globals.update(
-        thumbnail_of=thumbnail_of, media_file_url=media_file_url, hosted_player=player_of)
+        thumbnail_of=thumbnail_of, media_file_url=media_file_url, hosted_player=player_of
+    )

@@ -72,8 +72,9 @@ def paper(site: Site, render: Render, paper_id: str) -> str:
         paper=found,
         sessions=conference.sessions_of_paper(found.id),
         edit_url=_edit_url(conference, conference.paper_files.get(found.id)),
-        similar_papers=[conference.paper_by_id[other]
-                        for other in outputs.similar.get(found.id, ())],
+        similar_papers=[
+            conference.paper_by_id[other] for other in outputs.similar.get(found.id, ())
+        ],
         citation=cite(conference, found),
         on_map=found.id in outputs.positions,  # "Show on the map"
         similar_pending=outputs.is_pending(found.id),
@@ -86,8 +87,9 @@ def speakers(site: Site, render: Render) -> str:
 
 def speaker(site: Site, render: Render, speaker_id: str) -> str:
     found = site.conference.speaker_by_id.get(speaker_id) or abort(404)
-    return render("speaker.html", speaker=found,
-                  sessions=site.conference.sessions_of_speaker(found.id))
+    return render(
+        "speaker.html", speaker=found, sessions=site.conference.sessions_of_speaker(found.id)
+    )
 
 
 def workshops(site: Site, render: Render) -> str:
@@ -96,8 +98,9 @@ def workshops(site: Site, render: Render) -> str:
 
 def workshop(site: Site, render: Render, workshop_id: str) -> str:
     found = site.conference.workshop_by_id.get(workshop_id) or abort(404)
-    return render("workshop.html", workshop=found,
-                  sessions=site.conference.sessions_of_workshop(found.id))
+    return render(
+        "workshop.html", workshop=found, sessions=site.conference.sessions_of_workshop(found.id)
+    )
 
 
 def schedule(site: Site, render: Render) -> str:
@@ -209,7 +212,8 @@ def _edit_url(conference: Conference, relative_file: str | None) -> str | None:
 def _each(items: Callable[[Conference], Iterable[Any]], name: str, attribute: str = "id"):
     """Pages, one per item of the conference: {name: item.<attribute>}."""
     return lambda conference, _outputs: (
-        {name: getattr(item, attribute)} for item in items(conference))
+        {name: getattr(item, attribute)} for item in items(conference)
+    )
 
 
 def _while_published(_conference: Conference, outputs: PipelineOutputs) -> PageValues:
@@ -223,8 +227,9 @@ PAGES: tuple[PageRoute, ...] = (
     PageRoute("/speakers.html", speakers),
     PageRoute("/speakers/<speaker_id>.html", speaker, _each(lambda c: c.speakers, "speaker_id")),
     PageRoute("/workshops.html", workshops),
-    PageRoute("/workshops/<workshop_id>.html", workshop,
-              _each(lambda c: c.workshops, "workshop_id")),
+    PageRoute(
+        "/workshops/<workshop_id>.html", workshop, _each(lambda c: c.workshops, "workshop_id")
+    ),
     PageRoute("/schedule.html", schedule),
     PageRoute("/sessions/<session_id>.html", session, _each(lambda c: c.sessions, "session_id")),
     PageRoute("/help.html", help_page),

@@ -14,8 +14,9 @@ TRACK_COLORS = 6
 def track_colors(conference: Conference) -> Callable[[str | None], int]:
     """``color(track_id)``: a track's colour number, 1 to TRACK_COLORS, stable by its
     position in config.yml; 1 for no track or one that config.yml does not list."""
-    numbers = {track.id: index % TRACK_COLORS + 1
-               for index, track in enumerate(conference.config.tracks)}
+    numbers = {
+        track.id: index % TRACK_COLORS + 1 for index, track in enumerate(conference.config.tracks)
+    }
 
     def color(track_id: str | None) -> int:
         return numbers.get(track_id, 1) if track_id else 1

@@ -60,10 +60,14 @@ class Theme:
         return [*self.template_dirs, *self.static_dirs]
 
     def loader(self) -> jinja2.BaseLoader:
-        return jinja2.ChoiceLoader([
-            jinja2.FileSystemLoader([str(folder) for folder in self.template_dirs]),
-            jinja2.PrefixLoader({BUILTIN_PREFIX: jinja2.FileSystemLoader(str(BUILTIN_TEMPLATES))}),
-        ])
+        return jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader([str(folder) for folder in self.template_dirs]),
+                jinja2.PrefixLoader(
+                    {BUILTIN_PREFIX: jinja2.FileSystemLoader(str(BUILTIN_TEMPLATES))}
+                ),
+            ]
+        )
 
     def static_files(self) -> dict[str, Path]:
         """Every published static file by its path under ``static/``; an override wins."""
@@ -98,11 +102,27 @@ def check_theme(
     config_file = display_path(conference.root / "config.yml")
     if theme.override is None:
         missing = [*config.extra_css, *config.extra_js]
-        return [Problem(config_file, 1, "theme_dir", f"extra_css/extra_js list {missing[0]!r} "
-                        "but no theme_dir holds it")] if missing else []
+        return (
+            [
+                Problem(
+                    config_file,
+                    1,
+                    "theme_dir",
+                    f"extra_css/extra_js list {missing[0]!r} but no theme_dir holds it",
+                )
+            ]
+            if missing
+            else []
+        )
     if not theme.override.is_dir():
-        return [Problem(config_file, 1, "theme_dir", f"folder {config.theme_dir!r} not found "
-                        "inside the sitedata folder")]
+        return [
+            Problem(
+                config_file,
+                1,
+                "theme_dir",
+                f"folder {config.theme_dir!r} not found inside the sitedata folder",
+            )
+        ]
     problems = []
     published = theme.static_files()
     for field, names in (("extra_css", config.extra_css), ("extra_js", config.extra_js)):

@@ -130,8 +130,13 @@ _PACKAGE_PARENT = Path(__file__).resolve().parent.parent.parent
 
 
 def _renderer_command() -> list[str]:
-    return [sys.executable, "-m", "miniconf.site.pdf_render", str(RENDER_MEMORY_BYTES),
-            str(os.getpid())]
+    return [
+        sys.executable,
+        "-m",
+        "miniconf.site.pdf_render",
+        str(RENDER_MEMORY_BYTES),
+        str(os.getpid()),
+    ]
 
 
 def _render_all(missing: dict[Path, Path]) -> None:
@@ -172,8 +177,13 @@ class _Renderer:
         # The renderer dies with its parent (PR_SET_PDEATHSIG), strictly with the thread
         # that started it: each pool thread ends its renderers before its task returns.
         self.process = subprocess.Popen(
-            _renderer_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, text=True, bufsize=1, env={**os.environ, "PYTHONPATH": path},
+            _renderer_command(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            bufsize=1,
+            env={**os.environ, "PYTHONPATH": path},
         )
         self.alive = True
 
@@ -220,8 +230,11 @@ class _Renderer:
 def _placeholder(pdf: Path, target: Path, problem: str) -> None:
     """A plain thumbnail keeps the build whole (the URL is listed from the data alone);
     the same bytes would fail the same way, so it is cached too."""
-    logger.warning("warning: %s: the poster's first page did not render (%s); "
-                   "using a plain thumbnail", pdf, problem)
+    logger.warning(
+        "warning: %s: the poster's first page did not render (%s); using a plain thumbnail",
+        pdf,
+        problem,
+    )
     write_atomically(str(target), encode_png(16, 9, [b"\xdd\xe1\xea" * 16] * 9))
 
 

@@ -23,7 +23,8 @@ def natural_key(text: str) -> tuple:
     """Sort key that orders the numbers inside text by value: Hall 2 < Hall 10."""
     return tuple(
         (1, int(part), "") if part.isdigit() else (0, 0, part.casefold())
-        for part in _DIGITS.split(text) if part
+        for part in _DIGITS.split(text)
+        if part
     )
 
 
@@ -51,8 +52,12 @@ class Timetable:
         order = {track.id: index for index, track in enumerate(self.conference.config.tracks)}
         found: dict[str, tuple[str, ...]] = {}
         for session in self.conference.sessions:
-            ids = {track for p in session.papers if p in papers
-                   if (track := papers[p].track) is not None}
+            ids = {
+                track
+                for p in session.papers
+                if p in papers
+                if (track := papers[p].track) is not None
+            }
             found[session.id] = tuple(sorted(ids, key=lambda t: (order.get(t, len(order)), t)))
         return found
 

@@ -13,6 +13,10 @@ def loader_version() -> str:
 
     here = Path(__file__).parent
     return code_fingerprint(
-        here / "models.py", here / "media.py", here / "yamlsource.py", here / "reading.py",
-        here / "papers.py", here / "papercache.py",
+        here / "models.py",
+        here / "media.py",
+        here / "yamlsource.py",
+        here / "reading.py",
+        here / "papers.py",
+        here / "papercache.py",
     )

@@ -54,13 +54,21 @@ def check_paper_references(
     for paper in papers.loaded:
         track = paper.item.track
         if tracks and track is not None and track not in tracks:
-            log.add(paper.path, paper.line("track"), "track",
-                    f"unknown track '{track}' (config.yml lists: {', '.join(sorted(tracks))})")
+            log.add(
+                paper.path,
+                paper.line("track"),
+                "track",
+                f"unknown track '{track}' (config.yml lists: {', '.join(sorted(tracks))})",
+            )
     for paper in papers.loaded:
         workshop = paper.item.workshop
         if workshop is not None and workshop not in workshops.ids:
-            log.add(paper.path, paper.line("workshop"), "workshop",
-                    f"no workshop with id '{workshop}' in workshops.yml")
+            log.add(
+                paper.path,
+                paper.line("workshop"),
+                "workshop",
+                f"no workshop with id '{workshop}' in workshops.yml",
+            )
 
 
 def check_sessions(
@@ -79,18 +87,34 @@ def check_sessions(
         for index, paper_id in enumerate(session.papers):
             scheduled.add(paper_id)
             if paper_id not in papers.ids:
-                log.add(entry.path, entry.line("papers", index), f"{where}.papers[{index}]",
-                        f"no paper with id '{paper_id}' (expected papers/{paper_id}.yml)")
+                log.add(
+                    entry.path,
+                    entry.line("papers", index),
+                    f"{where}.papers[{index}]",
+                    f"no paper with id '{paper_id}' (expected papers/{paper_id}.yml)",
+                )
         for index, speaker_id in enumerate(session.speakers):
             if speaker_id not in speakers.ids:
-                log.add(entry.path, entry.line("speakers", index), f"{where}.speakers[{index}]",
-                        f"no speaker with id '{speaker_id}' in speakers.yml")
+                log.add(
+                    entry.path,
+                    entry.line("speakers", index),
+                    f"{where}.speakers[{index}]",
+                    f"no speaker with id '{speaker_id}' in speakers.yml",
+                )
         if session.workshop is not None and session.workshop not in workshops.ids:
-            log.add(entry.path, entry.line("workshop"), f"{where}.workshop",
-                    f"no workshop with id '{session.workshop}' in workshops.yml")
+            log.add(
+                entry.path,
+                entry.line("workshop"),
+                f"{where}.workshop",
+                f"no workshop with id '{session.workshop}' in workshops.yml",
+            )
         for loc, message in session.talk_problems():
-            log.add(entry.path, entry.line("talk_starts", *loc),
-                    dotted((*entry.loc, "talk_starts", *loc)), message)
+            log.add(
+                entry.path,
+                entry.line("talk_starts", *loc),
+                dotted((*entry.loc, "talk_starts", *loc)),
+                message,
+            )
     _check_overlaps(log, sessions.loaded)
     if sessions.loaded:
         for paper in papers.loaded:
@@ -115,9 +139,12 @@ def _check_overlaps(log: ProblemLog, sessions: list[Loaded[Session]]) -> None:
         for (first, a_start, a_end), (second, b_start, b_end) in combinations(in_room, 2):
             if a_start < b_end and b_start < a_end:
                 a = first.item
-                log.add(second.path, second.line("start"), f"[{second.loc[0]}].start",
-                        f"overlaps session '{a.id}' in room '{a.room}' "
-                        f"(line {first.line('start')})")
+                log.add(
+                    second.path,
+                    second.line("start"),
+                    f"[{second.loc[0]}].start",
+                    f"overlaps session '{a.id}' in room '{a.room}' (line {first.line('start')})",
+                )
 
 
 # --------------------------------------------------------------------------- files named
@@ -138,8 +165,13 @@ def check_logo(log: ProblemLog, root: Path, logo: str, raw: Any, path: str) -> N
     try:
         check_svg(read_content_bytes(file.resolve(), MAX_SVG_BYTES))
     except (SvgProblem, YamlProblem) as exc:
-        log.add(path, line, "logo", f"'{logo}' {exc}; use a plain SVG "
-                "(shapes, text, gradients: no script, links, animation or foreign markup)")
+        log.add(
+            path,
+            line,
+            "logo",
+            f"'{logo}' {exc}; use a plain SVG "
+            "(shapes, text, gradients: no script, links, animation or foreign markup)",
+        )
     except OSError as exc:
         log.add(path, line, "logo", f"'{logo}' cannot be read: {exc.strerror}")
 

@@ -90,8 +90,9 @@ def _load_conference(root: Path, cache: PaperCache) -> tuple[Conference | None, 
     pages = read_pages(root / "pages", log)
 
     # Every check runs, whatever failed before, so one run reports every problem.
-    speakers, workshops, sessions = (lists[name] for name in
-                                     ("speakers.yml", "workshops.yml", "sessions.yml"))
+    speakers, workshops, sessions = (
+        lists[name] for name in ("speakers.yml", "workshops.yml", "sessions.yml")
+    )
     check_unique_ids(log, papers.loaded, "paper")
     check_unique_ids(log, speakers.loaded, "speaker")
     check_unique_ids(log, workshops.loaded, "workshop")

@@ -71,8 +71,10 @@ def _https_url(value: str) -> str:
     """An http(s) URL with a host (models.py imports this module, so not models.Url)."""
     value = value.strip()
     parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(
-        c.isspace() or ord(c) < 32 for c in value
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not parts.netloc
+        or any(c.isspace() or ord(c) < 32 for c in value)
     ):
         raise ValueError(f"'{value}' is not an http(s) URL")
     if len(value) > 2000:
@@ -126,8 +128,11 @@ def _video_from_url(url: str) -> tuple[VideoProvider, str]:
         found = VideoProvider.VIMEO, segments[1]
     elif host == "slideslive.com" and segments:
         # slideslive.com/38922923/talk-title or slideslive.com/embed/presentation/38922923
-        number = segments[2] if segments[:2] == ["embed", "presentation"] and len(segments) > 2 \
+        number = (
+            segments[2]
+            if segments[:2] == ["embed", "presentation"] and len(segments) > 2
             else segments[0]
+        )
         found = VideoProvider.SLIDESLIVE, number
     if found is None:
         known = ", ".join(["youtube.com", "youtu.be", "vimeo.com", "slideslive.com"])
@@ -298,14 +303,16 @@ def media_file_problems(root: Path, media: Media) -> Iterator[MediaFileProblem]:
         except OSError:
             stat = None
         if stat is None:
-            yield MediaFileProblem(where, f"file not found: {relative} (paths are relative to "
-                                          "the sitedata folder)")
+            yield MediaFileProblem(
+                where, f"file not found: {relative} (paths are relative to the sitedata folder)"
+            )
         elif not real.is_relative_to(base):
             yield MediaFileProblem(where, f"{relative} links outside the sitedata folder")
         elif stat.st_size > _limit_for(relative):
             yield MediaFileProblem(
-                where, f"{relative} is {stat.st_size:,} bytes; the limit for this kind of "
-                       f"file is {_limit_for(relative):,}"
+                where,
+                f"{relative} is {stat.st_size:,} bytes; the limit for this kind of "
+                f"file is {_limit_for(relative):,}",
             )
         elif message := _wrong_content(real, relative):
             yield MediaFileProblem(where, message)

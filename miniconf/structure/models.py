@@ -443,7 +443,7 @@ class Author(Model):
 
     @property
     def key(self) -> str | None:
-        """"orcid:<iD>" or "openreview:<id>" (ORCID first), or None: how links name them."""
+        """ "orcid:<iD>" or "openreview:<id>" (ORCID first), or None: how links name them."""
         if self.orcid:
             return f"orcid:{self.orcid}"
         return f"openreview:{self.openreview}" if self.openreview else None
@@ -627,14 +627,26 @@ class Session(Model):
             # Instants in UTC: wall clocks of one zone compare wrongly when clocks go back.
             instant = when.astimezone(UTC)
             if not self.start.astimezone(UTC) <= instant < self.end.astimezone(UTC):
-                problems.append(((paper_id,), (
-                    f"talk starts at {when.isoformat()}, outside the session "
-                    f"({self.start.isoformat()} to {self.end.isoformat()})")))
+                problems.append(
+                    (
+                        (paper_id,),
+                        (
+                            f"talk starts at {when.isoformat()}, outside the session "
+                            f"({self.start.isoformat()} to {self.end.isoformat()})"
+                        ),
+                    )
+                )
             elif previous is not None and instant <= previous[1].astimezone(UTC):
-                problems.append(((paper_id,), (
-                    f"talk starts at {when.isoformat()}, not after the talk before it "
-                    f"('{previous[0]}' at {previous[1].isoformat()}): talks follow the "
-                    "order of papers and must not overlap")))
+                problems.append(
+                    (
+                        (paper_id,),
+                        (
+                            f"talk starts at {when.isoformat()}, not after the talk before it "
+                            f"('{previous[0]}' at {previous[1].isoformat()}): talks follow the "
+                            "order of papers and must not overlap"
+                        ),
+                    )
+                )
             previous = paper_id, when
         return problems
 
@@ -668,4 +680,3 @@ class Page(Model):
     slug: Id
     title: Line
     body: Markdown = ""
-

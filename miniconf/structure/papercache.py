@@ -44,6 +44,7 @@ _MAC_BYTES = 32
 #: Environment variable that may hold the key (hex), e.g. from a CI secret.
 KEY_VARIABLE = "MINICONF_CACHE_KEY"
 
+
 def content_key(name: str, data: bytes) -> str:
     """What identifies a paper file: its name (the paper's id) and its bytes."""
     return hashlib.sha256(name.encode() + b"\0" + data).hexdigest()
@@ -103,8 +104,11 @@ class PaperCache:
             return None
         if version != self.version:
             return None
-        return {record.content_key: record for record in records
-                if isinstance(record, PaperRecord) and record.content_key}
+        return {
+            record.content_key: record
+            for record in records
+            if isinstance(record, PaperRecord) and record.content_key
+        }
 
     def get(self, key: str) -> PaperRecord | None:
         """The record of a file with this content, if any."""
@@ -165,11 +169,9 @@ class UnsignedCache(ValueError):
 
 def verified(data: bytes, key: bytes) -> bytes:
     """The signed body of a cache file; raises UnsignedCache unless the MAC matches."""
-    body = data[len(MAGIC) + _MAC_BYTES:]
-    mac = data[len(MAGIC):len(MAGIC) + _MAC_BYTES]
-    if not data.startswith(MAGIC) or not hmac.compare_digest(
-        mac, hmac.digest(key, body, "sha256")
-    ):
+    body = data[len(MAGIC) + _MAC_BYTES :]
+    mac = data[len(MAGIC) : len(MAGIC) + _MAC_BYTES]
+    if not data.startswith(MAGIC) or not hmac.compare_digest(mac, hmac.digest(key, body, "sha256")):
         raise UnsignedCache("the cache file is not signed by this machine's key")
     return body
 

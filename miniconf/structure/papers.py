@@ -54,8 +54,11 @@ def read_papers(folder: Path, log: ProblemLog, cache: PaperCache) -> Entries[Pap
         if record.content_key:
             cache.put(record)
     return Entries(
-        loaded=[Loaded(record.paper, prefix + name, record.lines, key=record.content_key)
-                for name, _ in files if (record := found.get(name)) is not None],
+        loaded=[
+            Loaded(record.paper, prefix + name, record.lines, key=record.content_key)
+            for name, _ in files
+            if (record := found.get(name)) is not None
+        ],
         # A paper file that fails validation still names an existing paper (its id is
         # its name).
         ids={os.path.splitext(name)[0] for name, _ in files},
@@ -68,8 +71,11 @@ def _paper_files(folder: Path) -> list[PaperFile]:
     never cached."""
     files = []
     with os.scandir(folder) as entries:
-        names = sorted(entry.name for entry in entries
-                       if not entry.name.startswith(".") and entry.name.endswith((".yml", ".yaml")))
+        names = sorted(
+            entry.name
+            for entry in entries
+            if not entry.name.startswith(".") and entry.name.endswith((".yml", ".yaml"))
+        )
     for name in names:
         try:
             key = content_key(name, read_content_bytes(folder / name))
@@ -86,10 +92,14 @@ def _load_changed_papers(
     jobs = _usable_cpus()
     if len(files) < PARALLEL_THRESHOLD or jobs == 1:
         return _load_paper_files(folder, prefix, files, log)
-    tasks = [files[start:start + TASK_FILES] for start in range(0, len(files), TASK_FILES)]
+    tasks = [files[start : start + TASK_FILES] for start in range(0, len(files), TASK_FILES)]
     fork = "fork" in get_all_start_methods()  # workers then start without re-importing
-    with ProcessPoolExecutor(jobs, mp_context=get_context("fork") if fork else None,
-                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+    with ProcessPoolExecutor(
+        jobs,
+        mp_context=get_context("fork") if fork else None,
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         results = list(pool.map(_load_task, [(folder, prefix, task) for task in tasks]))
     records = []
     for loaded, problems in results:
@@ -131,8 +141,12 @@ def _load_paper_files(
         if paper is None:
             continue
         if paper.id != os.path.splitext(name)[0]:
-            log.add(path, line_of(raw, ("id",)), "id",
-                    f"'{paper.id}' does not match the file name '{name}'")
+            log.add(
+                path,
+                line_of(raw, ("id",)),
+                "id",
+                f"'{paper.id}' does not match the file name '{name}'",
+            )
             continue
         records.append(PaperRecord(name, key, paper, _top_level_lines(cast(LineDict, raw))))
     return records

@@ -64,6 +64,9 @@ def load_map_labels(conference: Conference, model: str | None) -> MapLabels | No
     known = set(conference.paper_by_id)
     return MapLabels(
         names=tuple(cluster.label for cluster in labels.clusters),
-        cluster_of={paper_id: c for paper_id, c in labels.cluster_of.items()
-                    if paper_id in known and 0 <= c < len(labels.clusters)},
+        cluster_of={
+            paper_id: c
+            for paper_id, c in labels.cluster_of.items()
+            if paper_id in known and 0 <= c < len(labels.clusters)
+        },
     )

@@ -221,8 +221,13 @@ def differences(recorded: dict[str, str], items: Iterable[tuple[str, str]]) -> D
     """Compare the recorded text digests with the current (paper id, embedded text)."""
     current = {paper_id: text_digest(text) for paper_id, text in items}
     return Differences(
-        changed=tuple(sorted(paper_id for paper_id, digest in current.items()
-                             if paper_id in recorded and recorded[paper_id] != digest)),
+        changed=tuple(
+            sorted(
+                paper_id
+                for paper_id, digest in current.items()
+                if paper_id in recorded and recorded[paper_id] != digest
+            )
+        ),
         added=tuple(sorted(current.keys() - recorded.keys())),
         removed=tuple(sorted(recorded.keys() - current.keys())),
     )
@@ -343,12 +348,17 @@ def id_list(ids: tuple[str, ...]) -> str:
 def pending_message(folder: Path, found: Differences) -> str:
     parts = []
     if found.changed:
-        parts.append(f"{len(found.changed)} changed (keep their previous similar papers "
-                     f"for now): {id_list(found.changed)}")
+        parts.append(
+            f"{len(found.changed)} changed (keep their previous similar papers "
+            f"for now): {id_list(found.changed)}"
+        )
     if found.added:
         parts.append(f"{len(found.added)} new (no similar papers yet): {id_list(found.added)}")
     if found.removed:
-        parts.append(f"{len(found.removed)} removed (left out of every list): "
-                     f"{id_list(found.removed)}")
-    return (f"pipeline outputs in {folder} were made before some papers changed; "
-            f"{'; '.join(parts)}. `miniconf pipeline` updates them (the deploy does).")
+        parts.append(
+            f"{len(found.removed)} removed (left out of every list): {id_list(found.removed)}"
+        )
+    return (
+        f"pipeline outputs in {folder} were made before some papers changed; "
+        f"{'; '.join(parts)}. `miniconf pipeline` updates them (the deploy does)."
+    )

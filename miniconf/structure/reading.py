@@ -91,8 +91,11 @@ class ProblemLog:
             errors = exc.errors()
             # A misspelt field is one error: "unknown field 'titel'; did you mean 'title'?"
             # says it all, so the "title: required field is missing" it causes is left out.
-            misspelt = {(*e["loc"][:-1], hint) for e in errors
-                        if e["type"] == "extra_forbidden" and (hint := _closest_field(model, e))}
+            misspelt = {
+                (*e["loc"][:-1], hint)
+                for e in errors
+                if e["type"] == "extra_forbidden" and (hint := _closest_field(model, e))
+            }
             for error in errors:
                 if error["type"] == "missing" and tuple(error["loc"]) in misspelt:
                     continue
@@ -201,8 +204,12 @@ def content_folder(folder: Path, log: ProblemLog) -> bool:
     """Whether ``folder`` (papers/, pages/) is a folder to read; a symlink is refused: it
     would publish files from outside sitedata/."""
     if folder.is_symlink():
-        log.add(display_path(folder), 1, "", "is a symbolic link; papers/ and pages/ must be "
-                                             "folders inside the sitedata folder")
+        log.add(
+            display_path(folder),
+            1,
+            "",
+            "is a symbolic link; papers/ and pages/ must be folders inside the sitedata folder",
+        )
         return False
     return folder.is_dir()
 

@@ -35,6 +35,7 @@ INERT_NAMESPACES = {
     "http://ns.adobe.com/Extensibility/1.0/",
 }
 
+
 def _names(text: str) -> frozenset[str]:
     """The names in a text block (one long list is easier to read as words)."""
     return frozenset(text.split())
@@ -80,8 +81,9 @@ visibility word-spacing writing-mode mix-blend-mode isolation
 
 #: What may stand in a value: references to this document only (``url(#id)``, ``#id``).
 _URL_REFERENCE = re.compile(r"url\s*\(\s*(?!['\"]?#)", re.IGNORECASE)
-_ACTIVE_TEXT = re.compile(r"javascript:|vbscript:|data:|@import|expression\s*\(|behavior\s*:",
-                          re.IGNORECASE)
+_ACTIVE_TEXT = re.compile(
+    r"javascript:|vbscript:|data:|@import|expression\s*\(|behavior\s*:", re.IGNORECASE
+)
 
 
 class SvgProblem(ValueError):
@@ -128,8 +130,9 @@ def check_svg(data: bytes) -> None:
         if not allowed:
             refuse(f"attribute {local!r} on <{element}> is not allowed in a logo")
         if local == "href" and not value.strip().startswith("#"):
-            refuse(f"<{element}> links to {value[:80]!r}; a logo may only refer to its own "
-                   "parts (#id)")
+            refuse(
+                f"<{element}> links to {value[:80]!r}; a logo may only refer to its own parts (#id)"
+            )
         check_text(value, f"attribute {local!r} on <{element}>")
 
     def check_text(text: str, what: str) -> None:
@@ -160,5 +163,6 @@ def check_svg(data: bytes) -> None:
     try:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
-        raise SvgProblem(exc.lineno, f"not well-formed XML ({expat.errors.messages[exc.code]})"
-                         ) from None
+        raise SvgProblem(
+            exc.lineno, f"not well-formed XML ({expat.errors.messages[exc.code]})"
+        ) from None

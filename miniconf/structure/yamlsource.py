@@ -34,6 +34,8 @@ MAX_FILE_BYTES = 2_000_000
 MAX_FLOW_DEPTH = 100
 _BRACKETS = re.compile(r"[\[\]{}]")
 _COMPACT_NESTING = re.compile(rf"(?:[-?][ \t]+){{{MAX_FLOW_DEPTH},}}")
+
+
 class YamlProblem(Exception):
     def __init__(self, line: int, message: str):
         super().__init__(message)
@@ -115,8 +117,10 @@ def _refuse_collection(loader: _LineLoader, node: yaml.Node) -> None:
     """!!set has no order (iterating it depends on the hash seed, so would the build);
     !!omap and !!pairs are lists of pairs no field takes. Lists are written as lists."""
     kind = node.tag.rsplit(":", 1)[-1]
-    raise YamlProblem(node.start_mark.line + 1,
-                      f"invalid YAML: !!{kind} is not supported; write a list ('- item')")
+    raise YamlProblem(
+        node.start_mark.line + 1,
+        f"invalid YAML: !!{kind} is not supported; write a list ('- item')",
+    )
 
 
 for _tag in ("set", "omap", "pairs"):
@@ -124,8 +128,11 @@ for _tag in ("set", "omap", "pairs"):
 
 #: Content files are opened without following a final symlink and without blocking on
 #: a named pipe (fstat then refuses both); O_CLOEXEC keeps the descriptor out of children.
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(
-    os, "O_CLOEXEC", 0
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
 )
 _NOT_REGULAR = (
     (stat.S_ISFIFO, "a named pipe"),
@@ -148,8 +155,9 @@ def read_content_bytes(path: Path | str, limit: int = MAX_FILE_BYTES) -> bytes:
     except OSError as exc:
         if exc.errno in (errno.ELOOP, errno.EMLINK) and os.path.islink(path):
             raise YamlProblem(
-                1, "is a symbolic link; content files must be regular files inside the "
-                   "sitedata folder (commit the file itself)"
+                1,
+                "is a symbolic link; content files must be regular files inside the "
+                "sitedata folder (commit the file itself)",
             ) from None
         raise
     try:
@@ -158,8 +166,11 @@ def read_content_bytes(path: Path | str, limit: int = MAX_FILE_BYTES) -> bytes:
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
         if not stat.S_ISREG(info.st_mode):
             kind = next((name for test, name in _NOT_REGULAR if test(info.st_mode)), "special")
-            raise YamlProblem(1, f"is {kind}, not a regular file; content files must be "
-                                 "regular files inside the sitedata folder")
+            raise YamlProblem(
+                1,
+                f"is {kind}, not a regular file; content files must be "
+                "regular files inside the sitedata folder",
+            )
         if info.st_size > limit:
             raise YamlProblem(1, f"file is {info.st_size:,} bytes; the limit is {limit:,}")
         chunks = []
