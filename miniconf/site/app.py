@@ -10,13 +10,15 @@ uses the path of ``base_url``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, abort, g, request, send_from_directory
+from flask.templating import Environment as FlaskEnvironment
 from markupsafe import Markup, escape
 
 from ..chat.links import ChatDirectory
@@ -73,6 +75,16 @@ def csp_sources(conference: Conference) -> dict[str, set[str]]:
     return sources
 
 
+class SiteEnvironment(FlaskEnvironment):
+    """Jinja gives each template a ChainMap of its own globals over the environment's,
+    and copies it, key by key in Python, twice per render: 30 us a page, a tenth of a
+    paper page. Our templates have no globals of their own, so they use the
+    environment's dict itself (what is added to it still reaches every template)."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        return self.globals if not d else super().make_globals(d)
+
+
 @dataclass(frozen=True)
 class Site:
     """What the app renders pages from, gathered once (the freezer reads it too)."""
@@ -112,6 +124,7 @@ def create_app(
         conference, published, outputs, access, theme, collect_thumbnails(published), policy
     )
     app = Flask("miniconf", static_folder=None)
+    app.jinja_environment = SiteEnvironment
     app.jinja_loader = theme.loader()
     env = app.jinja_env
     env.bytecode_cache = template_cache(conference)  # compiled templates, between freezes

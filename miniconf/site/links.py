@@ -61,10 +61,20 @@ class Links:
         self._adapter = url_map.bind("localhost")
         self._asset_versions = asset_versions
         self._base_path = base_path if base_path.endswith("/") else base_path + "/"
+        # Built URLs per (endpoint, values, folder): a site links the same few targets
+        # from thousands of pages of one folder.
+        self._built: dict[tuple, str] = {}
 
     def __call__(self, endpoint: str, **values: str) -> str:
         here = current_page.get()
         folder = None if here.absolute_links else here.folder
+        key = (endpoint, tuple(values.items()), folder)
+        url = self._built.get(key)
+        if url is None:
+            url = self._built[key] = self._build(endpoint, values, folder)
+        return url
+
+    def _build(self, endpoint: str, values: dict[str, str], folder: str | None) -> str:
         target = self._adapter.build(endpoint, values)
         if endpoint == "static":
             version = self._asset_versions.get(values.get("filename", ""))
