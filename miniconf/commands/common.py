@@ -8,7 +8,7 @@ import click
 
 from ..structure.conference import Conference
 from ..structure.loader import load_conference
-from ..structure.papercache import writable_folder
+from ..structure.papercache import cache_dir_for, writable_folder
 from ..structure.problems import Problem, Severity
 
 
@@ -38,11 +38,6 @@ def report_problems(problems: list[Problem], output_format: str = "text") -> int
             color = "yellow" if problem.severity is Severity.WARNING else "red"
             click.secho(str(problem), fg=color, err=True)
     return sum(problem.severity is Severity.ERROR for problem in problems)
-
-
-def cache_dir_for(sitedata: Path) -> Path:
-    """Where caches live: ``.miniconf-cache/`` beside sitedata (outside git)."""
-    return sitedata.resolve().parent / ".miniconf-cache"
 
 
 def load_site(sitedata: Path, cache: bool = True) -> tuple[Conference | None, list[Problem]]:

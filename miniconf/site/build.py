@@ -146,7 +146,7 @@ def _freeze(
 
             keys, reused = _render_all(
                 app,
-                [url for url in urls if url not in reusable],
+                _largest_first([url for url in urls if url not in reusable], out),
                 staging,
                 jobs,
                 meanwhile=reuse_pages,
@@ -174,20 +174,14 @@ def _freeze(
 
 
 def _reuse_unchanged_pages(out: Path, staging: Path, keys: dict[str, str]) -> set[str]:
-    """Hard-link the previous build's pages whose inputs did not change (paths as
-    strings: for 10,000 pages, pathlib's objects cost more than the links)."""
+    """Hard-link the previous build's pages whose inputs did not change."""
     previous = read_manifest(out / BUILD_MARKER)
     reused = set()
     folders: set[str] = set()
     for url, key in keys.items():
         if previous.get(url) != key:
             continue
-        name = url_to_file(url)
-        folder = os.path.dirname(name)
-        if folder not in folders:
-            os.makedirs(os.path.join(staging, folder), exist_ok=True)
-            folders.add(folder)
-        old, new = os.path.join(out, name), os.path.join(staging, name)
+        old, new = os.path.join(out, url_to_file(url)), _file_for(staging, url, folders)
         try:
             os.link(old, new, follow_symlinks=False)
         except FileNotFoundError:
@@ -206,6 +200,20 @@ def _reuse_unchanged_pages(out: Path, staging: Path, keys: dict[str, str]) -> se
 BATCH = 16
 
 
+def _largest_first(urls: list[str], previous_build: Path) -> list[str]:
+    """The URLs by the size of their file in the previous build, largest first: the
+    few files of every paper (papers.json, schedule.xml, ...) cost most and are
+    handed out first, so that no worker is left rendering one of them alone at the end."""
+
+    def size(url: str) -> int:
+        try:
+            return os.stat(os.path.join(previous_build, url_to_file(url))).st_size
+        except OSError:
+            return 0
+
+    return sorted(urls, key=size, reverse=True)
+
+
 def _render_all(
     app: Flask, urls: list[str], dest: Path, jobs: int, meanwhile: Callable[[], T]
 ) -> T:
@@ -222,10 +230,11 @@ def _render_all(
             app.jinja_env.get_template(name)
     # Workers take batches from one list through a shared counter, so a worker that
     # drew the big exports (schedule.xml, papers.json, ...) is not left finishing alone;
-    # listing pages other than papers first hands those out early.
+    # listing pages other than papers first hands those out early (a stable sort: the
+    # order given is kept otherwise).
     urls = sorted(urls, key=lambda url: url.startswith(("/papers/", "/static/")))
     taken = get_context("fork").Value("q", 0)
-    batch = max(1, min(BATCH, len(urls) // (8 * jobs)))
+    batch = max(1, min(BATCH, len(urls) // (32 * jobs)))
     children = []
     parent = os.getpid()
     for _worker in range(1, jobs):
@@ -279,7 +288,7 @@ def _render_batches(app: Flask, urls: list[str], dest: Path, taken, batch: int) 
 
 
 def _render(app: Flask, urls: list[str], dest: Path) -> None:
-    folders: set[Path] = set()
+    folders: set[str] = set()
     adapter = app.url_map.bind("localhost")
     pages = {route.endpoint for route in PAGES}  # the views that need no request
     for url in urls:
@@ -301,7 +310,7 @@ def _render(app: Flask, urls: list[str], dest: Path) -> None:
         _write(_file_for(dest, url, folders), body)
 
 
-def _write(file: Path, body: bytes) -> None:
+def _write(file: str, body: bytes) -> None:
     """The file's bytes in three system calls (open() adds an fstat, an ioctl and a seek)."""
     descriptor = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
@@ -341,13 +350,16 @@ def _render_request(app: Flask, url: str) -> bytes:
     return body
 
 
-def _file_for(dest: Path, url: str, folders: set[Path]) -> Path:
-    """The file a URL is written to, its folder made once (``folders`` remembers)."""
-    target = dest / url_to_file(url)
-    if target.parent not in folders:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        folders.add(target.parent)
-    return target
+def _file_for(dest: Path, url: str, folders: set[str]) -> str:
+    """The file a URL is written to in ``dest``, its folder made once (``folders``
+    remembers). Paths as strings: for 10,000 pages, pathlib's objects cost more than
+    the writes."""
+    file = os.path.join(dest, url_to_file(url))
+    folder = os.path.dirname(file)
+    if folder not in folders:
+        os.makedirs(folder, exist_ok=True)
+        folders.add(folder)
+    return file
 
 
 def _environ(url: str) -> dict:

@@ -18,7 +18,13 @@ from pathlib import Path
 import jinja2
 
 from ..structure.conference import Conference
-from ..structure.papercache import UnsignedCache, cache_key, verified, write_signed
+from ..structure.papercache import (
+    UnsignedCache,
+    cache_dir_for,
+    cache_key,
+    verified,
+    write_signed,
+)
 from ..structure.problems import Problem, display_path
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -180,6 +186,6 @@ class SignedBytecodeCache(jinja2.BytecodeCache):
 
 def template_cache(conference: Conference) -> SignedBytecodeCache | None:
     """The compiled-template cache beside sitedata, or None where no key can sign it."""
-    folder = conference.root.resolve().parent / ".miniconf-cache"
+    folder = cache_dir_for(conference.root)
     key = cache_key(folder)
     return SignedBytecodeCache(folder / "templates", key) if key else None

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..structure.conference import Conference
-from ..structure.papercache import key_file, writable_folder
+from ..structure.papercache import cache_dir_for, key_file, writable_folder
 from .pdf_render import encode_png, write_atomically
 
 logger = logging.getLogger(__name__)
@@ -65,10 +65,10 @@ def media_owners(conference: Conference):
 
 
 def thumbnail_cache_dir(conference: Conference) -> Path:
-    """Beside sitedata/, like the paper cache (see commands/common.py: cache_dir_for); in
+    """In the caches' folder (papercache.cache_dir_for); in
     a read-only checkout, the user's cache folder (renders are named by content, so
     checkouts can share them), else a fresh temporary folder."""
-    beside = conference.root.resolve().parent / ".miniconf-cache" / "thumbnails"
+    beside = cache_dir_for(conference.root) / "thumbnails"
     for folder in (beside, key_file().parent / "thumbnails"):
         if writable_folder(folder):
             return folder

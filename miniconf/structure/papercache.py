@@ -226,6 +226,12 @@ def _make_key(file: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
+def cache_dir_for(sitedata: Path) -> Path:
+    """Where every cache lives (papers, compiled templates, thumbnails):
+    ``.miniconf-cache/`` beside sitedata, outside git, restored by the CI's cache."""
+    return Path(sitedata).resolve().parent / ".miniconf-cache"
+
+
 def writable_folder(folder: Path) -> bool:
     """Whether files can be made in ``folder`` (made if missing): not in a read-only
     checkout, where caches are then off or elsewhere."""
