@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import cached_property, lru_cache, partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from ..chat.links import ChatDirectory
 from ..structure.conference import Conference
 from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
+from . import frab_export
 from .access import Access, install_access, load_access
 from .links import Here, Links, current_page, rendering
 from .markup import render_inline, render_markdown, render_title
@@ -100,6 +101,11 @@ class Site:
     thumbnails: dict[tuple[str, str], Thumbnail]
     #: The Content-Security-Policy of every page.
     policy: str
+
+    @cached_property
+    def frab_document(self) -> dict:
+        """The program in Frab's layout, made once for schedule.json and schedule.xml."""
+        return frab_export.frab_document(self.published)
 
 
 def site_of(app: Flask) -> Site:

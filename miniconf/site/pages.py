@@ -180,12 +180,11 @@ def session_ics(site: Site, render: Render, session_id: str) -> Response:
 
 
 def schedule_json(site: Site, render: Render) -> Response:
-    return _json(frab_export.schedule_json(frab_export.frab_document(site.published)))
+    return _json(frab_export.schedule_json(site.frab_document))
 
 
 def schedule_xml(site: Site, render: Render) -> Response:
-    document = frab_export.frab_document(site.published)
-    return Response(frab_export.schedule_xml(document), mimetype="application/xml")
+    return Response(frab_export.schedule_xml(site.frab_document), mimetype="application/xml")
 
 
 def sessions_json(site: Site, render: Render) -> Response:
