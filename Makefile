@@ -40,12 +40,13 @@ test: install
 	$(BIN)/mypy miniconf
 	$(BIN)/python -m pytest -q -ra
 
-# The quick loop while editing: no browser, no homeserver, nothing marked slow.
+# The quick loop while editing: no browser, no homeserver, nothing marked slow, spread
+# over the cores (make test runs in one process: one Chromium and one homeserver).
 test-fast: install
 	$(BIN)/ruff check miniconf tests bench scripts
 	$(BIN)/ruff format --check miniconf tests bench scripts
 	$(BIN)/mypy miniconf
-	$(BIN)/python -m pytest -q -m "not browser and not homeserver and not slow"
+	$(BIN)/python -m pytest -q -n auto -m "not browser and not homeserver and not slow"
 
 bench: install
 	$(BIN)/python bench/run.py
