@@ -103,6 +103,7 @@ def test_agreement_is_the_share_of_similar_papers_sharing_the_label():
     assert all(len(set(others)) == 5 and row not in others for row, others in enumerate(lists))
 
 
+@pytest.mark.slow  # imports torch and sentence-transformers to fail loading the model: 5 s
 def test_a_change_of_recipe_makes_the_outputs_stale(sitedata_copy):
     """--if-stale compares the recipe inputs.json records with the one asked for."""
     inputs_file = outputs_folder(sitedata_copy) / "inputs.json"
