@@ -24,6 +24,14 @@ def edit_title(sitedata: Path) -> None:
     replace_once(sitedata / "papers" / "h27-002.yml", 'title: "', 'title: "Edited ')
 
 
+def edit_tldr(sitedata: Path) -> None:  # on the paper's cards, not in the program
+    replace_once(sitedata / "papers" / "h27-002.yml", 'tldr: "', 'tldr: "Edited. ')
+
+
+def edit_abstract(sitedata: Path) -> None:  # on its page and in the search index only
+    replace_once(sitedata / "papers" / "h27-002.yml", "abstract: |\n  ", "abstract: |\n  Edited. ")
+
+
 def rename_author(sitedata: Path) -> None:  # shown on the pages listing it as similar
     replace_once(sitedata / "papers" / "h27-004.yml", "- name: ", "- name: Renamed ")
 
@@ -47,6 +55,8 @@ def rename_conference(sitedata: Path) -> None:  # in every page's header
 
 EDITS: list[Callable[[Path], None]] = [
     edit_title,
+    edit_tldr,
+    edit_abstract,
     rename_author,
     move_session,
     rename_speaker,
@@ -91,6 +101,45 @@ def test_a_refreeze_after_an_edit_writes_what_a_fresh_freeze_writes(
         assert rendered == set(after), "a change to what every page shares left pages stale"
     else:  # the edit reached some pages, and the rest were the previous build's files
         assert rendered and len(rendered) < len(after) // 2, sorted(rendered)
+
+
+SITE_FILES = (
+    "papers.json",
+    "papers.html",
+    "search.json",
+    "schedule.html",
+    "schedule.ics",
+    "schedule.json",
+    "schedule.xml",
+)
+
+
+#: papers.json shows nearly all of every paper and is always rewritten.
+PROGRAM = {"papers.html", "schedule.html", "schedule.ics", "schedule.json", "schedule.xml"}
+
+
+@pytest.mark.parametrize(
+    ("edit", "rewritten"),
+    [
+        (edit_title, {"papers.json", *PROGRAM}),
+        (edit_tldr, {"papers.json"}),
+        (edit_abstract, {"papers.json", "search.json"}),
+        (move_session, set(SITE_FILES)),
+    ],
+    ids=lambda value: value.__name__ if callable(value) else "",
+)
+def test_files_of_every_paper_are_rewritten_only_when_what_they_show_changed(
+    sitedata_copy: Path, tmp_path: Path, edit: Callable[[Path], None], rewritten: set[str]
+):
+    """An author's TL;DR fix must not rewrite the program and the search index of
+    10,000 papers; a new title must."""
+    out = tmp_path / "build"
+    freeze_site(load_ok(sitedata_copy), out)
+    before = {name: (out / name).stat().st_ino for name in SITE_FILES}
+    edit(sitedata_copy)
+    freeze_site(load_ok(sitedata_copy), out)
+    after = {name: (out / name).stat().st_ino for name in SITE_FILES}
+    assert {name for name in SITE_FILES if after[name] != before[name]} == rewritten
 
 
 def test_the_pages_an_edit_touches_are_rendered_again(sitedata_copy: Path, tmp_path: Path):

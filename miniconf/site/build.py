@@ -44,6 +44,7 @@ from .incremental import (
     read_manifest,
     reusable_urls,
     shared_digest,
+    site_file_keys,
 )
 from .links import Here, rendering
 from .media import media_assets
@@ -117,32 +118,38 @@ def _freeze(
     recover_interrupted_freezes(out)
     app = create_app(conference, outputs, access)
     urls = list_urls(app)
+    site = site_of(app)
+    shared = shared_digest(
+        conference,
+        site.theme.folders,
+        media_assets(conference),
+        site.policy,
+        site.access.fingerprint,
+    )
+    # The files made from every paper are keyed first (cheaply): those unchanged are
+    # linked, and the rest are rendered with every page that has no key.
+    site_keys = site_file_keys(conference, site.thumbnails, shared)
+
+    def reusable_page_keys() -> dict[str, str]:
+        return page_keys(conference, outputs, site.thumbnails, shared)
+
     staging = _staging_folder(out, "tmp", os.getpid())
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
 
-    def reusable_page_keys() -> dict[str, str]:
-        site = site_of(app)
-        shared = shared_digest(
-            conference,
-            site.theme.folders,
-            media_assets(conference),
-            site.policy,
-            site.access.fingerprint,
-        )
-        return page_keys(conference, outputs, site.thumbnails, shared)
-
     try:
         jobs = max(1, min(jobs or os.cpu_count() or 1, 8))
-        if read_manifest(out / BUILD_MARKER):
+        previous = read_manifest(out / BUILD_MARKER)
+        if previous:
             # While workers render the pages that are always rendered, this process
             # makes the keys and links the previous build's unchanged pages; then the
             # changed ones are rendered.
-            reusable = reusable_urls(conference)
+            reused_site_files = _reuse_unchanged_pages(out, staging, previous, site_keys)
+            reusable = reusable_urls(conference) | reused_site_files
 
             def reuse_pages() -> tuple[dict[str, str], set[str]]:
                 keys = reusable_page_keys()
-                return keys, _reuse_unchanged_pages(out, staging, keys)
+                return keys, _reuse_unchanged_pages(out, staging, previous, keys)
 
             keys, reused = _render_all(
                 app,
@@ -151,7 +158,7 @@ def _freeze(
                 jobs,
                 meanwhile=reuse_pages,
             )
-            changed = [url for url in urls if url in reusable and url not in reused]
+            changed = [url for url in urls if url in keys and url not in reused]
             _render_all(
                 app,
                 changed,
@@ -161,6 +168,7 @@ def _freeze(
             )
         else:  # a first build: the keys (for the next one) are made while workers render
             keys = _render_all(app, urls, staging, jobs, meanwhile=reusable_page_keys)
+        keys.update(site_keys)
         (staging / BUILD_MARKER).write_text(manifest_text(keys))
         # GitHub Pages would otherwise run Jekyll, which drops files starting with '_'.
         (staging / ".nojekyll").write_text("")
@@ -173,9 +181,11 @@ def _freeze(
     return report
 
 
-def _reuse_unchanged_pages(out: Path, staging: Path, keys: dict[str, str]) -> set[str]:
-    """Hard-link the previous build's pages whose inputs did not change."""
-    previous = read_manifest(out / BUILD_MARKER)
+def _reuse_unchanged_pages(
+    out: Path, staging: Path, previous: Mapping[str, str], keys: Mapping[str, str]
+) -> set[str]:
+    """Hard-link the previous build's pages whose key (``keys``) is the one recorded
+    there (``previous``): their inputs did not change."""
     reused = set()
     folders: set[str] = set()
     for url, key in keys.items():

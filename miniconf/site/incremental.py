@@ -21,6 +21,18 @@ as a link, or as a thumbnail whose version (the poster's digest) and size are pa
 its owner's key. Nothing depends on file modification times, so a build and cache
 restored on a fresh checkout (the deploy workflow's) are reused too.
 
+Files made from every paper are reused too when the part of each paper they show is
+unchanged, so an author's fix of a TL;DR or an abstract does not rewrite the whole
+program:
+
+- the program (``schedule.html``, ``.ics``, ``.json``, ``.xml``) and the papers page's
+  plain list: the sessions, and each paper's id, title, authors, track and thumbnail
+  (the calendar's time-zone span and DTSTAMP as above);
+- the search index (``search.json``): the sessions, and each paper's abstract.
+
+``papers.json`` shows nearly everything of every paper and the pipeline's outputs: it is
+always rendered.
+
 Each such page gets a key hashing exactly that; a page whose key equals the one recorded
 in the previous build is hard-linked from it instead of rendered. Every other page is
 always rendered. Any change to the shared part changes every key, so the rule errs only
@@ -61,6 +73,44 @@ SESSIONS_FILE = "sessions.yml"
 Thumbnails = Mapping[tuple[str, str], Thumbnail]
 
 
+#: Files made from every paper, by which part of each paper they show (see above).
+PROGRAM_FILES = (
+    "/schedule.html",
+    "/schedule.ics",
+    "/schedule.json",
+    "/schedule.xml",
+    "/papers.html",
+)
+SEARCH_INDEX = "/search.json"
+
+
+def site_file_keys(conference: Conference, thumbnails: Thumbnails, shared: bytes) -> dict[str, str]:
+    """URL of each file made from every paper → a hash of what it shows (see above):
+    cheap enough to make before anything is rendered."""
+    sessions = _session_digests(conference)
+    program = hashlib.sha256(shared + b"program\0" + _calendar_span(conference))
+    search = hashlib.sha256(shared + b"search\0")
+    for session in conference.sessions:
+        program.update(sessions[session.id])
+        search.update(sessions[session.id])
+    for paper in conference.papers:
+        _update_fields(program, paper.id, paper.title, paper.track or "", *paper.author_names)
+        program.update(_thumbnail_part(thumbnails, "papers", paper.id))
+        _update_fields(search, paper.id, paper.abstract)
+    return {
+        **dict.fromkeys(PROGRAM_FILES, program.hexdigest()[:32]),
+        SEARCH_INDEX: search.hexdigest()[:32],
+    }
+
+
+def _update_fields(digest, *fields: str) -> None:
+    """Each text with its length before it: no two lists of fields hash alike."""
+    digest.update(b"\1")
+    for field in fields:
+        data = field.encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "little") + data)
+
+
 def reusable_urls(conference: Conference) -> set[str]:
     """The pages page_keys gives a key: known before the keys are made, so the freeze
     can render every other page meanwhile."""
@@ -88,16 +138,10 @@ def page_keys(
     """URL of each reusable page → a hash of everything that page shows; ``shared``:
     :func:`shared_digest`."""
     paper_digests = {paper.id: _paper_digest(conference, paper) for paper in conference.papers}
-    session_digests = {
-        session.id: hashlib.sha256(session.model_dump_json().encode()).digest()
-        for session in conference.sessions
-    }
+    session_digests = _session_digests(conference)
 
     def thumbnail(kind: str, owner_id: str) -> bytes:
-        found = thumbnails.get((kind, owner_id))
-        if found is None:
-            return b"\0"
-        return f"\0{found.width}x{found.height}:{found.asset}:{found.version}".encode()
+        return _thumbnail_part(thumbnails, kind, owner_id)
 
     keys = {}
     for paper in conference.papers:
@@ -113,11 +157,7 @@ def page_keys(
         keys[_paper_url(paper.id)] = key.hexdigest()[:32]
     # A session's calendar file shows the session and its papers too, and the time zone
     # rules of the whole program's span (calendar_export.py) and its DTSTAMP.
-    starts = [session.start.date() for session in conference.sessions]
-    calendar = (
-        f"{min(starts, default='')}:{max(starts, default='')}:"
-        f"{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode()
-    )
+    calendar = _calendar_span(conference)
     for session in conference.sessions:
         page_url, calendar_url = _session_urls(session.id)
         key = hashlib.sha256(shared + b"session\0" + session_digests[session.id])
@@ -128,6 +168,30 @@ def page_keys(
         key.update(b"\0calendar\0" + calendar)
         keys[calendar_url] = key.hexdigest()[:32]
     return keys
+
+
+def _session_digests(conference: Conference) -> dict[str, bytes]:
+    return {
+        session.id: hashlib.sha256(session.model_dump_json().encode()).digest()
+        for session in conference.sessions
+    }
+
+
+def _thumbnail_part(thumbnails: Thumbnails, kind: str, owner_id: str) -> bytes:
+    found = thumbnails.get((kind, owner_id))
+    if found is None:
+        return b"\0"
+    return f"\0{found.width}x{found.height}:{found.asset}:{found.version}".encode()
+
+
+def _calendar_span(conference: Conference) -> bytes:
+    """What a calendar file shows besides its sessions: the time zone rules of the whole
+    program's span (calendar_export.py) and its DTSTAMP (SOURCE_DATE_EPOCH)."""
+    starts = [session.start.date() for session in conference.sessions]
+    return (
+        f"{min(starts, default='')}:{max(starts, default='')}:"
+        f"{os.environ.get('SOURCE_DATE_EPOCH', '')}".encode()
+    )
 
 
 def shared_digest(
