@@ -20,7 +20,7 @@ from werkzeug.routing import Map, Rule
 from ..structure.conference import Conference
 from ..structure.pipeline_labels import load_map_labels
 from ..structure.pipeline_outputs import PipelineOutputs
-from . import calendar_export, frab_export
+from . import frab_export
 from .citation import cite
 from .explore import explore_json_text, papers_json_text, search_json_text
 from .links import Here, rendering
@@ -171,10 +171,16 @@ def vectors_bin(site: Site, render: Render) -> Response:
 # The program as files other tools read (schedule_exports.py). Exports come from what
 # anyone may see (``published``).
 def schedule_ics(site: Site, render: Render) -> Response:
+    # icalendar is imported by the first calendar written: a re-freeze that writes none
+    # (every calendar file reused) does without its 0.05 s import.
+    from . import calendar_export
+
     return Response(calendar_export.schedule_ics(site.published), mimetype="text/calendar")
 
 
 def session_ics(site: Site, render: Render, session_id: str) -> Response:
+    from . import calendar_export
+
     found = site.published.session_by_id.get(session_id) or abort(404)
     return Response(calendar_export.session_ics(site.published, found), mimetype="text/calendar")
 
