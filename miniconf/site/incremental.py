@@ -94,8 +94,10 @@ def site_file_keys(conference: Conference, thumbnails: Thumbnails, shared: bytes
         program.update(sessions[session.id])
         search.update(sessions[session.id])
     for paper in conference.papers:
-        _update_fields(program, paper.id, paper.title, paper.track or "", *paper.author_names)
-        program.update(_thumbnail_part(thumbnails, "papers", paper.id))
+        thumbnail = _thumbnail_part(thumbnails, "papers", paper.id).decode()
+        names = paper.author_names
+        fields = (paper.id, paper.title, paper.track or "", thumbnail, str(len(names)), *names)
+        _update_fields(program, *fields)
         _update_fields(search, paper.id, paper.abstract)
     return {
         **dict.fromkeys(PROGRAM_FILES, program.hexdigest()[:32]),
@@ -104,8 +106,9 @@ def site_file_keys(conference: Conference, thumbnails: Thumbnails, shared: bytes
 
 
 def _update_fields(digest, *fields: str) -> None:
-    """Each text with its length before it: no two lists of fields hash alike."""
-    digest.update(b"\1")
+    """Each text with its length before it, and the number of authors given: no two
+    different programs hash the same stream (a marker byte between papers could be
+    mistaken for a length)."""
     for field in fields:
         data = field.encode("utf-8", "surrogatepass")
         digest.update(len(data).to_bytes(8, "little") + data)
