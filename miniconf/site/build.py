@@ -4,8 +4,8 @@ The URLs to write are every page (pages.py: PAGES, one list for the app and the
 freezer), every other file (static files, assets, thumbnails) and, with access:
 attendees, the sealed files. A page is rendered by calling its view directly (pages
 need no request; Flask's request cycle would be most of a freeze for thousands of
-papers), and the list is shared by forked worker processes, each with the same app,
-which take batches of it in turn. The site is written to a temporary folder
+papers), in small tasks shared out by a process pool whose forked workers each start
+with the same app. The site is written to a temporary folder
 beside the output and only moved into place once every page rendered, so a failed
 freeze leaves the previous build untouched.
 Paper and session pages whose inputs did not change since the previous build are
@@ -21,10 +21,11 @@ import os
 import re
 import shutil
 import sys
-import traceback
 from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -151,11 +152,12 @@ def _freeze(
                 keys = reusable_page_keys()
                 return keys, _reuse_unchanged_pages(out, staging, previous, keys)
 
+            # This process is busy meanwhile, so it counts as one of the jobs.
             keys, reused = _render_all(
                 app,
                 _largest_first([url for url in urls if url not in reusable], out),
                 staging,
-                jobs,
+                workers=jobs - 1,
                 meanwhile=reuse_pages,
             )
             changed = [url for url in urls if url in keys and url not in reused]
@@ -163,11 +165,12 @@ def _freeze(
                 app,
                 changed,
                 staging,
-                jobs if len(changed) > 2 * BATCH else 1,
+                workers=jobs if jobs > 1 and len(changed) > 2 * BATCH else 0,
                 meanwhile=lambda: None,
             )
         else:  # a first build: the keys (for the next one) are made while workers render
-            keys = _render_all(app, urls, staging, jobs, meanwhile=reusable_page_keys)
+            workers = jobs if jobs > 1 else 0  # --jobs 1: one process, this one
+            keys = _render_all(app, urls, staging, workers, meanwhile=reusable_page_keys)
         keys.update(site_keys)
         (staging / BUILD_MARKER).write_text(manifest_text(keys))
         # GitHub Pages would otherwise run Jekyll, which drops files starting with '_'.
@@ -205,9 +208,9 @@ def _reuse_unchanged_pages(
     return reused
 
 
-#: URLs a worker takes at a time from the shared list, at most: fewer when the list is
-#: short, so that a few big files (schedule.xml, papers.json, ...) are shared out too.
-BATCH = 16
+#: URLs in one task of the rendering pool, at most: fewer when the list is short, so
+#: that a few big files (schedule.xml, papers.json, ...) are shared out too.
+BATCH = 64
 
 
 def _largest_first(urls: list[str], previous_build: Path) -> list[str]:
@@ -225,76 +228,66 @@ def _largest_first(urls: list[str], previous_build: Path) -> list[str]:
 
 
 def _render_all(
-    app: Flask, urls: list[str], dest: Path, jobs: int, meanwhile: Callable[[], T]
+    app: Flask, urls: list[str], dest: Path, workers: int, meanwhile: Callable[[], T]
 ) -> T:
-    """Render ``urls`` into ``dest`` with ``jobs`` processes; returns what ``meanwhile``
-    returns, a task this process does before taking its share of the pages."""
-    if jobs == 1 or not hasattr(os, "fork"):
+    """Render ``urls`` into ``dest`` with a pool of ``workers`` processes (none: here,
+    after ``meanwhile``); returns what ``meanwhile`` returns, a task this process does
+    while the pool renders."""
+    if workers < 1 or "fork" not in get_all_start_methods():
         result = meanwhile()
         _render(app, urls, dest)
         return result
-    # Templates compiled before the fork are compiled once, not once per worker (one
-    # that fails to compile is reported, at its line, when a page renders it).
+    # Templates compiled before the workers fork are compiled once, not once per worker
+    # (one that fails to compile is reported, at its line, when a page renders it).
     for name in app.jinja_env.list_templates(filter_func=_is_page_template):
         with contextlib.suppress(TemplateError):
             app.jinja_env.get_template(name)
-    # Workers take batches from one list through a shared counter, so a worker that
-    # drew the big exports (schedule.xml, papers.json, ...) is not left finishing alone;
-    # listing pages other than papers first hands those out early (a stable sort: the
-    # order given is kept otherwise).
+    # Small tasks, so that a worker that drew a big export (schedule.xml, papers.json,
+    # ...) is not left finishing alone; listing pages other than papers first hands
+    # those out early (a stable sort: the order given is kept otherwise).
     urls = sorted(urls, key=lambda url: url.startswith(("/papers/", "/static/")))
-    taken = get_context("fork").Value("q", 0)
-    batch = max(1, min(BATCH, len(urls) // (32 * jobs)))
-    children = []
-    parent = os.getpid()
-    for _worker in range(1, jobs):
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # child: render batches; a failure goes back through the pipe
-            die_with_parent(parent)
-            os.close(read_end)
-            code = 1
-            try:
-                _render_batches(app, urls, dest, taken, batch)
-                code = 0
-            except BaseException as exc:  # noqa: BLE001 - reported to the parent
-                message = str(exc) if isinstance(exc, FreezeError) else traceback.format_exc()
-                os.write(write_end, message.encode()[:65536])
-            finally:
-                os._exit(code)
-        os.close(write_end)
-        children.append((pid, read_end))
-    failures = []
-    try:
-        result = meanwhile()
-        _render_batches(app, urls, dest, taken, batch)
-    except FreezeError as exc:
-        failures.append(str(exc))
-    finally:  # whatever happened here, the workers end before the staging folder goes
-        for pid, read_end in children:
-            with os.fdopen(read_end, "rb") as pipe:
-                message = pipe.read().decode(errors="replace")
-            _, status = os.waitpid(pid, 0)
-            if status != 0:
-                failures.append(message or f"rendering worker {pid} failed")
-    if failures:
-        raise FreezeError("; ".join(failures))
+    size = max(1, min(BATCH, len(urls) // (32 * workers)))
+    # Forked workers start with the app as this process has it: nothing is pickled but
+    # the URLs of each task.
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=get_context("fork"),
+        initializer=_start_rendering_worker,
+        initargs=(app, dest, os.getpid()),
+    ) as pool:
+        try:
+            tasks = [
+                pool.submit(_render_in_worker, urls[start : start + size])
+                for start in range(0, len(urls), size)
+            ]
+            result = meanwhile()
+            for task in tasks:
+                task.result()
+        except BrokenProcessPool:
+            raise FreezeError("a rendering worker stopped unexpectedly") from None
+        except BaseException:  # the first failure is reported; the rest is not rendered
+            pool.shutdown(cancel_futures=True)
+            raise
     return result
+
+
+#: What a rendering worker renders with: the app and the folder, handed over once, when
+#: the pool starts the worker (a worker's own copy; the command's process never sets it).
+_worker: dict[str, Any] = {}
+
+
+def _start_rendering_worker(app: Flask, dest: Path, parent: int) -> None:
+    die_with_parent(parent)
+    _worker.update(app=app, dest=dest)
+
+
+def _render_in_worker(urls: list[str]) -> None:
+    _render(_worker["app"], urls, _worker["dest"])
 
 
 def _is_page_template(name: str) -> bool:
     """Not ``miniconf/…``: the same templates under the name overrides extend."""
     return name.endswith(".html") and not name.startswith("miniconf/")
-
-
-def _render_batches(app: Flask, urls: list[str], dest: Path, taken, batch: int) -> None:
-    while True:
-        with taken.get_lock():
-            start = taken.value
-            taken.value = start + batch
-        if start >= len(urls):
-            return
-        _render(app, urls[start : start + batch], dest)
 
 
 def _render(app: Flask, urls: list[str], dest: Path) -> None:
