@@ -192,13 +192,20 @@ def test_the_demo_end_to_end_with_the_packaged_model(sitedata_copy, tmp_path):
     committed = committed / "pipeline"
     for name in ("similar.json", "vectors.json"):
         assert json.loads((made / name).read_text()) == json.loads((committed / name).read_text())
-    made_map, committed_map = (
-        json.loads((folder / "map.json").read_text())["positions"] for folder in (made, committed)
-    )
-    assert made_map.keys() == committed_map.keys()
-    assert np.allclose(
-        [made_map[i] for i in made_map], [committed_map[i] for i in made_map], atol=1e-3
-    )
+    # The map is a t-SNE layout, which moves with scikit-learn's releases: what a visitor
+    # sees is checked instead, on the map made and on the one committed: every paper on
+    # it, inside the unit square, and papers of a track nearer each other than the rest.
+    tracks = {paper.id: paper.track for paper in conference.papers}
+    for folder in (made, committed):
+        positions = json.loads((folder / "map.json").read_text())["positions"]
+        assert positions.keys() == tracks.keys()
+        points = np.array(list(positions.values()))
+        assert np.isfinite(points).all() and points.min() >= 0 and points.max() <= 1
+        distances = np.linalg.norm(points[:, None] - points[None], axis=-1)
+        labels = np.array([tracks[paper_id] for paper_id in positions])
+        same = labels[:, None] == labels[None]
+        apart = ~np.eye(len(labels), dtype=bool)
+        assert np.median(distances[same & apart]) < 0.6 * np.median(distances[~same]), folder
     made_bin, committed_bin = (
         np.frombuffer((folder / "vectors.bin").read_bytes(), np.int8)
         for folder in (made, committed)
