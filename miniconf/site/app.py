@@ -132,6 +132,46 @@ def create_app(
     app = Flask("miniconf", static_folder=None)
     app.jinja_environment = SiteEnvironment
     app.jinja_loader = theme.loader()
+    renderer = PageRenderer(app.jinja_env)
+    _set_up_templates(app, site, static_files, renderer)
+    app.extensions["miniconf"] = site
+    _add_request_hooks(app, policy)
+    _add_routes(app, site, static_files, renderer)
+    return app
+
+
+class PageRenderer:
+    """Renders templates for the current page (see links.current_page), and the
+    fragments that many pages share once each."""
+
+    def __init__(self, env: FlaskEnvironment):
+        self.env = env
+        self.fragments: dict[tuple, Markup] = {}
+
+    def render(self, template: str, **context) -> str:
+        """A template rendered for the current page. Not Flask's render_template: pages
+        must render the same without a request, which is how the freezer writes most
+        of them."""
+        return self.env.get_template(template).render(here=current_page.get(), **context)
+
+    def shared_fragment(self, template: str, **values) -> Markup:
+        """A fragment that is the same on every page of one kind in one folder (the
+        header, the footer, a session's line in a list) is rendered once per (kind,
+        folder, values), not once per page: for 10,000 paper pages that saves a
+        good part of the freeze. Such templates may depend only on the values given
+        (each keyed by its ``id``) and on ``here`` (the endpoint and folder)."""
+        key = (template, current_page.get().scope, *_ids(values))
+        found = self.fragments.get(key)
+        if found is None:
+            found = self.fragments[key] = Markup(self.render(template, **values))
+        return found
+
+
+def _set_up_templates(
+    app: Flask, site: Site, static_files: dict[str, Path], renderer: PageRenderer
+) -> None:
+    """The filters and globals every template sees."""
+    conference = site.conference
     env = app.jinja_env
     env.bytecode_cache = template_cache(conference)  # compiled templates, between freezes
     env.trim_blocks = True
@@ -147,40 +187,23 @@ def create_app(
         conference=conference,
         config=conference.config,
         chat=ChatDirectory(conference),
-        csp=escape(policy),  # escaped once, not on every page
+        csp=escape(site.policy),  # escaped once, not on every page
         link=Links(app.url_map, _asset_versions(static_files), base_path),
         zone_time=lambda moment: moment.astimezone(conference.config.zone),
         track_color=track_colors(conference),
+        shared_fragment=renderer.shared_fragment,
     )
-
-    def render(template: str, **context) -> str:
-        """A template rendered for the current page (see links.current_page). Not
-        Flask's render_template: pages must render the same without a request, which is
-        how the freezer writes most of them."""
-        return env.get_template(template).render(here=current_page.get(), **context)
-
-    fragments: dict[tuple, Markup] = {}
-
-    def shared_fragment(template: str, **values) -> Markup:
-        """A fragment that is the same on every page of one kind in one folder (the
-        header, the footer, a session's line in a list) is rendered once per (kind,
-        folder, values), not once per page: for 10,000 paper pages that saves a
-        good part of the freeze. Such templates may depend only on the values given
-        (each keyed by its ``id``) and on ``here`` (the endpoint and folder)."""
-        key = (template, current_page.get().scope, *_ids(values))
-        found = fragments.get(key)
-        if found is None:
-            found = fragments[key] = Markup(render(template, **values))
-        return found
-
-    env.globals["shared_fragment"] = shared_fragment
     install_media(app, site.thumbnails)  # thumbnails route, thumbnail_of() for templates
-    install_access(app, access, conference)  # keys, encrypted files, access_ui.sealed
-    install_schedule_helpers(app, published)  # session_uid(), the timetable grid
-    app.extensions["miniconf"] = site
+    install_access(app, site.access, conference)  # keys, encrypted files, access_ui.sealed
+    install_schedule_helpers(app, site.published)  # session_uid(), the timetable grid
     # The shared macros, imported once for every template as ``ui`` (an import in
     # base.html would run again for each of 10,000 pages).
     env.globals["ui"] = env.get_template("macros.html").module
+
+
+def _add_request_hooks(app: Flask, policy: str) -> None:
+    """What ``miniconf run`` (and a freeze's files) need around Flask's request cycle:
+    the page's location for relative links, and the security headers."""
 
     @app.before_request
     def _enter_page() -> None:
@@ -197,32 +220,36 @@ def create_app(
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
-    # The pages (site/pages.py). Their views need no request: the freezer calls them
-    # directly (build.py), with the page's location set as a request would set it.
+
+def _add_routes(
+    app: Flask, site: Site, static_files: dict[str, Path], renderer: PageRenderer
+) -> None:
+    """The pages (site/pages.py), the 404 page, static files and sitedata assets."""
+    # The pages' views need no request: the freezer calls them directly (build.py), with
+    # the page's location set as a request would set it.
     for route in PAGES:
-        view = partial(route.view, site, render)
+        view = partial(route.view, site, renderer.render)
         for rule in (*route.aliases, route.rule):  # links to the home page say "/"
             app.add_url_rule(rule, route.endpoint, view)
 
     @app.errorhandler(404)
     def not_found(_error):
         with rendering(Here("not_found_page", request.path, absolute_links=True)):
-            return render("404.html"), 404
+            return renderer.render("404.html"), 404
 
     @app.route("/static/<path:filename>", endpoint="static")
     def static_file(filename: str):
         found = static_files.get(filename) or abort(404)
         return send_from_directory(found.parent, found.name)
 
-    published_assets = site_assets(published)  # once: media makes it a walk of all pages
+    published_assets = site_assets(site.published)  # once: media makes it a walk of all pages
+    root = site.conference.root.resolve()
 
     @app.route("/assets/<path:filename>")
     def asset(filename: str):
         if filename not in published_assets:
             abort(404)
-        return send_from_directory(conference.root.resolve(), filename)
-
-    return app
+        return send_from_directory(root, filename)
 
 
 def _ids(values: dict) -> Iterator:
