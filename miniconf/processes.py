@@ -1,4 +1,5 @@
-"""Forked workers that never outlive the command that started them."""
+"""Worker processes: how many to start, and workers that never outlive the command that
+started them."""
 
 from __future__ import annotations
 
@@ -9,6 +10,19 @@ import signal
 import sys
 
 _PR_SET_PDEATHSIG = 1
+#: More workers than this gain little for a site (each is a fork holding the conference).
+MAX_WORKERS = 8
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on, at most MAX_WORKERS: not all the machine's under
+    taskset or a container's CPU set, where one worker per host CPU would only fight
+    over the few it has."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        count = os.cpu_count() or 1
+    return max(1, min(count, MAX_WORKERS))
 
 
 def die_with_parent(parent: int) -> None:

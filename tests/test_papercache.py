@@ -95,7 +95,7 @@ def test_a_failing_loading_worker_stops_the_load_with_its_traceback(tmp_path, mo
         return load_files(*args)
 
     monkeypatch.setattr(papers, "_load_paper_files", fail_in_a_worker)
-    monkeypatch.setattr(papers, "_usable_cpus", lambda: 2)
+    monkeypatch.setattr(papers, "usable_cpus", lambda: 2)
     with pytest.raises(ValueError, match="broken worker"):
         load_conference(root)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -261,3 +262,28 @@ def test_refreeze_reuses_unchanged_paper_pages_and_renders_changed_ones(sitedata
     conference, _ = load_conference(sitedata_copy)
     freeze_site(conference, out, outputs=outputs)
     assert "Renamed" in (out / "papers" / f"{unrelated}.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity here")
+def test_a_freeze_confined_to_one_cpu_starts_no_workers_and_writes_the_same_site(
+    demo_conference, frozen_demo, tmp_path
+):
+    """Under taskset or a container's CPU set, workers follow the CPUs the process may
+    use, not the host's: one CPU, one process."""
+    first_cpu = min(os.sched_getaffinity(0))
+    out = tmp_path / "one-cpu"
+    script = (
+        "import sys; from miniconf.processes import usable_cpus; print(usable_cpus()); "
+        "from miniconf.cli import main; sys.argv = ['miniconf', 'freeze', sys.argv[1], "
+        "'--out', sys.argv[2]]; main()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(demo_conference.root), str(out)],
+        preexec_fn=lambda: os.sched_setaffinity(0, {first_cpu}),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.splitlines()[0] == "1"
+    for page in ("index.html", "papers.html", "papers.json", "schedule.ics"):
+        assert (out / page).read_bytes() == (frozen_demo / page).read_bytes(), page

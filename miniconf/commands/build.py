@@ -29,7 +29,7 @@ from .common import load_site, report_problems, sitedata_argument
     "-j",
     type=click.IntRange(1, 64),
     default=None,
-    help="Worker processes (default: one per CPU core).",
+    help="Worker processes (default: one per CPU this process may use, at most 8).",
 )
 def command(sitedata: Path, out: Path, jobs: int | None) -> None:
     """Validate SITEDATA and freeze the site into OUT."""

@@ -33,7 +33,7 @@ from flask import Flask, Response
 from jinja2 import TemplateError
 from werkzeug.exceptions import HTTPException
 
-from ..processes import die_with_parent, is_alive
+from ..processes import die_with_parent, is_alive, usable_cpus
 from ..structure.conference import Conference
 from ..structure.pipeline_outputs import PipelineOutputs, load_pipeline_outputs
 from .access import Access
@@ -139,7 +139,7 @@ def _freeze(
     staging.mkdir(parents=True)
 
     try:
-        jobs = max(1, min(jobs or os.cpu_count() or 1, 8))
+        jobs = jobs or usable_cpus()
         previous = read_manifest(out / BUILD_MARKER)
         if previous:
             # While workers render the pages that are always rendered, this process

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..processes import usable_cpus
 from ..structure.conference import Conference
 from ..structure.papercache import cache_dir_for, key_file, writable_folder
 from .pdf_render import encode_png, write_atomically
@@ -145,7 +146,7 @@ def _render_all(missing: dict[Path, Path]) -> None:
     items = sorted(missing.items())
     if not items:
         return
-    jobs = max(1, min(os.cpu_count() or 1, 8, len(items) // POSTERS_PER_PROCESS))
+    jobs = max(1, min(usable_cpus(), len(items) // POSTERS_PER_PROCESS))
     shares = [items[start::jobs] for start in range(jobs)]
     if jobs == 1:
         _render_share(shares[0])

@@ -16,7 +16,7 @@ from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import cast
 
-from ..processes import die_with_parent
+from ..processes import die_with_parent, usable_cpus
 from .models import Paper
 from .papercache import PaperCache, PaperRecord, content_key
 from .problems import Problem, display_path
@@ -89,7 +89,7 @@ def _load_changed_papers(
     folder: str, prefix: str, files: list[PaperFile], log: ProblemLog
 ) -> list[PaperRecord]:
     """Records of the files not in the cache, loaded by a process pool when many."""
-    jobs = _usable_cpus()
+    jobs = usable_cpus()
     if len(files) < PARALLEL_THRESHOLD or jobs == 1:
         return _load_paper_files(folder, prefix, files, log)
     tasks = [files[start : start + TASK_FILES] for start in range(0, len(files), TASK_FILES)]
@@ -113,15 +113,6 @@ def _load_task(task: tuple[str, str, list[PaperFile]]) -> tuple[list[PaperRecord
     folder, prefix, files = task
     log = ProblemLog()
     return _load_paper_files(folder, prefix, files, log), log.problems
-
-
-def _usable_cpus() -> int:
-    """CPUs this process may run on (not all the machine's, under taskset or cgroups)."""
-    try:
-        count = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on every platform
-        count = os.cpu_count() or 1
-    return min(count, 8)
 
 
 def _load_paper_files(
