@@ -265,11 +265,11 @@ def test_refreeze_reuses_unchanged_paper_pages_and_renders_changed_ones(sitedata
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="no CPU affinity here")
-def test_a_freeze_confined_to_one_cpu_starts_no_workers_and_writes_the_same_site(
-    demo_conference, frozen_demo, tmp_path
+def test_a_freeze_confined_to_one_cpu_counts_one_and_writes_the_same_site(
+    sitedata_copy, frozen_demo, tmp_path
 ):
     """Under taskset or a container's CPU set, workers follow the CPUs the process may
-    use, not the host's: one CPU, one process."""
+    use, not the host's: one CPU counts one (the freeze then renders in its own process)."""
     first_cpu = min(os.sched_getaffinity(0))
     out = tmp_path / "one-cpu"
     script = (
@@ -278,7 +278,7 @@ def test_a_freeze_confined_to_one_cpu_starts_no_workers_and_writes_the_same_site
         "'--out', sys.argv[2]]; main()"
     )
     result = subprocess.run(
-        [sys.executable, "-c", script, str(demo_conference.root), str(out)],
+        [sys.executable, "-c", script, str(sitedata_copy), str(out)],
         preexec_fn=lambda: os.sched_setaffinity(0, {first_cpu}),
         capture_output=True,
         text=True,

@@ -140,6 +140,7 @@ def _freeze(
 
     try:
         jobs = jobs or usable_cpus()
+        pool_size = jobs if jobs > 1 else 0  # --jobs 1: one process, this one
         previous = read_manifest(out / BUILD_MARKER)
         if previous:
             # While workers render the pages that are always rendered, this process
@@ -165,12 +166,11 @@ def _freeze(
                 app,
                 changed,
                 staging,
-                workers=jobs if jobs > 1 and len(changed) > 2 * BATCH else 0,
+                workers=pool_size if len(changed) > 2 * BATCH else 0,
                 meanwhile=lambda: None,
             )
         else:  # a first build: the keys (for the next one) are made while workers render
-            workers = jobs if jobs > 1 else 0  # --jobs 1: one process, this one
-            keys = _render_all(app, urls, staging, workers, meanwhile=reusable_page_keys)
+            keys = _render_all(app, urls, staging, pool_size, meanwhile=reusable_page_keys)
         keys.update(site_keys)
         (staging / BUILD_MARKER).write_text(manifest_text(keys))
         # GitHub Pages would otherwise run Jekyll, which drops files starting with '_'.
